@@ -19,3 +19,16 @@ export interface FidStatistics {
   /** Number of samples behind the statistics, when known (pytorch-fid's files do not store it). */
   readonly count?: number;
 }
+
+/** Element types a tensor can hold after loading (float16/bfloat16 are widened to float32). */
+export type TensorDtype = 'float32' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+
+/** A dense tensor in C (row-major) order; a 0-d tensor has `shape = []` and one element. */
+export interface Tensor {
+  readonly dtype: TensorDtype;
+  readonly shape: readonly number[];
+  readonly data: Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+}
+
+/** A PyTorch-style state dict: parameter name → tensor, in the file's order. */
+export type StateDict = Map<string, Tensor>;

@@ -1,0 +1,303 @@
+/**
+ * @file NumPy `.npy` files: read every layout NumPy writes (format versions 1.0–3.0, little/big
+ * endian, C and Fortran order, 0-d to N-d) and write the common one (version 1.0, little-endian,
+ * C order; 2.0 only when the header needs it), so files round-trip with `np.load`/`np.save`.
+ *
+ * Format reference: numpy/lib/format.py's documented layout — magic `\x93NUMPY`, two version
+ * bytes, a little-endian header length (uint16 in 1.0, uint32 in 2.0/3.0), an ASCII (UTF-8 in
+ * 3.0) Python dict literal `{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }` padded
+ * with spaces and a newline so the data starts on a 64-byte boundary, then the raw elements.
+ */
+import { readFile } from 'node:fs/promises';
+import { FormatError, InputError } from '../errors.js';
+import type { FeatureMatrix } from '../types.js';
+
+/** Element types fidkit reads. float16 is widened to float32 on read (exact) and cannot be written. */
+export type NpyDtype =
+  | 'float16'
+  | 'float32'
+  | 'float64'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'bool';
+
+export type NpyData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
+
+/** An N-d array in C order with native (little-endian) elements. `shape = []` is a 0-d scalar. */
+export interface NdArray {
+  readonly dtype: NpyDtype;
+  readonly shape: readonly number[];
+  readonly data: NpyData;
+}
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+/** NumPy's descr kind+size → our dtype name, element size and how to build the typed array. */
+const DTYPES: Readonly<Record<string, { dtype: NpyDtype; size: number }>> = Object.freeze({
+  f2: { dtype: 'float16', size: 2 },
+  f4: { dtype: 'float32', size: 4 },
+  f8: { dtype: 'float64', size: 8 },
+  i1: { dtype: 'int8', size: 1 },
+  i2: { dtype: 'int16', size: 2 },
+  i4: { dtype: 'int32', size: 4 },
+  i8: { dtype: 'int64', size: 8 },
+  u1: { dtype: 'uint8', size: 1 },
+  u2: { dtype: 'uint16', size: 2 },
+  u4: { dtype: 'uint32', size: 4 },
+  u8: { dtype: 'uint64', size: 8 },
+  b1: { dtype: 'bool', size: 1 },
+});
+
+const DESCR_OF: Readonly<Record<NpyDtype, string>> = Object.freeze({
+  float16: '<f2',
+  float32: '<f4',
+  float64: '<f8',
+  int8: '|i1',
+  int16: '<i2',
+  int32: '<i4',
+  int64: '<i8',
+  uint8: '|u1',
+  uint16: '<u2',
+  uint32: '<u4',
+  uint64: '<u8',
+  bool: '|b1',
+});
+
+function elementCount(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Parse the header dict literal. NumPy writes a fixed, simple subset of Python syntax. */
+function parseHeader(text: string, where: string): { descr: string; fortranOrder: boolean; shape: number[] } {
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    if (/'descr'\s*:\s*\[/.test(text)) {
+      throw new FormatError(`${where}: structured (record) dtypes are not supported; save a plain numeric array`);
+    }
+    throw new FormatError(`${where}: malformed .npy header ${JSON.stringify(text.trim())}`);
+  }
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim().replace(/L$/, ''))
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      const v = Number(s);
+      if (!Number.isSafeInteger(v) || v < 0) throw new FormatError(`${where}: bad shape entry '${s}' in .npy header`);
+      return v;
+    });
+  return { descr, fortranOrder: fortran === 'True', shape };
+}
+
+function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** Read `count` elements of `size` bytes at `offset` into a fresh native typed array. */
+function decodeElements(bytes: Uint8Array, offset: number, count: number, kind: NpyDtype, size: number, bigEndian: boolean): NpyData {
+  // Copy so the result owns aligned memory (the source offset is rarely aligned for 8-byte types).
+  // (Buffer#slice returns a view, so copy explicitly.)
+  const raw = new Uint8Array(count * size);
+  raw.set(bytes.subarray(offset, offset + count * size));
+  if (bigEndian && size > 1) {
+    for (let i = 0; i < raw.length; i += size) raw.subarray(i, i + size).reverse();
+  }
+  const buf = raw.buffer;
+  switch (kind) {
+    case 'float16': {
+      const h = new Uint16Array(buf);
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = halfToFloat(h[i]);
+      return out;
+    }
+    case 'float32':
+      return new Float32Array(buf);
+    case 'float64':
+      return new Float64Array(buf);
+    case 'int8':
+      return new Int8Array(buf);
+    case 'int16':
+      return new Int16Array(buf);
+    case 'int32':
+      return new Int32Array(buf);
+    case 'int64':
+      return new BigInt64Array(buf);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(buf);
+    case 'uint16':
+      return new Uint16Array(buf);
+    case 'uint32':
+      return new Uint32Array(buf);
+    case 'uint64':
+      return new BigUint64Array(buf);
+  }
+}
+
+/** Reorder a Fortran-order (column-major) buffer into C order. */
+function fortranToC<T extends NpyData>(data: T, shape: readonly number[]): T {
+  const nd = shape.length;
+  if (nd < 2) return data;
+  const n = data.length;
+  const out = new (data.constructor as { new (n: number): T })(n);
+  // Strides of the C-order output and of the Fortran-order input, in elements.
+  const fStride = new Array<number>(nd);
+  let s = 1;
+  for (let d = 0; d < nd; d++) {
+    fStride[d] = s;
+    s *= shape[d];
+  }
+  const idx = new Array<number>(nd).fill(0);
+  let src = 0;
+  for (let i = 0; i < n; i++) {
+    (out as unknown as ArrayLike<unknown> & Record<number, unknown>)[i] = (data as unknown as Record<number, unknown>)[src];
+    // Advance the C-order multi-index (last axis fastest) and the matching Fortran offset.
+    for (let d = nd - 1; d >= 0; d--) {
+      idx[d]++;
+      src += fStride[d];
+      if (idx[d] < shape[d]) break;
+      src -= fStride[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Parse the bytes of a `.npy` file.
+ * @param bytes the whole file
+ * @param name a file name for error messages
+ * @throws {FormatError} not a .npy file, a truncated file, or an unsupported dtype (structured, object, complex, strings)
+ * @example const arr = readNpy(await readFile('features.npy')); // { dtype: 'float32', shape: [12, 2048], data }
+ */
+export function readNpy(bytes: Uint8Array, name = '.npy data'): NdArray {
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+    throw new FormatError(`${name} is not a NumPy .npy file (missing the \\x93NUMPY magic)`);
+  }
+  const major = bytes[6];
+  let headerLen: number;
+  let headerStart: number;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (major === 1) {
+    headerLen = view.getUint16(8, true);
+    headerStart = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) throw new FormatError(`${name}: truncated .npy header`);
+    headerLen = view.getUint32(8, true);
+    headerStart = 12;
+  } else {
+    throw new FormatError(`${name}: .npy format version ${major}.${bytes[7]} is not supported (1.0–3.0 are)`);
+  }
+  if (headerStart + headerLen > bytes.length) throw new FormatError(`${name}: truncated .npy header`);
+  const headerBytes = bytes.subarray(headerStart, headerStart + headerLen);
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(headerBytes);
+  const { descr, fortranOrder, shape } = parseHeader(header, name);
+  const order = descr[0];
+  const code = descr.slice(1);
+  const info = DTYPES[code === '?' ? 'b1' : code] ?? (descr === '|b1' || descr === '?' ? DTYPES.b1 : undefined);
+  if (!'<>|='.includes(order) || info === undefined) {
+    throw new FormatError(
+      `${name}: dtype '${descr}' is not supported; use float32/float64, (u)int8–64 or bool (e.g. arr.astype(np.float32))`,
+    );
+  }
+  const count = elementCount(shape);
+  const dataStart = headerStart + headerLen;
+  if (dataStart + count * info.size > bytes.length) {
+    throw new FormatError(
+      `${name}: truncated .npy data: shape [${shape.join(', ')}] needs ${count * info.size} bytes, file has ${bytes.length - dataStart}`,
+    );
+  }
+  let data = decodeElements(bytes, dataStart, count, info.dtype, info.size, order === '>');
+  if (fortranOrder) data = fortranToC(data, shape);
+  return { dtype: info.dtype, shape, data };
+}
+
+/** Read a `.npy` file from disk. @throws {FormatError} see {@link readNpy} */
+export async function readNpyFile(path: string): Promise<NdArray> {
+  return readNpy(await readFile(path), path);
+}
+
+function dtypeOfData(data: NpyData): NpyDtype {
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Int8Array) return 'int8';
+  if (data instanceof Int16Array) return 'int16';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof BigInt64Array) return 'int64';
+  if (data instanceof Uint16Array) return 'uint16';
+  if (data instanceof Uint32Array) return 'uint32';
+  if (data instanceof BigUint64Array) return 'uint64';
+  return 'uint8';
+}
+
+/**
+ * Serialise an array as a `.npy` file: version 1.0 (2.0 if the header exceeds 65535 bytes),
+ * little-endian, C order, data aligned to 64 bytes — what `np.save` writes.
+ * @throws {InputError} shape and data length disagree, or float16 (not writable)
+ */
+export function writeNpy(arr: { dtype?: NpyDtype; shape: readonly number[]; data: NpyData }): Uint8Array {
+  const dtype = arr.dtype ?? dtypeOfData(arr.data);
+  if (dtype === 'float16') throw new InputError('writing float16 .npy files is not supported; convert to float32');
+  const count = elementCount(arr.shape);
+  if (count !== arr.data.length) {
+    throw new InputError(`writeNpy: shape [${arr.shape.join(', ')}] holds ${count} elements but data has ${arr.data.length}`);
+  }
+  const shapeText = arr.shape.length === 1 ? `(${arr.shape[0]},)` : `(${arr.shape.join(', ')})`;
+  let header = `{'descr': '${DESCR_OF[dtype]}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  let major = 1;
+  let prefix = 10;
+  if (header.length + 1 + prefix > 65535) {
+    major = 2;
+    prefix = 12;
+  }
+  const total = Math.ceil((prefix + header.length + 1) / 64) * 64;
+  header = header + ' '.repeat(total - prefix - header.length - 1) + '\n';
+  const body = new Uint8Array(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength);
+  const out = new Uint8Array(total + body.length);
+  out.set(MAGIC, 0);
+  out[6] = major;
+  out[7] = 0;
+  const view = new DataView(out.buffer);
+  if (major === 1) view.setUint16(8, total - prefix, true);
+  else view.setUint32(8, total - prefix, true);
+  for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i);
+  out.set(body, total); // typed arrays are little-endian on every platform Node supports
+  return out;
+}
+
+/**
+ * View a 2-d float array as a {@link FeatureMatrix} (N×D). A 1-d array is one row.
+ * @throws {InputError} the array is not 1-d/2-d or not float32/float64
+ */
+export function featureMatrixFromNpy(arr: NdArray, name = 'array'): FeatureMatrix {
+  if (!(arr.data instanceof Float32Array || arr.data instanceof Float64Array)) {
+    throw new InputError(`${name}: expected float32 or float64 features, got ${arr.dtype}`);
+  }
+  if (arr.shape.length === 2) return { data: arr.data, rows: arr.shape[0], cols: arr.shape[1] };
+  if (arr.shape.length === 1) return { data: arr.data, rows: 1, cols: arr.shape[0] };
+  throw new InputError(`${name}: expected an N×D feature matrix, got shape [${arr.shape.join(', ')}]`);
+}

@@ -1,0 +1,78 @@
+/**
+ * @file The `fidkit` command line: builds the commander program from one file per command and
+ * runs it with injected streams, so tests call {@link run} directly and `bin/fidkit.js` is two
+ * lines. One wrapper maps every outcome to an exit code: 0 success, 1 bad input or a failed
+ * check (message only), 2 usage error; an unexpected exception prints its stack and a bug hint.
+ * Commands never call `process.exit`.
+ */
+import { Command, CommanderError } from 'commander';
+import { FidkitError, UsageError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { registerScore } from './score.js';
+import { registerVerify } from './verify.js';
+
+/** Where a command writes: results to stdout, progress/warnings/errors to stderr. */
+export interface CliIo {
+  readonly stdout: { write(chunk: string): unknown; isTTY?: boolean };
+  readonly stderr: { write(chunk: string): unknown; isTTY?: boolean };
+}
+
+/** What a command's action receives besides its parsed arguments. */
+export interface CommandContext {
+  readonly io: CliIo;
+  /** Set the process exit code (e.g. 1 when `verify` finds a failure). */
+  setExitCode(code: number): void;
+}
+
+/** Build the program; exported so tests can inspect options without running anything. */
+export function createCli(ctx: CommandContext): Command {
+  const program = new Command('fidkit')
+    .description('Inception Score, FID, KID and precision/recall for generative image models')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });
+  registerScore(program, ctx);
+  registerVerify(program, ctx);
+  for (const cmd of program.commands) {
+    cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });
+  }
+  return program;
+}
+
+/**
+ * Run the CLI with the given arguments (without `node` and the script path).
+ * @returns the exit code
+ */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode = 0;
+  const ctx: CommandContext = { io, setExitCode: (code) => (exitCode = Math.max(exitCode, code)) };
+  const program = createCli(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+function reportError(err: unknown, io: CliIo): number {
+  if (err instanceof CommanderError) {
+    // Help and --version end through this path with code 0; commander has printed the message already.
+    if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    return 2;
+  }
+  if (err instanceof UsageError) {
+    io.stderr.write(`fidkit: ${err.message}\n(run with --help for usage)\n`);
+    return 2;
+  }
+  if (err instanceof FidkitError) {
+    io.stderr.write(`fidkit: ${err.message}\n`);
+    return 1;
+  }
+  const e = err as Error;
+  io.stderr.write(
+    `fidkit: unexpected error — this is a bug, please report it with the command you ran:\n${e?.stack ?? String(err)}\n`,
+  );
+  return 1;
+}

@@ -1,0 +1,43 @@
+/**
+ * @file fidkit's public API: re-exports only. Metrics are pure functions of typed arrays; I/O
+ * helpers read and write the files the Python tools use.
+ *
+ * @example
+ * import { readStatisticsFile, frechetDistance } from 'fidkit';
+ * const a = await readStatisticsFile('generated.npz');
+ * const b = await readStatisticsFile('reference.npz');
+ * console.log(frechetDistance(a.stats, b.stats).value);
+ */
+export { DEFAULTS, METRICS, PROTOCOLS } from './defaults.js';
+export type { FidSingularMode, MetricName, Protocol } from './defaults.js';
+export { FidkitError, FormatError, InputError, UsageError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export type { FeatureMatrix, FidStatistics, StateDict, Tensor, TensorDtype } from './types.js';
+
+export { featureMatrixFromNpy, readNpy, readNpyFile, writeNpy } from './io/npy.js';
+export type { NdArray, NpyDtype } from './io/npy.js';
+export { readNpz, readNpzFile, writeNpz } from './io/npz.js';
+export {
+  encodeStatistics,
+  readMomentsFile,
+  readStatisticsFile,
+  statisticsFromMembers,
+  writeMomentsFile,
+  writeStatisticsFile,
+} from './io/stats-file.js';
+export type { StatsMetadata } from './io/stats-file.js';
+
+export { Moments, momentsFromFeatures } from './stats/moments.js';
+export type { MomentsState } from './stats/moments.js';
+
+export * from './metrics/frechet.js';
+export * from './metrics/inception-score.js';
+export * from './metrics/kid.js';
+export * from './metrics/prdc.js';
+export { RandomState } from './random/random-state.js';
+
+export { loadInput, score, scoreLoaded, SCORE_SCHEMA } from './score.js';
+export type { ScoreOptions, ScoreReport } from './score.js';
+export { verifyFixtures } from './verify.js';
+export type { VerifyRow } from './verify.js';
+export { VERSION } from './version.js';

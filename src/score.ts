@@ -1,0 +1,270 @@
+/**
+ * @file `score`: the API behind `fidkit score`. It loads each input once (statistics `.npz`,
+ * features/logits `.npy`), runs every requested metric on what it loaded, and returns one plain
+ * report object — the same object `--json` prints (schema `fidkit.score/1`, see README).
+ *
+ * Order convention (torch-fidelity's): input1 is the set being evaluated (generated samples),
+ * input2 the reference (real data). IS uses input1 only; precision/recall/density/coverage treat
+ * input2 as the real manifold.
+ */
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { DEFAULTS, METRICS, type FidSingularMode, type MetricName } from './defaults.js';
+import { FidkitError, InputError, UsageError } from './errors.js';
+import { featureMatrixFromNpy, readNpyFile } from './io/npy.js';
+import { readNpzFile } from './io/npz.js';
+import { statisticsFromMembers, type StatsMetadata } from './io/stats-file.js';
+import { frechetDistance } from './metrics/frechet.js';
+import { inceptionScore } from './metrics/inception-score.js';
+import { kernelInceptionDistance } from './metrics/kid.js';
+import { prdc, precisionRecall } from './metrics/prdc.js';
+import { momentsFromFeatures } from './stats/moments.js';
+import type { FeatureMatrix, FidStatistics } from './types.js';
+import { VERSION } from './version.js';
+
+export const SCORE_SCHEMA = 'fidkit.score/1';
+
+/** Options of {@link score}; every default comes from `DEFAULTS`. */
+export interface ScoreOptions {
+  /** Metrics to compute; default `['fid']` with two inputs, `['is']` with one. */
+  readonly metrics?: readonly MetricName[];
+  readonly seed?: number;
+  readonly isSplits?: number;
+  readonly isShuffle?: boolean;
+  readonly kidSubsets?: number;
+  /** Rows per KID subset. When not given and a set is smaller than 1000, the size shrinks to fit (with a warning). */
+  readonly kidSubsetSize?: number;
+  /** Neighbourhood size for precision/recall and density/coverage (defaults 3 and 5). */
+  readonly k?: number;
+  readonly fidSingular?: FidSingularMode;
+}
+
+/** An input after loading: statistics, or a feature matrix (which also serves as logits for IS). */
+export interface LoadedInput {
+  readonly path: string;
+  readonly kind: 'statistics' | 'features';
+  readonly count: number | null;
+  readonly dim: number;
+  readonly stats?: FidStatistics;
+  readonly features?: FeatureMatrix;
+  readonly metadata?: StatsMetadata;
+}
+
+export interface InputSummary {
+  readonly role: 'input1' | 'input2';
+  readonly path: string;
+  readonly kind: LoadedInput['kind'];
+  readonly count: number | null;
+  readonly dim: number;
+  readonly extractor: string | null;
+  readonly protocol: string | null;
+}
+
+export interface ScoreReport {
+  readonly schema: typeof SCORE_SCHEMA;
+  readonly fidkit: string;
+  readonly inputs: InputSummary[];
+  readonly metrics: {
+    fid?: { value: number; method: string; singularMode: FidSingularMode; offsetApplied: boolean; note: string };
+    is?: { mean: number; std: number; splits: number; shuffled: boolean; seed: number | null; count: number };
+    kid?: { mean: number; std: number; subsets: number; subsetSize: number; seed: number };
+    pr?: { precision: number; recall: number; fScore: number; k: number; membership: string; counts: Record<string, number> };
+    prdc?: {
+      precision: number;
+      recall: number;
+      density: number;
+      coverage: number;
+      k: number;
+      membership: string;
+      counts: Record<string, number>;
+    };
+  };
+  readonly warnings: string[];
+}
+
+/**
+ * Load one input by its path: a `.npz` of FID statistics or a `.npy` feature/logit matrix.
+ * @throws {FidkitError} missing path, unknown kind, malformed file
+ */
+export async function loadInput(path: string): Promise<LoadedInput> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new FidkitError('E_NOT_FOUND', `input not found: ${path} — check the path`);
+  }
+  if (info.isDirectory()) {
+    throw new InputError(
+      `${path} is a folder of images; scoring images needs the Inception extractor, which is not part of this build yet — pass a .npz of statistics or a .npy of features`,
+    );
+  }
+  const ext = extname(path).toLowerCase();
+  if (ext === '.npz') {
+    const { stats, metadata } = statisticsFromMembers(await readNpzFile(path), path);
+    return { path, kind: 'statistics', count: stats.count ?? null, dim: stats.mu.length, stats, metadata };
+  }
+  if (ext === '.npy') {
+    const features = featureMatrixFromNpy(await readNpyFile(path), path);
+    return { path, kind: 'features', count: features.rows, dim: features.cols, features };
+  }
+  throw new UsageError(`don't know how to read ${path}: inputs are .npz statistics or .npy features (N×D)`);
+}
+
+function statsOf(input: LoadedInput): FidStatistics {
+  if (input.stats) return input.stats;
+  const f = input.features!;
+  if (f.rows < 2) throw new InputError(`${input.path}: FID needs at least 2 samples, got ${f.rows}`);
+  return momentsFromFeatures(f);
+}
+
+function featuresOf(input: LoadedInput, metric: string): FeatureMatrix {
+  if (!input.features) {
+    throw new UsageError(
+      `${metric} needs per-sample features, but ${input.path} holds only statistics (mu/sigma); pass a .npy of features or an image folder`,
+    );
+  }
+  return input.features;
+}
+
+/** The metrics to run when none are named. */
+export function defaultMetrics(inputCount: number): MetricName[] {
+  return inputCount >= 2 ? ['fid'] : ['is'];
+}
+
+/**
+ * Compute metrics on already loaded inputs (pure: no I/O).
+ * @throws {UsageError} a metric that needs two inputs got one, or features where only statistics exist
+ * @throws {InputError} shapes that do not match, too few samples
+ */
+export function scoreLoaded(inputs: readonly LoadedInput[], options: ScoreOptions = {}): ScoreReport {
+  if (inputs.length < 1 || inputs.length > 2) throw new UsageError(`score takes one or two inputs, got ${inputs.length}`);
+  const metrics = options.metrics ?? defaultMetrics(inputs.length);
+  for (const m of metrics) {
+    if (!(METRICS as readonly string[]).includes(m)) throw new UsageError(`unknown metric '${m}'; valid metrics: ${METRICS.join(', ')}`);
+  }
+  const warnings: string[] = [];
+  const [a, b] = inputs;
+  const seed = options.seed ?? DEFAULTS.seed;
+  const report: ScoreReport = {
+    schema: SCORE_SCHEMA,
+    fidkit: VERSION,
+    inputs: inputs.map((inp, i) => ({
+      role: i === 0 ? 'input1' : 'input2',
+      path: inp.path,
+      kind: inp.kind,
+      count: inp.count,
+      dim: inp.dim,
+      extractor: inp.metadata?.extractor ?? null,
+      protocol: inp.metadata?.protocol ?? null,
+    })),
+    metrics: {},
+    warnings,
+  };
+  const needTwo = (m: string) => {
+    if (!b) throw new UsageError(`${m} compares two sets: pass input1 (generated) and input2 (reference)`);
+    if (a.dim !== b.dim) {
+      throw new InputError(`${m}: ${a.path} has ${a.dim}-d features but ${b.path} has ${b.dim}-d; both sides must come from the same extractor and layer`);
+    }
+    return b;
+  };
+
+  if (metrics.includes('fid')) {
+    const ref = needTwo('fid');
+    warnAboutMixedPipelines(a, ref, warnings);
+    for (const inp of [a, ref]) {
+      if (inp.count !== null && inp.count < inp.dim) {
+        warnings.push(
+          `${inp.path}: FID from ${inp.count} samples of ${inp.dim}-d features — the covariance is rank-deficient and FID is strongly biased upwards; use at least ${inp.dim} (10,000+ recommended) and compare only numbers made with the same N`,
+        );
+      }
+    }
+    const singularMode = options.fidSingular ?? DEFAULTS.fidSingular;
+    const r = frechetDistance(statsOf(a), statsOf(ref), { singular: singularMode });
+    report.metrics.fid = {
+      value: r.value,
+      method: r.diagnostics.method,
+      singularMode,
+      offsetApplied: r.diagnostics.offsetApplied,
+      note: r.diagnostics.note,
+    };
+  }
+
+  if (metrics.includes('is')) {
+    const logits = featuresOf(a, 'is');
+    if (logits.cols === 2048) {
+      throw new UsageError(
+        `is needs classifier logits (N×1008 for the FID Inception), but ${a.path} has 2048 columns — pool3 features, not logits`,
+      );
+    }
+    const r = inceptionScore(logits, { splits: options.isSplits ?? DEFAULTS.isSplits, shuffle: options.isShuffle ?? DEFAULTS.isShuffle, seed });
+    report.metrics.is = { mean: r.mean, std: r.std, splits: r.splits, shuffled: r.shuffled, seed: r.seed, count: r.count };
+  }
+
+  if (metrics.includes('kid')) {
+    const ref = needTwo('kid');
+    const x = featuresOf(a, 'kid');
+    const y = featuresOf(ref, 'kid');
+    let subsetSize = options.kidSubsetSize ?? DEFAULTS.kidSubsetSize;
+    const smallest = Math.min(x.rows, y.rows);
+    if (options.kidSubsetSize === undefined && smallest < subsetSize) {
+      warnings.push(
+        `kid: a set has only ${smallest} samples, fewer than the default subset size ${subsetSize}; using subsets of ${smallest} (pass --kid-subset-size to choose); KID values with different subset sizes are not comparable`,
+      );
+      subsetSize = smallest;
+    }
+    const r = kernelInceptionDistance(x, y, { subsets: options.kidSubsets ?? DEFAULTS.kidSubsets, subsetSize, seed });
+    report.metrics.kid = { mean: r.mean, std: r.std, subsets: r.subsets, subsetSize: r.subsetSize, seed: r.seed };
+  }
+
+  if (metrics.includes('pr')) {
+    const ref = needTwo('pr');
+    const r = precisionRecall({ generated: featuresOf(a, 'pr'), real: featuresOf(ref, 'pr') }, { k: options.k ?? DEFAULTS.prK, membership: 'le' });
+    report.metrics.pr = { precision: r.precision, recall: r.recall, fScore: r.fScore, k: r.k, membership: r.membership, counts: { ...r.counts } };
+  }
+
+  if (metrics.includes('prdc')) {
+    const ref = needTwo('prdc');
+    const k = options.k ?? DEFAULTS.prdcK;
+    const r = prdc({ generated: featuresOf(a, 'prdc'), real: featuresOf(ref, 'prdc') }, { k, membership: 'lt' });
+    report.metrics.prdc = {
+      precision: r.precision,
+      recall: r.recall,
+      density: r.density,
+      coverage: r.coverage,
+      k: r.k,
+      membership: r.membership,
+      counts: {
+        precision: r.counts.precision,
+        recall: r.counts.recall,
+        density: r.counts.density,
+        coverage: r.counts.coverage,
+        numGenerated: r.counts.numGenerated,
+        numReal: r.counts.numReal,
+      },
+    };
+  }
+  return report;
+}
+
+function warnAboutMixedPipelines(a: LoadedInput, b: LoadedInput, warnings: string[]): void {
+  for (const key of ['extractor', 'protocol', 'layer'] as const) {
+    const va = a.metadata?.[key];
+    const vb = b.metadata?.[key];
+    if (va !== undefined && vb !== undefined && va !== vb) {
+      warnings.push(
+        `fid: ${a.path} was made with ${key} '${va}' but ${b.path} with '${vb}' — statistics from different pipelines are not comparable (pytorch-fid #33)`,
+      );
+    }
+  }
+}
+
+/**
+ * Score one or two inputs (paths) with the requested metrics.
+ * @example const report = await score(['gen.npz', 'real.npz'], { metrics: ['fid'] }); report.metrics.fid.value
+ */
+export async function score(paths: readonly string[], options: ScoreOptions = {}): Promise<ScoreReport> {
+  if (paths.length < 1 || paths.length > 2) throw new UsageError(`score takes one or two inputs, got ${paths.length}`);
+  const inputs = [];
+  for (const p of paths) inputs.push(await loadInput(p));
+  return scoreLoaded(inputs, options);
+}

@@ -1,0 +1,111 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeNpy } from '../../src/io/npy.js';
+import { writeNpz } from '../../src/io/npz.js';
+import { FIXTURES, runCli, spawnCli } from './run-cli.js';
+
+const frechet = JSON.parse(readFileSync(join(FIXTURES, 'frechet', 'expected.json'), 'utf8'));
+const isKid = JSON.parse(readFileSync(join(FIXTURES, 'is_kid', 'expected.json'), 'utf8'));
+const F = (name: string) => join(FIXTURES, 'frechet', name);
+let tmp = '';
+
+function f64(shape: number[], values: ArrayLike<number>) {
+  return { dtype: 'float64' as const, shape, data: Float64Array.from(values) };
+}
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'fidkit-cli-'));
+  writeFileSync(join(tmp, 'no-keys.npz'), writeNpz({ mean: f64([2], [0, 0]) }));
+  writeFileSync(join(tmp, 'nonsquare.npz'), writeNpz({ mu: f64([2], [0, 0]), sigma: f64([2, 3], [1, 0, 0, 0, 1, 0]) }));
+  writeFileSync(join(tmp, 'nan.npz'), writeNpz({ mu: f64([2], [0, NaN]), sigma: f64([2, 2], [1, 0, 0, 1]) }));
+  writeFileSync(join(tmp, 'd2.npz'), writeNpz({ mu: f64([2], [0, 0]), sigma: f64([2, 2], [1, 0, 0, 1]) }));
+  writeFileSync(join(tmp, 'one-row.npy'), writeNpy(f64([1, 64], new Float64Array(64))));
+});
+
+describe('fidkit score on statistics and features', () => {
+  it('prints the FID of two pytorch-fid statistics files (1e-9 relative)', async () => {
+    const r = await runCli('score', F('d64_set1_stats.npz'), F('d64_set2_stats.npz'), '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.schema).toBe('fidkit.score/1');
+    const want = Number(frechet.cases.d64.pytorch_fid.returned.repr);
+    expect(Math.abs(report.metrics.fid.value - want) / want).toBeLessThan(1e-9);
+    expect(report.inputs.map((i: { role: string }) => i.role)).toEqual(['input1', 'input2']);
+  });
+
+  it('prints a human table with the value and the inputs', async () => {
+    const r = await runCli('score', F('d64_set1_stats.npz'), F('d64_set2_stats.npz'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^FID\s+9\.18561/m);
+    expect(r.stdout).toContain('input1');
+    expect(r.stdout).toMatch(/fidkit \d+\.\d+\.\d+/);
+  });
+
+  it('computes FID, KID, precision/recall and PRDC from feature .npy files, with warnings on stderr', async () => {
+    const r = await runCli('score', F('d64_set1_features.npy'), F('d64_set2_features.npy'), '--metrics', 'fid,kid,pr,prdc', '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const want = Number(frechet.cases.d64.pytorch_fid.returned.repr);
+    // Statistics recomputed from the float32 samples: same as pytorch-fid's np.cov to ~1e-13.
+    expect(Math.abs(report.metrics.fid.value - want) / want).toBeLessThan(1e-9);
+    expect(report.metrics.kid.subsetSize).toBe(500); // shrunk from 1000, announced below
+    expect(r.stderr).toContain('fewer than the default subset size 1000; using subsets of 500');
+    expect(report.metrics.pr.k).toBe(3);
+    expect(report.metrics.prdc.k).toBe(5);
+    expect(report.metrics.pr.precision).toBeGreaterThan(0);
+  });
+
+  it('computes the Inception Score from a logits .npy like torch-fidelity', async () => {
+    const r = await runCli('score', join(FIXTURES, 'is_kid', 'is_logits.npy'), '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const want = Number(isKid.inception_score_synthetic.splits_10.torch_fidelity_default_shuffle.inception_score_mean.repr);
+    expect(Math.abs(report.metrics.is.mean - want) / want).toBeLessThan(1e-9);
+    const r2 = await runCli('score', join(FIXTURES, 'is_kid', 'is_logits.npy'), '--no-is-shuffle', '--json');
+    const want2 = Number(isKid.inception_score_synthetic.splits_10.torch_fidelity_no_shuffle.inception_score_mean.repr);
+    expect(Math.abs(JSON.parse(r2.stdout).metrics.is.mean - want2) / want2).toBeLessThan(1e-9);
+  });
+});
+
+describe('fidkit score refuses bad input with a clear message and a non-zero exit', () => {
+  const cases: [string, () => string[], number, string | RegExp][] = [
+    ['a nonexistent path', () => ['score', join(tmp, 'nope.npz'), F('d64_set1_stats.npz')], 1, /input not found: .*nope\.npz — check the path/],
+    ['a .npz without mu/sigma', () => ['score', join(tmp, 'no-keys.npz'), F('d64_set1_stats.npz')], 1, "has no 'mu' and 'sigma' arrays (found: mean)"],
+    ['a non-square sigma', () => ['score', join(tmp, 'nonsquare.npz'), F('d64_set1_stats.npz')], 1, "'sigma' must be square [D, D], got shape [2, 3]"],
+    ['non-finite statistics', () => ['score', join(tmp, 'nan.npz'), F('d64_set1_stats.npz')], 1, "'mu' holds a non-finite value (NaN) at index 1"],
+    ['mismatched dimensions', () => ['score', join(tmp, 'd2.npz'), F('d64_set1_stats.npz')], 1, 'has 2-d features but'],
+    ['fewer than 2 samples', () => ['score', join(tmp, 'one-row.npy'), F('d64_set1_features.npy')], 1, 'FID needs at least 2 samples, got 1'],
+    ['an unknown metric', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'fid,fancy'], 2, "Unknown metric 'fancy'; valid values: fid, is, kid, pr, prdc."],
+    ['an unknown protocol', () => ['score', F('d64_set1_stats.npz'), '--protocol', 'tf2'], 2, "Unknown protocol 'tf2'; valid values: tf, pytorch-fid, clean."],
+    ['a bad integer', () => ['score', F('d64_set1_stats.npz'), '--kid-subsets', '1.5'], 2, "Expected an integer ≥ 1 for --kid-subsets but received '1.5'."],
+    ['statistics given to IS', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'is'], 2, 'is needs per-sample features'],
+    ['one input for FID', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'fid'], 2, 'fid compares two sets'],
+    ['an unknown flag', () => ['score', F('d64_set1_stats.npz'), '--fast'], 2, "unknown option '--fast'"],
+  ];
+  for (const [what, argv, code, message] of cases) {
+    it(what, async () => {
+      const r = await runCli(...argv());
+      expect(r.code).toBe(code);
+      expect(r.stdout).toBe('');
+      if (typeof message === 'string') expect(r.stderr).toContain(message);
+      else expect(r.stderr).toMatch(message);
+    });
+  }
+});
+
+describe('the built binary', () => {
+  it('runs score end to end and exits 0', () => {
+    const r = spawnCli('score', F('d64_set1_stats.npz'), F('d64_set2_stats.npz'), '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).metrics.fid.value).toBeCloseTo(9.18561380741588, 9);
+  });
+  it('exits 1 with the message only for bad input, 2 for usage errors', () => {
+    const bad = spawnCli('score', join(tmp, 'no-keys.npz'), F('d64_set1_stats.npz'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).not.toContain('    at '); // no stack trace for expected errors
+    expect(spawnCli('score').code).toBe(2);
+  });
+});

@@ -1,0 +1,34 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, runCli } from './run-cli.js';
+
+describe('fidkit verify', () => {
+  it('passes on the bundled fixtures and covers every family', async () => {
+    const r = await runCli('verify', '--json');
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout);
+    const failing = report.rows.filter((row: { pass: boolean }) => !row.pass);
+    expect(failing).toEqual([]);
+    expect(r.code).toBe(0);
+    const groups = new Set(report.rows.map((row: { group: string }) => row.group));
+    expect([...groups]).toEqual(['frechet', 'is', 'kid', 'prdc', 'npz']);
+    expect(report.rows.length).toBeGreaterThan(60);
+  });
+
+  it('fails with exit 1 and names the case when an expected number is perturbed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fidkit-verify-'));
+    for (const sub of ['frechet', 'is_kid', 'prdc']) cpSync(join(FIXTURES, sub), join(dir, sub), { recursive: true });
+    const path = join(dir, 'frechet', 'expected.json');
+    const expected = JSON.parse(readFileSync(path, 'utf8'));
+    // Move the d512 reference FID by 1e-7 relative: far above the 1e-9 tolerance.
+    const v = Number(expected.cases.d512.pytorch_fid.returned.repr) * (1 + 1e-7);
+    expected.cases.d512.pytorch_fid.returned = { value: v, repr: String(v) };
+    writeFileSync(path, JSON.stringify(expected));
+    const r = await runCli('verify', '--fixtures', dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^frechet\s+d512\s.*FAIL$/m);
+    expect(r.stdout).toMatch(/1 FAILED/);
+  });
+});

@@ -46,7 +46,8 @@ function num(v: unknown): number {
 
 function row(group: string, name: string, reference: string, expected: number, got: number, errorKind: VerifyRow['errorKind'], tolerance: number): VerifyRow {
   const diff = Math.abs(got - expected);
-  const error = errorKind === 'relative' ? diff / Math.abs(expected) : diff;
+  // A relative error is undefined at 0 (e.g. the std of a single split): measure those absolutely.
+  const error = errorKind === 'relative' && expected !== 0 ? diff / Math.abs(expected) : diff;
   const pass = Number.isFinite(got) && (errorKind === 'exact' ? got === expected : error <= tolerance);
   return { group, name, reference, expected, got, error, errorKind, tolerance, pass };
 }

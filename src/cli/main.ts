@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { FidkitError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerScore } from './score.js';
+import { registerStats } from './stats.js';
 import { registerVerify } from './verify.js';
 
 /** Where a command writes: results to stdout, progress/warnings/errors to stderr. */
@@ -30,11 +31,15 @@ export function createCli(ctx: CommandContext): Command {
     .description('Inception Score, FID, KID and precision/recall for generative image models')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    // Each command's options belong to that command (stats and stats merge both have -o).
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });
   registerScore(program, ctx);
+  registerStats(program, ctx);
   registerVerify(program, ctx);
-  for (const cmd of program.commands) {
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const cmd of all(program).slice(1)) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });
   }
   return program;

@@ -8,7 +8,7 @@
  * 3.0) Python dict literal `{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }` padded
  * with spaces and a newline so the data starts on a 64-byte boundary, then the raw elements.
  */
-import { readFile } from 'node:fs/promises';
+import { readInputFile } from './read-input.js';
 import { FormatError, InputError } from '../errors.js';
 import type { FeatureMatrix } from '../types.js';
 
@@ -238,7 +238,7 @@ export function readNpy(bytes: Uint8Array, name = '.npy data'): NdArray {
 
 /** Read a `.npy` file from disk. @throws {FormatError} see {@link readNpy} */
 export async function readNpyFile(path: string): Promise<NdArray> {
-  return readNpy(await readFile(path), path);
+  return readNpy(await readInputFile(path, '.npy file'), path);
 }
 
 function dtypeOfData(data: NpyData): NpyDtype {

@@ -2,8 +2,8 @@
  * @file NumPy `.npz` archives: a zip of `<name>.npy` members, stored (`np.savez`) or deflated
  * (`np.savez_compressed`, what pytorch-fid's `--save-stats` writes). fflate does the zip work.
  */
-import { readFile } from 'node:fs/promises';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { readInputFile } from './read-input.js';
 import { FormatError } from '../errors.js';
 import { readNpy, writeNpy, type NdArray } from './npy.js';
 
@@ -28,7 +28,7 @@ export function readNpz(bytes: Uint8Array, name = '.npz data'): Record<string, N
 
 /** Read an `.npz` file from disk. @throws {FormatError} see {@link readNpz} */
 export async function readNpzFile(path: string): Promise<Record<string, NdArray>> {
-  return readNpz(await readFile(path), path);
+  return readNpz(await readInputFile(path, '.npz file'), path);
 }
 
 /**

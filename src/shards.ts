@@ -1,0 +1,89 @@
+/**
+ * @file Shards: split a dataset into n deterministic slices, accumulate each slice's raw moments
+ * on its own machine, and merge the partial moments into the statistics of the whole — equal to
+ * one run over everything to ~1e-15 relative (Chan's pairwise update, stats/moments.ts).
+ *
+ * Slice k of n (1-based) holds rows ⌊(k−1)·N/n⌋ … ⌊k·N/n⌋−1 of the sorted input, so every row is in
+ * exactly one shard whatever N and n are.
+ */
+import { InputError, UsageError } from './errors.js';
+import type { StatsMetadata } from './io/stats-file.js';
+import { Moments, type MomentsState } from './stats/moments.js';
+
+/** Which slice of the input one run processes. */
+export interface Shard {
+  /** 1-based index. */
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * Parse `k/n` (1 ≤ k ≤ n).
+ * @throws {UsageError} anything else
+ */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new UsageError(`--shard expects k/n with 1 ≤ k ≤ n (e.g. 3/8), got '${text}'`);
+  }
+  return { index, count };
+}
+
+/** The half-open row range [start, end) of shard k/n over `total` rows. */
+export function shardRange(total: number, shard: Shard): { start: number; end: number } {
+  return {
+    start: Math.floor(((shard.index - 1) * total) / shard.count),
+    end: Math.floor((shard.index * total) / shard.count),
+  };
+}
+
+/** A shard file's contents: its moments and how they were made. */
+export interface ShardPart {
+  readonly path: string;
+  readonly state: MomentsState;
+  readonly metadata?: StatsMetadata;
+}
+
+/**
+ * Merge shard moments into one accumulator, checking that the parts belong together: the same
+ * dimension, extractor, protocol, layer and shard count, and every shard 1…n present exactly once.
+ * @throws {InputError} a missing, duplicated or foreign shard, named by file
+ */
+export function mergeShards(parts: readonly ShardPart[]): { moments: Moments; metadata: StatsMetadata } {
+  if (parts.length === 0) throw new UsageError('stats merge needs at least one shard file');
+  const first = parts[0];
+  for (const p of parts) {
+    if (p.state.mean.length !== first.state.mean.length) {
+      throw new InputError(`${p.path} has ${p.state.mean.length}-d moments but ${first.path} has ${first.state.mean.length}-d; shards must come from one extractor and layer`);
+    }
+    for (const key of ['extractor', 'protocol', 'layer', 'weightsSha256'] as const) {
+      if (p.metadata?.[key] !== first.metadata?.[key]) {
+        throw new InputError(
+          `${p.path} was made with ${key} '${p.metadata?.[key] ?? 'unknown'}' but ${first.path} with '${first.metadata?.[key] ?? 'unknown'}'; merge only shards of one run`,
+        );
+      }
+    }
+  }
+  const shards = parts.map((p) => p.metadata?.shard);
+  if (shards.every((s) => s !== undefined)) {
+    const n = shards[0]!.count;
+    const seen = new Map<number, string>();
+    parts.forEach((p, i) => {
+      const s = shards[i]!;
+      if (s.count !== n) throw new InputError(`${p.path} is shard ${s.index}/${s.count} but ${first.path} is one of ${n}; merge shards of one split`);
+      const other = seen.get(s.index);
+      if (other) throw new InputError(`shard ${s.index}/${n} is given twice: ${other} and ${p.path}`);
+      seen.set(s.index, p.path);
+    });
+    const missing = Array.from({ length: n }, (_, i) => i + 1).filter((k) => !seen.has(k));
+    if (missing.length > 0) {
+      throw new InputError(`shards ${missing.map((k) => `${k}/${n}`).join(', ')} are missing; the merged statistics would cover only part of the data`);
+    }
+  }
+  const moments = new Moments(first.state.mean.length);
+  for (const p of parts) moments.merge(p.state);
+  const { shard: _shard, kind: _kind, count: _count, ...rest } = first.metadata ?? {};
+  return { moments, metadata: { ...rest, count: moments.count } };
+}

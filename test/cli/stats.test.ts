@@ -1,0 +1,71 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readStatisticsFile } from '../../src/io/stats-file.js';
+import { parseShard, shardRange } from '../../src/shards.js';
+import { FIXTURES, runCli } from './run-cli.js';
+
+const FEATURES = join(FIXTURES, 'frechet', 'd64_set1_features.npy');
+
+function maxRel(a: Float64Array, b: Float64Array): number {
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
+  return d / m;
+}
+
+describe('shards', () => {
+  it('split rows into contiguous slices that cover everything once', () => {
+    const ranges = [1, 2, 3].map((index) => shardRange(10, { index, count: 3 }));
+    expect(ranges).toEqual([{ start: 0, end: 3 }, { start: 3, end: 6 }, { start: 6, end: 10 }]);
+    expect(shardRange(2, { index: 3, count: 3 })).toEqual({ start: 1, end: 2 });
+    expect(() => parseShard('4/3')).toThrow("--shard expects k/n with 1 ≤ k ≤ n (e.g. 3/8), got '4/3'");
+  });
+});
+
+describe('fidkit stats', () => {
+  it('merges three shards into exactly the statistics of one run (1e-12 relative)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fidkit-shards-'));
+    const whole = join(dir, 'whole.npz');
+    expect((await runCli('stats', FEATURES, '-o', whole)).code).toBe(0);
+    const parts = [];
+    for (const k of [1, 2, 3]) {
+      const part = join(dir, `part-${k}.npz`);
+      const r = await runCli('stats', FEATURES, '--shard', `${k}/3`, '-o', part);
+      expect(r.code).toBe(0);
+      parts.push(part);
+    }
+    const merged = join(dir, 'stats.npz');
+    const r = await runCli('stats', 'merge', ...parts.reverse(), '-o', merged);
+    expect(r.stderr).toContain('merged 3 shards (500 samples)');
+    expect(r.code).toBe(0);
+    const a = await readStatisticsFile(merged);
+    const b = await readStatisticsFile(whole);
+    expect(a.stats.count).toBe(500);
+    expect(maxRel(a.stats.sigma, b.stats.sigma)).toBeLessThan(1e-12);
+    expect(maxRel(a.stats.mu, b.stats.mu)).toBeLessThan(1e-12);
+    // The merged file scores like the original statistics.
+    const fid = await runCli('score', merged, join(FIXTURES, 'frechet', 'd64_set2_stats.npz'), '--json');
+    expect(JSON.parse(fid.stdout).metrics.fid.value).toBeCloseTo(9.18561380741588, 8);
+  });
+
+  it('refuses an incomplete or duplicated set of shards, naming them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fidkit-shards-'));
+    const p1 = join(dir, 'p1.npz');
+    const p2 = join(dir, 'p2.npz');
+    await runCli('stats', FEATURES, '--shard', '1/3', '-o', p1);
+    await runCli('stats', FEATURES, '--shard', '2/3', '-o', p2);
+    const missing = await runCli('stats', 'merge', p1, p2, '-o', join(dir, 'x.npz'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('shards 3/3 are missing');
+    const twice = await runCli('stats', 'merge', p1, p1, p2, '-o', join(dir, 'x.npz'));
+    expect(twice.stderr).toContain(`shard 1/3 is given twice: ${p1} and ${p1}`);
+    const asStats = await runCli('score', p1, p2);
+    expect(asStats.code).toBe(1);
+    expect(asStats.stderr).toContain('is a shard of raw moments');
+  });
+});

@@ -1,0 +1,645 @@
+/**
+ * @file PyTorch checkpoint (`.pth`) reader for state dicts, in both formats `torch.save` writes:
+ *
+ * - zip (torch ≥ 1.6): `<name>/data.pkl` (the object pickle), `<name>/data/<key>` (raw storage bytes, stored
+ *   uncompressed), `<name>/version`, and from torch 2.x `<name>/byteorder`. `<name>` varies with the file name.
+ * - legacy (`_use_new_zipfile_serialization=False`, and every file from before 1.6): five things in a row —
+ *   pickles of the magic number 119547037146038801333356, the protocol version 1001, a system-info dict and the
+ *   object, then a pickled list of storage keys and, for each key in that list's order, an int64 element count
+ *   followed by the raw bytes. Keys are memory-address strings, so storages are matched by key, never position.
+ *
+ * Tensors are `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, …)` calls on storages named by
+ * persistent ids; they are materialised here in C order (strided and expanded views copied out, storages shared
+ * between tensors read once), float16/bfloat16 widened exactly to float32. Only the torch/collections names a
+ * state dict needs are resolved; any other class is refused by name and nothing from the file is executed.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { inflateSync } from 'fflate';
+import { FormatError } from '../errors.js';
+import type { StateDict, Tensor, TensorDtype } from '../types.js';
+import { CODECS_ENCODE, PyDict, describe, unpickle, type PyCallable, type UnpickleHooks } from './pickle.js';
+
+/** The element types torch storages can have that this reader understands. */
+type StorageDtype = TensorDtype | 'float16' | 'bfloat16';
+
+const STORAGE_CLASSES: Readonly<Record<string, StorageDtype>> = Object.freeze({
+  FloatStorage: 'float32',
+  DoubleStorage: 'float64',
+  HalfStorage: 'float16',
+  BFloat16Storage: 'bfloat16',
+  LongStorage: 'int64',
+  IntStorage: 'int32',
+  ShortStorage: 'int16',
+  CharStorage: 'int8',
+  ByteStorage: 'uint8',
+  BoolStorage: 'bool',
+});
+
+const ELEMENT_SIZE: Readonly<Record<StorageDtype, number>> = Object.freeze({
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+});
+
+/** A tensor read from a `.pth`: a {@link Tensor} plus what torch recorded about it. */
+export class PthTensor implements Tensor {
+  readonly dtype: TensorDtype;
+  readonly shape: readonly number[];
+  data: Tensor['data'];
+  /** The dtype in the file (differs from `dtype` for float16/bfloat16, which are widened to float32). */
+  readonly storageDtype: StorageDtype;
+  /** Saved as an `nn.Parameter` (`_rebuild_parameter`). */
+  isParameter = false;
+  /** Where the values came from, as torch recorded it: tensors with the same key shared one storage. */
+  readonly storageKey: string;
+  readonly storageOffset: number;
+  readonly stride: readonly number[];
+  /** @internal how to materialise it once the storage bytes are known */
+  pending: { storage: StorageRef; offset: number; stride: number[] } | null;
+
+  constructor(storage: StorageRef, offset: number, shape: number[], stride: number[]) {
+    this.storageDtype = storage.dtype;
+    this.dtype = storage.dtype === 'float16' || storage.dtype === 'bfloat16' ? 'float32' : storage.dtype;
+    this.shape = Object.freeze(shape);
+    this.storageKey = storage.key;
+    this.storageOffset = offset;
+    this.stride = Object.freeze([...stride]);
+    this.data = new Float32Array(0);
+    this.pending = { storage, offset, stride };
+  }
+}
+
+/** True for the tensors found inside a loaded `.pth` (and nothing else). */
+export function isTensor(x: unknown): x is PthTensor {
+  return x instanceof PthTensor;
+}
+
+/** A storage named by a persistent id; `bytes` is filled from the zip record or the legacy tail. */
+class StorageRef {
+  /** Whole-storage typed view, made on first strided use and shared by every tensor on this storage. */
+  cache?: ArrayLike<number | bigint>;
+  constructor(
+    readonly key: string,
+    readonly dtype: StorageDtype,
+    readonly numel: number,
+    public bytes: Uint8Array | null,
+    /** A legacy view on another storage: element offset into `root`. */
+    readonly view?: { root: StorageRef; offset: number },
+  ) {}
+}
+
+export type PthFormat = 'zip' | 'legacy';
+
+/** Everything in a `.pth`: the unpickled object with tensors in place, and the format it came in. */
+export interface PthContents {
+  readonly format: PthFormat;
+  /** Python objects as in {@link unpickle}; tensors are {@link PthTensor}s, dicts are {@link PyDict}s. */
+  readonly root: unknown;
+}
+
+/**
+ * Parse a `.pth` from memory.
+ * @param source the file name, used in messages.
+ * @throws FormatError if the bytes are not a torch checkpoint, are truncated, or pickle anything but tensors
+ *   and plain containers (the refused class is named).
+ */
+export function parsePth(bytes: Uint8Array, source = '.pth data'): PthContents {
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
+    return { format: 'zip', root: parseZipPth(bytes, source) };
+  }
+  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) {
+    return { format: 'legacy', root: parseLegacyPth(bytes, source) };
+  }
+  if (bytes.length >= 262 && latin1(bytes.subarray(257, 262)) === 'ustar') {
+    throw new FormatError(
+      `${source} is a tar-format checkpoint from PyTorch < 0.4, which fidkit does not read: ` +
+        `load it once with torch and re-save it with torch.save(state_dict, path)`,
+    );
+  }
+  throw new FormatError(
+    `${source} is not a PyTorch checkpoint (${bytes.length === 0 ? 'it is empty' : 'neither a zip archive nor a pickle'}): ` +
+      `pass a file written by torch.save`,
+  );
+}
+
+/** Read and parse a `.pth` file. @throws FormatError see {@link parsePth}; Node's ENOENT if missing */
+export async function readPthFile(path: string): Promise<PthContents> {
+  const bytes = await readFile(path);
+  return parsePth(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+}
+
+/**
+ * Load a checkpoint and find its state dict (see {@link findStateDict}).
+ * @param input the file's bytes, or its path.
+ * @throws FormatError see {@link parsePth} and {@link findStateDict}.
+ */
+export async function readPth(
+  input: Uint8Array | string,
+  source = typeof input === 'string' ? input : '.pth data',
+): Promise<PthContents & { stateDict: StateDict }> {
+  const contents = typeof input === 'string' ? await readPthFile(input) : parsePth(input, source);
+  return { ...contents, stateDict: findStateDict(contents.root, source) };
+}
+
+const NESTED_STATE_DICT_KEYS = ['state_dict', 'model_state_dict', 'model', 'net', 'network', 'params'];
+
+/**
+ * The state dict inside a loaded checkpoint: the root itself when it is a dict of tensors, or the first of
+ * `state_dict`, `model_state_dict`, `model`, `net`, `network`, `params` that is (searched depth-first), else the
+ * only dict of tensors anywhere. A `module.` prefix on every key (from `nn.DataParallel`) is stripped.
+ * Non-tensor entries of the chosen dict are refused: a state dict holds tensors only.
+ * @throws FormatError naming the top-level keys when no state dict is found.
+ */
+export function findStateDict(root: unknown, source = '.pth data'): StateDict {
+  const found = pickStateDict(root, 0);
+  if (found === null) {
+    const keys = root instanceof PyDict ? [...root.keys()].map(String).slice(0, 10).join(', ') : describe(root);
+    throw new FormatError(
+      `${source} holds no state dict (no dict whose values are all tensors; top level: ${keys || 'empty'}): ` +
+        `save the model's parameters with torch.save(model.state_dict(), path)`,
+    );
+  }
+  const sd: StateDict = new Map();
+  const keys = [...found.keys()] as string[];
+  const strip = keys.length > 0 && keys.every((k) => k.startsWith('module.'));
+  for (const k of keys) sd.set(strip ? k.slice(7) : k, found.get(k) as PthTensor);
+  return sd;
+}
+
+function isTensorDict(x: unknown): x is PyDict {
+  if (!(x instanceof PyDict) || x.size === 0) return false;
+  for (const [k, v] of x) if (typeof k !== 'string' || !isTensor(v)) return false;
+  return true;
+}
+
+function pickStateDict(x: unknown, depth: number): PyDict | null {
+  if (isTensorDict(x)) return x;
+  if (!(x instanceof PyDict) || depth > 4) return null;
+  for (const k of NESTED_STATE_DICT_KEYS) {
+    const hit = x.has(k) ? pickStateDict(x.get(k), depth + 1) : null;
+    if (hit) return hit;
+  }
+  const hits = [...x.values()].map((v) => pickStateDict(v, depth + 1)).filter((v): v is PyDict => v !== null);
+  return hits.length === 1 ? hits[0] : null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Unpickling hooks shared by both formats
+
+const callable = (qualname: string, call: (args: readonly unknown[]) => unknown): PyCallable => ({ qualname, call });
+
+function torchHooks(source: string, storageFromPid: (pid: readonly unknown[]) => StorageRef, tensors: PthTensor[]): UnpickleHooks {
+  const bad = (what: string): never => {
+    throw new FormatError(`${source}: ${what}; the checkpoint is corrupt or was not written by torch.save`);
+  };
+  const intList = (x: unknown, what: string): number[] => {
+    if (!Array.isArray(x) || !x.every((v) => Number.isSafeInteger(v) && (v as number) >= 0)) bad(`${what} is not a tuple of non-negative ints`);
+    return [...(x as number[])];
+  };
+  const rebuildTensor = (qualname: string, minArgs: number) =>
+    callable(qualname, (args) => {
+      if (args.length < minArgs) bad(`${qualname} called with ${args.length} arguments`);
+      const [storage, offset, size, stride] = args;
+      if (!(storage instanceof StorageRef)) {
+        bad(`${qualname} got a ${describe(storage)} instead of a storage`);
+      }
+      if (!Number.isSafeInteger(offset) || (offset as number) < 0) bad(`${qualname}: bad storage offset ${String(offset)}`);
+      const shape = intList(size, 'a tensor size');
+      const strides = intList(stride, 'a tensor stride');
+      if (shape.length !== strides.length) bad(`tensor size [${shape}] and stride [${strides}] differ in rank`);
+      const s = storage as StorageRef;
+      // The last element a view touches must lie inside its storage (unless the tensor is empty).
+      if (!shape.includes(0)) {
+        let last = offset as number;
+        for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * strides[d];
+        if (last >= s.numel) bad(`a tensor of size [${shape}] stride [${strides}] offset ${String(offset)} reads past its ${s.numel}-element storage "${s.key}"`);
+      }
+      const t = new PthTensor(s, offset as number, shape, strides);
+      tensors.push(t);
+      return t;
+    });
+  const rebuildParameter = callable('torch._utils._rebuild_parameter', (args) => {
+    if (!isTensor(args[0])) bad(`_rebuild_parameter got a ${describe(args[0])} instead of a tensor`);
+    const t = args[0] as PthTensor;
+    t.isParameter = true;
+    return t;
+  });
+  const orderedDict = callable('collections.OrderedDict', (args) => {
+    const d = new PyDict('collections.OrderedDict');
+    // OrderedDict(iterable of pairs) is how some protocol-0 pickles write it.
+    if (Array.isArray(args[0])) for (const kv of args[0]) if (Array.isArray(kv) && kv.length === 2) d.set(kv[0], kv[1]);
+    return d;
+  });
+  const set = callable('builtins.set', (args) => new Set(Array.isArray(args[0]) ? args[0] : []));
+
+  const allowed: Record<string, PyCallable> = {
+    'collections.OrderedDict': orderedDict,
+    'torch._utils._rebuild_tensor_v2': rebuildTensor('torch._utils._rebuild_tensor_v2', 4),
+    'torch._utils._rebuild_tensor': rebuildTensor('torch._utils._rebuild_tensor', 4),
+    'torch._utils._rebuild_parameter': rebuildParameter,
+    '_codecs.encode': CODECS_ENCODE,
+    'builtins.set': set,
+    '__builtin__.set': set,
+    'builtins.frozenset': set,
+    '__builtin__.frozenset': set,
+  };
+  return {
+    findClass(module, name) {
+      const qn = `${module}.${name}`;
+      const fn = allowed[qn];
+      if (fn) return fn;
+      if (module === 'torch' && name in STORAGE_CLASSES) return callable(qn, () => bad(`${qn} is called directly`));
+      if (module === 'torch' && name.endsWith('Storage')) {
+        throw new FormatError(
+          `${source}: tensors of storage type ${qn} are not supported (only float32/64, float16, bfloat16, ` +
+            `int8/16/32/64, uint8 and bool): convert them with tensor.float() before saving`,
+        );
+      }
+      const hint = /^torch\.nn\.|^__main__\b/.test(module)
+        ? 'the file pickles a whole model object, not a state dict: re-save it with torch.save(model.state_dict(), path)'
+        : 'fidkit reads state dicts of plain tensors only and never runs code from a checkpoint: ' +
+          're-save the tensors with torch.save(model.state_dict(), path)';
+      throw new FormatError(`${source}: refusing to load ${qn} (not a tensor or plain container); ${hint}`);
+    },
+    persistentLoad(pid) {
+      if (!Array.isArray(pid) || pid[0] !== 'storage') {
+        const kind = Array.isArray(pid) ? String(pid[0]) : describe(pid);
+        return bad(`unsupported persistent id of type "${kind}" (only tensor storages are supported)`);
+      }
+      return storageFromPid(pid);
+    },
+  };
+}
+
+/** The dtype of a storage class object from a persistent id. */
+function storageDtype(cls: unknown, source: string): StorageDtype {
+  const qn = typeof cls === 'object' && cls !== null && 'qualname' in cls ? String((cls as PyCallable).qualname) : describe(cls);
+  const name = qn.startsWith('torch.') ? qn.slice(6) : '';
+  const dt = STORAGE_CLASSES[name];
+  if (!dt) {
+    throw new FormatError(
+      `${source}: storage type ${qn} is not supported (only float32/64, float16, bfloat16, int8/16/32/64, uint8, bool)`,
+    );
+  }
+  return dt;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Zip format
+
+interface ZipEntry {
+  readonly name: string;
+  readonly method: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly localHeader: number;
+}
+
+/** Read the central directory (zip64 aware) without touching member data. */
+function zipDirectory(b: Uint8Array, source: string): Map<string, ZipEntry> {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const bad = (m: string): never => {
+    throw new FormatError(`${source}: ${m}; the zip archive is truncated or corrupt (re-download or re-save it)`);
+  };
+  let eocd = -1;
+  for (let p = b.length - 22; p >= Math.max(0, b.length - 22 - 65535); p--) {
+    if (dv.getUint32(p, true) === 0x06054b50) {
+      eocd = p;
+      break;
+    }
+  }
+  if (eocd < 0) bad('no end-of-central-directory record');
+  let count = dv.getUint16(eocd + 10, true);
+  let cdSize = dv.getUint32(eocd + 12, true);
+  let cdOffset = dv.getUint32(eocd + 16, true);
+  if (eocd >= 20 && dv.getUint32(eocd - 20, true) === 0x07064b50) {
+    const z = Number(dv.getBigUint64(eocd - 12, true));
+    if (z + 56 > b.length || dv.getUint32(z, true) !== 0x06064b50) bad('a broken zip64 end-of-central-directory record');
+    count = Number(dv.getBigUint64(z + 32, true));
+    cdSize = Number(dv.getBigUint64(z + 40, true));
+    cdOffset = Number(dv.getBigUint64(z + 48, true));
+  }
+  if (cdOffset + cdSize > b.length) bad('the central directory lies past the end of the file');
+  const entries = new Map<string, ZipEntry>();
+  let p = cdOffset;
+  for (let i = 0; i < count; i++) {
+    if (p + 46 > b.length || dv.getUint32(p, true) !== 0x02014b50) bad(`central directory entry ${i} is damaged`);
+    const method = dv.getUint16(p + 10, true);
+    let compressedSize = dv.getUint32(p + 20, true);
+    let size = dv.getUint32(p + 24, true);
+    const nameLen = dv.getUint16(p + 28, true);
+    const extraLen = dv.getUint16(p + 30, true);
+    const commentLen = dv.getUint16(p + 32, true);
+    let localHeader = dv.getUint32(p + 42, true);
+    if (p + 46 + nameLen + extraLen > b.length) bad(`central directory entry ${i} is damaged`);
+    const name = new TextDecoder().decode(b.subarray(p + 46, p + 46 + nameLen));
+    // zip64: sizes/offset saturated at 0xFFFFFFFF are in the 0x0001 extra field, in this order.
+    let e = p + 46 + nameLen;
+    const extraEnd = e + extraLen;
+    while (e + 4 <= extraEnd) {
+      const id = dv.getUint16(e, true);
+      const len = dv.getUint16(e + 2, true);
+      if (id === 0x0001) {
+        let q = e + 4;
+        const next = (): number => {
+          const v = Number(dv.getBigUint64(q, true));
+          q += 8;
+          return v;
+        };
+        if (size === 0xffffffff) size = next();
+        if (compressedSize === 0xffffffff) compressedSize = next();
+        if (localHeader === 0xffffffff) localHeader = next();
+      }
+      e += 4 + len;
+    }
+    entries.set(name, { name, method, compressedSize, size, localHeader });
+    p = extraEnd + commentLen;
+  }
+  return entries;
+}
+
+/** A member's bytes: a view into the archive when stored (torch never compresses), inflated otherwise. */
+function zipMember(b: Uint8Array, e: ZipEntry, source: string): Uint8Array {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const bad = (m: string): never => {
+    throw new FormatError(`${source}: member ${e.name} ${m}; the archive is truncated or corrupt`);
+  };
+  if (e.localHeader + 30 > b.length || dv.getUint32(e.localHeader, true) !== 0x04034b50) bad('has no valid local header');
+  const start = e.localHeader + 30 + dv.getUint16(e.localHeader + 26, true) + dv.getUint16(e.localHeader + 28, true);
+  if (start + e.compressedSize > b.length) bad(`needs ${e.compressedSize} bytes but the file ends first`);
+  const raw = b.subarray(start, start + e.compressedSize);
+  if (e.method === 0) return raw;
+  if (e.method === 8) {
+    try {
+      return inflateSync(raw, { out: new Uint8Array(e.size) });
+    } catch (err) {
+      return bad(`cannot be inflated (${(err as Error).message})`);
+    }
+  }
+  return bad(`uses zip compression method ${e.method}, which torch never writes`);
+}
+
+function parseZipPth(bytes: Uint8Array, source: string): unknown {
+  const entries = zipDirectory(bytes, source);
+  const pkl = [...entries.keys()].filter((n) => n === 'data.pkl' || /^[^/]+\/data\.pkl$/.test(n));
+  if (pkl.length !== 1) {
+    throw new FormatError(
+      `${source} is a zip archive but not a torch.save checkpoint (${pkl.length === 0 ? 'no' : 'several'} <name>/data.pkl records)` +
+        (pkl.length === 0 && [...entries.keys()].some((n) => n.endsWith('.npy')) ? '; it looks like a NumPy .npz' : ''),
+    );
+  }
+  const prefix = pkl[0].slice(0, -'data.pkl'.length);
+  const byteorderEntry = entries.get(`${prefix}byteorder`);
+  const byteorder = byteorderEntry ? latin1(zipMember(bytes, byteorderEntry, source)).trim() : 'little';
+  if (byteorder !== 'little' && byteorder !== 'big') throw new FormatError(`${source}: unknown byteorder record "${byteorder}"`);
+
+  const storages = new Map<string, StorageRef>();
+  const tensors: PthTensor[] = [];
+  const hooks = torchHooks(
+    source,
+    (pid) => {
+      // ('storage', <dtype>Storage, key, location, numel)
+      const dtype = storageDtype(pid[1], source);
+      const key = String(pid[2]);
+      const known = storages.get(key);
+      if (known) return known;
+      const entry = entries.get(`${prefix}data/${key}`);
+      if (!entry) throw new FormatError(`${source}: storage record ${prefix}data/${key} is missing; the archive is incomplete`);
+      const data = zipMember(bytes, entry, source);
+      const size = ELEMENT_SIZE[dtype];
+      if (data.length % size !== 0) {
+        throw new FormatError(`${source}: storage ${key} has ${data.length} bytes, not a multiple of ${size} (${dtype})`);
+      }
+      const s = new StorageRef(key, dtype, data.length / size, byteorder === 'big' ? byteSwapped(data, size) : data);
+      storages.set(key, s);
+      return s;
+    },
+    tensors,
+  );
+  const { value } = unpickle(zipMember(bytes, entries.get(pkl[0])!, source), 0, hooks, `${source}:${pkl[0]}`);
+  materialiseAll(tensors, source);
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Legacy format
+
+const LEGACY_MAGIC = 119547037146038801333356n;
+
+function parseLegacyPth(bytes: Uint8Array, source: string): unknown {
+  // The header pickles hold plain numbers and dicts; any class there means this is some other pickle.
+  const plain: UnpickleHooks = {
+    findClass: (m, n) => {
+      throw new FormatError(
+        `${source}: refusing to load ${m}.${n}: this pickle is not a torch.save checkpoint, and fidkit never runs code from a file`,
+      );
+    },
+  };
+  let r = unpickle(bytes, 0, plain, source);
+  if (r.value !== LEGACY_MAGIC) {
+    throw new FormatError(`${source} starts with a pickle but not torch's magic number: it is not a torch.save checkpoint`);
+  }
+  r = unpickle(bytes, r.end, plain, source);
+  if (r.value !== 1001) throw new FormatError(`${source}: legacy protocol version ${String(r.value)} is not supported (expected 1001)`);
+  r = unpickle(bytes, r.end, plain, source);
+  const sysInfo = r.value;
+  if (sysInfo instanceof PyDict && sysInfo.get('little_endian') === false) {
+    throw new FormatError(`${source} was saved on a big-endian machine; re-save it with torch on a little-endian one`);
+  }
+
+  const storages = new Map<string, StorageRef>();
+  const tensors: PthTensor[] = [];
+  const hooks = torchHooks(
+    source,
+    (pid) => {
+      // ('storage', <dtype>Storage, root_key, location, numel, view_metadata)
+      const dtype = storageDtype(pid[1], source);
+      const rootKey = String(pid[2]);
+      const numel = pid[4];
+      if (!Number.isSafeInteger(numel) || (numel as number) < 0) throw new FormatError(`${source}: storage ${rootKey} has a bad size`);
+      let root = storages.get(rootKey);
+      if (!root) {
+        root = new StorageRef(rootKey, dtype, numel as number, null);
+        storages.set(rootKey, root);
+      }
+      const view = pid[5];
+      if (view === null || view === undefined) return root;
+      // Pre-1.0 files store views of a root storage: (view_key, element offset, view numel).
+      if (!Array.isArray(view) || view.length !== 3) throw new FormatError(`${source}: malformed storage view of ${rootKey}`);
+      const [viewKey, offset, viewNumel] = view as [unknown, number, number];
+      const k = `view:${String(viewKey)}`;
+      let v = storages.get(k);
+      if (!v) {
+        if (offset + viewNumel > root.numel) throw new FormatError(`${source}: storage view ${String(viewKey)} lies outside ${rootKey}`);
+        v = new StorageRef(String(viewKey), dtype, viewNumel, null, { root, offset });
+        storages.set(k, v);
+      }
+      return v;
+    },
+    tensors,
+  );
+  r = unpickle(bytes, r.end, hooks, source);
+  const root = r.value;
+  r = unpickle(bytes, r.end, plain, source);
+  const keys = r.value;
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) {
+    throw new FormatError(`${source}: the storage key list is malformed; the file is corrupt`);
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = r.end;
+  for (const key of keys as string[]) {
+    const s = storages.get(key);
+    if (!s) throw new FormatError(`${source}: storage ${key} is listed but no tensor uses it; the file is corrupt`);
+    if (pos + 8 > bytes.length) throw truncated(source, key);
+    const numel = Number(dv.getBigInt64(pos, true));
+    pos += 8;
+    if (numel !== s.numel) throw new FormatError(`${source}: storage ${key} holds ${numel} elements, the pickle says ${s.numel}; the file is corrupt`);
+    const n = numel * ELEMENT_SIZE[s.dtype];
+    if (pos + n > bytes.length) throw truncated(source, key);
+    s.bytes = bytes.subarray(pos, pos + n);
+    pos += n;
+  }
+  for (const s of storages.values()) {
+    if (s.view) {
+      const es = ELEMENT_SIZE[s.dtype];
+      const rb = s.view.root.bytes;
+      if (rb) s.bytes = rb.subarray(s.view.offset * es, (s.view.offset + s.numel) * es);
+    }
+    if (s.bytes === null) throw new FormatError(`${source}: the data of storage ${s.key} is missing; the file is truncated or corrupt`);
+  }
+  materialiseAll(tensors, source);
+  return root;
+}
+
+function truncated(source: string, key: string): FormatError {
+  return new FormatError(`${source} ends inside the data of storage ${key}: the file is truncated (re-download or re-save it)`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Materialising tensors in C order
+
+function materialiseAll(tensors: PthTensor[], source: string): void {
+  for (const t of tensors) {
+    if (!t.pending) continue;
+    const { storage, offset, stride } = t.pending;
+    if (!storage.bytes) throw new FormatError(`${source}: storage ${storage.key} has no data`);
+    t.data = materialise(storage, offset, t.shape, stride);
+    t.pending = null; // releases the storage, so the file's bytes are not pinned by it
+  }
+}
+
+function isCContiguous(shape: readonly number[], stride: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && stride[d] !== expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
+type ArrayType = new (buffer: ArrayBuffer, byteOffset?: number, length?: number) => Tensor['data'] | Uint16Array;
+
+/** The typed array holding each storage dtype's raw elements (float16/bfloat16 as uint16 bit patterns). */
+const RAW_ARRAY: Readonly<Record<StorageDtype, ArrayType>> = Object.freeze({
+  float32: Float32Array,
+  float64: Float64Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+  int64: BigInt64Array,
+  int32: Int32Array,
+  int16: Int16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+});
+
+/** The whole storage as a typed array of its own dtype, shared by every strided view of it. */
+function storageArray(s: StorageRef): ArrayLike<number | bigint> {
+  if (s.cache) return s.cache;
+  const b = s.bytes!;
+  const es = ELEMENT_SIZE[s.dtype];
+  // Typed views need aligned offsets; copy when the record is not aligned (torch aligns zip records to 64).
+  const src = b.byteOffset % es === 0 ? b : b.slice();
+  s.cache = new RAW_ARRAY[s.dtype](src.buffer as ArrayBuffer, src.byteOffset, b.length / es);
+  return s.cache;
+}
+
+function materialise(s: StorageRef, offset: number, shape: readonly number[], stride: readonly number[]): Tensor['data'] {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const es = ELEMENT_SIZE[s.dtype];
+  const widen = s.dtype === 'float16' || s.dtype === 'bfloat16';
+  const OutArray = widen ? Float32Array : (RAW_ARRAY[s.dtype] as new (b: ArrayBuffer | number) => Tensor['data']);
+  if (n === 0) return new OutArray(0);
+  if (!widen && isCContiguous(shape, stride)) {
+    // The common case (every parameter of a saved model): one copy of the bytes into an aligned buffer.
+    const b = s.bytes!;
+    const start = b.byteOffset + offset * es;
+    return new OutArray(b.buffer.slice(start, start + n * es) as ArrayBuffer);
+  }
+  const src = storageArray(s);
+  const out = new OutArray(n);
+  const put = widen
+    ? widener(s.dtype, out as Float32Array)
+    : (i: number, j: number) => ((out as unknown as (number | bigint)[])[i] = src[j]);
+  const bits = src as Uint16Array;
+  // Walk the output in C order with an odometer over the strided source index.
+  const rank = shape.length;
+  const idx = new Array<number>(rank).fill(0);
+  let j = offset;
+  for (let i = 0; i < n; i++) {
+    if (widen) put(i, bits[j]);
+    else put(i, j);
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) {
+        j += stride[d];
+        break;
+      }
+      idx[d] = 0;
+      j -= (shape[d] - 1) * stride[d];
+    }
+  }
+  return out;
+}
+
+/** Writes a float16 or bfloat16 bit pattern as the exactly equal float32. */
+function widener(dtype: StorageDtype, out: Float32Array): (i: number, bits: number) => void {
+  if (dtype === 'bfloat16') {
+    const u = new Uint32Array(out.buffer, out.byteOffset, out.length);
+    return (i, bits) => {
+      u[i] = bits << 16;
+    };
+  }
+  return (i, bits) => {
+    out[i] = halfToFloat(bits);
+  };
+}
+
+/** IEEE binary16 → number, exact (every half value is a float32). */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac === 0 ? sign * Infinity : NaN;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+function byteSwapped(b: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(b.length);
+  for (let i = 0; i < b.length; i += size) for (let k = 0; k < size; k++) out[i + k] = b[i + size - 1 - k];
+  return out;
+}
+
+function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  return s;
+}

@@ -36,7 +36,16 @@ export * from './metrics/kid.js';
 export * from './metrics/prdc.js';
 export { RandomState } from './random/random-state.js';
 
-export { loadInput, score, scoreLoaded, SCORE_SCHEMA } from './score.js';
+export { score, scoreLoaded, SCORE_SCHEMA } from './score.js';
+export { loadInput } from './inputs.js';
+export type { LoadedInput } from './inputs.js';
+export { extractorNames, HASH_WEIGHTS, loadExtractor, registerExtractor } from './features/registry.js';
+export type { FeatureExtractor } from './features/extractor.js';
+export { extractFiles } from './features/extract.js';
+export { readPth } from './io/pth.js';
+export { assertInceptionStateDict } from './features/inception/state-dict.js';
+export { decodeImage } from './io/images.js';
+export { listImages } from './io/folder.js';
 export type { ScoreOptions, ScoreReport } from './score.js';
 export { verifyFixtures } from './verify.js';
 export type { VerifyRow } from './verify.js';

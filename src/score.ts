@@ -8,12 +8,9 @@
  * input2 as the real manifold.
  */
 import { stat } from 'node:fs/promises';
-import { extname } from 'node:path';
 import { DEFAULTS, METRICS, type FidSingularMode, type MetricName } from './defaults.js';
-import { FidkitError, InputError, UsageError } from './errors.js';
-import { featureMatrixFromNpy, readNpyFile } from './io/npy.js';
-import { readNpzFile } from './io/npz.js';
-import { statisticsFromMembers, type StatsMetadata } from './io/stats-file.js';
+import { InputError, UsageError } from './errors.js';
+import { ExtractorPool, layerNeeds, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
 import { frechetDistance } from './metrics/frechet.js';
 import { inceptionScore } from './metrics/inception-score.js';
 import { kernelInceptionDistance } from './metrics/kid.js';
@@ -25,7 +22,7 @@ import { VERSION } from './version.js';
 export const SCORE_SCHEMA = 'fidkit.score/1';
 
 /** Options of {@link score}; every default comes from `DEFAULTS`. */
-export interface ScoreOptions {
+export interface ScoreOptions extends FolderOptions {
   /** Metrics to compute; default `['fid']` with two inputs, `['is']` with one. */
   readonly metrics?: readonly MetricName[];
   readonly seed?: number;
@@ -39,17 +36,6 @@ export interface ScoreOptions {
   readonly fidSingular?: FidSingularMode;
 }
 
-/** An input after loading: statistics, or a feature matrix (which also serves as logits for IS). */
-export interface LoadedInput {
-  readonly path: string;
-  readonly kind: 'statistics' | 'features';
-  readonly count: number | null;
-  readonly dim: number;
-  readonly stats?: FidStatistics;
-  readonly features?: FeatureMatrix;
-  readonly metadata?: StatsMetadata;
-}
-
 export interface InputSummary {
   readonly role: 'input1' | 'input2';
   readonly path: string;
@@ -58,8 +44,10 @@ export interface InputSummary {
   readonly dim: number;
   readonly extractor: string | null;
   readonly protocol: string | null;
+  /** Image folders: unreadable files skipped with --skip-bad, and non-image files ignored. */
+  readonly skipped?: number;
+  readonly ignored?: number;
 }
-
 export interface ScoreReport {
   readonly schema: typeof SCORE_SCHEMA;
   readonly fidkit: string;
@@ -82,48 +70,20 @@ export interface ScoreReport {
   readonly warnings: string[];
 }
 
-/**
- * Load one input by its path: a `.npz` of FID statistics or a `.npy` feature/logit matrix.
- * @throws {FidkitError} missing path, unknown kind, malformed file
- */
-export async function loadInput(path: string): Promise<LoadedInput> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch {
-    throw new FidkitError('E_NOT_FOUND', `input not found: ${path} — check the path`);
-  }
-  if (info.isDirectory()) {
-    throw new InputError(
-      `${path} is a folder of images; scoring images needs the Inception extractor, which is not part of this build yet — pass a .npz of statistics or a .npy of features`,
-    );
-  }
-  const ext = extname(path).toLowerCase();
-  if (ext === '.npz') {
-    const { stats, metadata } = statisticsFromMembers(await readNpzFile(path), path);
-    return { path, kind: 'statistics', count: stats.count ?? null, dim: stats.mu.length, stats, metadata };
-  }
-  if (ext === '.npy') {
-    const features = featureMatrixFromNpy(await readNpyFile(path), path);
-    return { path, kind: 'features', count: features.rows, dim: features.cols, features };
-  }
-  throw new UsageError(`don't know how to read ${path}: inputs are .npz statistics or .npy features (N×D)`);
-}
-
 function statsOf(input: LoadedInput): FidStatistics {
   if (input.stats) return input.stats;
-  const f = input.features!;
-  if (f.rows < 2) throw new InputError(`${input.path}: FID needs at least 2 samples, got ${f.rows}`);
-  return momentsFromFeatures(f);
+  if (input.features && input.features.rows >= 2) return momentsFromFeatures(input.features);
+  throw new InputError(`${input.path}: FID needs at least 2 samples, got ${input.count ?? 0}`);
 }
 
-function featuresOf(input: LoadedInput, metric: string): FeatureMatrix {
-  if (!input.features) {
+function featuresOf(input: LoadedInput, metric: string, logits = false): FeatureMatrix {
+  const m = logits ? input.logits : input.features;
+  if (!m) {
     throw new UsageError(
-      `${metric} needs per-sample features, but ${input.path} holds only statistics (mu/sigma); pass a .npy of features or an image folder`,
+      `${metric} needs per-sample ${logits ? 'logits' : 'features'}, but ${input.path} holds only statistics (mu/sigma); pass a .npy of ${logits ? 'logits' : 'features'} or an image folder`,
     );
   }
-  return input.features;
+  return m;
 }
 
 /** The metrics to run when none are named. */
@@ -156,10 +116,15 @@ export function scoreLoaded(inputs: readonly LoadedInput[], options: ScoreOption
       dim: inp.dim,
       extractor: inp.metadata?.extractor ?? null,
       protocol: inp.metadata?.protocol ?? null,
+      ...(inp.kind === 'images' ? { skipped: inp.skipped?.length ?? 0, ignored: inp.ignored ?? 0 } : {}),
     })),
     metrics: {},
     warnings,
   };
+  for (const inp of inputs) {
+    if (inp.skipped?.length) warnings.push(`${inp.path}: skipped ${inp.skipped.length} unreadable image(s), e.g. ${inp.skipped[0].message}`);
+    if (inp.ignored) warnings.push(`${inp.path}: ignored ${inp.ignored} file(s) without an image extension`);
+  }
   const needTwo = (m: string) => {
     if (!b) throw new UsageError(`${m} compares two sets: pass input1 (generated) and input2 (reference)`);
     if (a.dim !== b.dim) {
@@ -190,7 +155,7 @@ export function scoreLoaded(inputs: readonly LoadedInput[], options: ScoreOption
   }
 
   if (metrics.includes('is')) {
-    const logits = featuresOf(a, 'is');
+    const logits = featuresOf(a, 'is', true);
     if (logits.cols === 2048) {
       throw new UsageError(
         `is needs classifier logits (N×1008 for the FID Inception), but ${a.path} has 2048 columns — pool3 features, not logits`,
@@ -264,7 +229,29 @@ function warnAboutMixedPipelines(a: LoadedInput, b: LoadedInput, warnings: strin
  */
 export async function score(paths: readonly string[], options: ScoreOptions = {}): Promise<ScoreReport> {
   if (paths.length < 1 || paths.length > 2) throw new UsageError(`score takes one or two inputs, got ${paths.length}`);
-  const inputs = [];
-  for (const p of paths) inputs.push(await loadInput(p));
-  return scoreLoaded(inputs, options);
+  const metrics = options.metrics ?? defaultMetrics(paths.length);
+  const pool = new ExtractorPool(options);
+  try {
+    // Files first: they are cheap, and a dimension mismatch with the extractor should stop the run
+    // before minutes of feature extraction, not after.
+    const folders = await Promise.all(paths.map(async (p) => (await stat(p).catch(() => undefined))?.isDirectory() ?? false));
+    const inputs: LoadedInput[] = new Array(paths.length);
+    for (const [i, p] of paths.entries()) if (!folders[i]) inputs[i] = await loadInput(p, layerNeeds(metrics, i === 0), options, pool);
+    for (const [i, p] of paths.entries()) {
+      if (!folders[i]) continue;
+      const { extractor, name } = await pool.get();
+      const dim = extractor.dims[extractor.defaultLayerFor('fid')];
+      for (const other of inputs) {
+        if (other && other.dim !== dim && (metrics.includes('fid') || other.kind === 'features')) {
+          throw new InputError(
+            `${other.path} has ${other.dim}-d features but the extractor '${name}' gives ${dim}-d; compare statistics made with the same extractor and layer`,
+          );
+        }
+      }
+      inputs[i] = await loadInput(p, layerNeeds(metrics, i === 0), options, pool);
+    }
+    return scoreLoaded(inputs, { ...options, metrics });
+  } finally {
+    await pool.dispose();
+  }
 }

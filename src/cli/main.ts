@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { FidkitError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { registerCache } from './cache.js';
 import { registerScore } from './score.js';
 import { registerStats } from './stats.js';
 import { registerVerify } from './verify.js';
@@ -38,6 +39,7 @@ export function createCli(ctx: CommandContext): Command {
   registerScore(program, ctx);
   registerStats(program, ctx);
   registerVerify(program, ctx);
+  registerCache(program, ctx);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program).slice(1)) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });

@@ -3,7 +3,10 @@
  * rejects it with commander's InvalidArgumentError (exit 2), naming the accepted form — the
  * sharp-style "Expected positive integer for --batch-size but received '1.5'".
  */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULTS, PROTOCOLS, type Protocol } from '../defaults.js';
+import { extractorNames } from '../features/registry.js';
+import type { FolderOptions } from '../inputs.js';
 
 /** Parser for an integer ≥ `min`. */
 export function integerAtLeast(flag: string, min: number): (text: string) => number {
@@ -30,4 +33,49 @@ export function oneOf<T extends string>(flag: string, allowed: readonly T[]): (t
 export function listOf<T extends string>(flag: string, allowed: readonly T[]): (text: string) => T[] {
   const one = oneOf(flag, allowed);
   return (text) => [...new Set(text.split(',').map((s) => one(s.trim().toLowerCase())))];
+}
+
+/** The flags of every command that reads image folders. */
+export interface FolderFlags {
+  protocol: Protocol;
+  extractor: string;
+  weights?: string;
+  batchSize: number;
+  skipBad?: boolean;
+  recursive?: boolean;
+  offline?: boolean;
+  cacheDir?: string;
+  cache: boolean;
+  cacheStrict?: boolean;
+}
+
+/** Add the image-folder flags (one definition for score and stats). */
+export function addFolderOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--protocol <name>', `how images are resized and scaled for the network: ${PROTOCOLS.join(', ')}`).default(DEFAULTS.protocol).argParser(oneOf('protocol', PROTOCOLS)))
+    .addOption(new Option('--extractor <name>', `feature extractor: ${extractorNames().join(', ')}`).default(DEFAULTS.extractor).argParser(oneOf('extractor', extractorNames())))
+    .option('--weights <path>', "Inception weights .pth (default: pytorch-fid's file, downloaded once into the cache); 'test:hash' = deterministic test weights")
+    .addOption(new Option('--batch-size <n>', 'images per batch').default(DEFAULTS.batchSize).argParser(integerAtLeast('--batch-size', 1)))
+    .option('--skip-bad', 'skip unreadable images (and report how many) instead of stopping at the first')
+    .option('--recursive', 'also read images in subfolders')
+    .option('--offline', 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing')
+    .option('--cache-dir <dir>', 'cache folder (default $FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit)')
+    .option('--no-cache', 'neither reuse nor store extracted features')
+    .option('--cache-strict', 'key the feature cache on file contents (SHA-256) instead of sizes and modification times');
+}
+
+/** The API options behind {@link addFolderOptions}'s flags. */
+export function folderOptions(flags: FolderFlags): FolderOptions {
+  return {
+    protocol: flags.protocol,
+    extractor: flags.extractor,
+    weights: flags.weights,
+    batchSize: flags.batchSize,
+    skipBad: flags.skipBad,
+    recursive: flags.recursive,
+    offline: flags.offline,
+    cacheDir: flags.cacheDir,
+    cache: flags.cache,
+    cacheStrict: flags.cacheStrict,
+  };
 }

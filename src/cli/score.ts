@@ -3,19 +3,16 @@
  * one JSON document with --json) on stdout and warnings on stderr. No maths here.
  */
 import { Option, type Command } from 'commander';
-import { DEFAULTS, FID_SINGULAR_MODES, METRICS, PROTOCOLS, type FidSingularMode, type MetricName, type Protocol } from '../defaults.js';
+import { DEFAULTS, FID_SINGULAR_MODES, METRICS, type FidSingularMode, type MetricName } from '../defaults.js';
 import { renderScoreReport } from '../report/score-report.js';
 import { score } from '../score.js';
 import type { CommandContext } from './main.js';
-import { integerAtLeast, listOf, oneOf } from './options.js';
+import { addFolderOptions, folderOptions, integerAtLeast, listOf, oneOf, type FolderFlags } from './options.js';
+import { ProgressReporter } from './progress.js';
 
-interface ScoreFlags {
+interface ScoreFlags extends FolderFlags {
   metrics?: MetricName[];
-  protocol: Protocol;
-  extractor: string;
-  weights?: string;
   json?: boolean;
-  batchSize: number;
   seed: number;
   kidSubsets: number;
   kidSubsetSize?: number;
@@ -27,19 +24,15 @@ interface ScoreFlags {
 }
 
 export function registerScore(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('score')
     .description(
-      'score input1 (generated samples) against input2 (reference): each input is a .npz of FID statistics (mu, sigma) or a .npy of features/logits (N×D)',
+      'score input1 (generated samples) against input2 (reference): each input is an image folder, a .npz of FID statistics (mu, sigma) or a .npy of features/logits (N×D)',
     )
     .argument('<input1>', 'the set being evaluated (generated samples)')
     .argument('[input2]', 'the reference set (real data)')
     .addOption(new Option('--metrics <list>', `comma-separated: ${METRICS.join(', ')} (default: fid with two inputs, is with one)`).argParser(listOf('metric', METRICS)))
-    .addOption(new Option('--protocol <name>', 'preprocessing protocol for image inputs').default(DEFAULTS.protocol).argParser(oneOf('protocol', PROTOCOLS)))
-    .option('--extractor <name>', 'feature extractor for image inputs', DEFAULTS.extractor)
-    .option('--weights <path>', 'Inception weights (.pth) for image inputs')
     .option('--json', 'print one JSON document (schema fidkit.score/1) instead of a table')
-    .addOption(new Option('--batch-size <n>', 'images per network batch').default(DEFAULTS.batchSize).argParser(integerAtLeast('--batch-size', 1)))
     .addOption(new Option('--seed <n>', 'seed of the IS shuffle and KID subsets').default(DEFAULTS.seed).argParser(integerAtLeast('--seed', 0)))
     .addOption(new Option('--kid-subsets <n>', 'number of KID subsets').default(DEFAULTS.kidSubsets).argParser(integerAtLeast('--kid-subsets', 1)))
     .addOption(new Option('--kid-subset-size <n>', `rows per KID subset (default ${DEFAULTS.kidSubsetSize}, shrunk with a warning when a set is smaller)`).argParser(integerAtLeast('--kid-subset-size', 2)))
@@ -51,9 +44,14 @@ export function registerScore(program: Command, ctx: CommandContext): void {
         .default(DEFAULTS.fidSingular)
         .argParser(oneOf('--fid-singular', FID_SINGULAR_MODES)),
     )
-    .option('-q, --quiet', 'no warnings or progress on stderr')
-    .action(async (input1: string, input2: string | undefined, flags: ScoreFlags) => {
+    .option('-q, --quiet', 'no warnings or progress on stderr');
+  addFolderOptions(cmd).action(async (input1: string, input2: string | undefined, flags: ScoreFlags) => {
+      const progress = flags.quiet ? undefined : new ProgressReporter(ctx.io.stderr);
       const report = await score(input2 === undefined ? [input1] : [input1, input2], {
+        ...folderOptions(flags),
+        onProgress: progress?.update,
+        onWarning: flags.quiet ? undefined : (w) => ctx.io.stderr.write(`warning: ${w}\n`),
+        onNote: flags.quiet ? undefined : (n) => ctx.io.stderr.write(`${n}\n`),
         metrics: flags.metrics,
         seed: flags.seed,
         isSplits: flags.isSplits,

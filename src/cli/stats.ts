@@ -5,43 +5,52 @@
 import type { Command } from 'commander';
 import { InputError, UsageError } from '../errors.js';
 import { readMomentsFile, writeMomentsFile, writeStatisticsFile } from '../io/stats-file.js';
-import { loadInput } from '../score.js';
+import { loadInput } from '../inputs.js';
 import { mergeShards, parseShard, shardRange, type Shard } from '../shards.js';
 import { Moments } from '../stats/moments.js';
 import { VERSION } from '../version.js';
 import type { CommandContext } from './main.js';
+import { addFolderOptions, folderOptions, type FolderFlags } from './options.js';
+import { ProgressReporter } from './progress.js';
 
 export function registerStats(program: Command, ctx: CommandContext): void {
   const stats = program
     .command('stats')
-    // Options after 'merge' belong to merge (both commands have -o).
-    .enablePositionalOptions()
     .description('write FID statistics (mu, sigma; pytorch-fid --save-stats layout) of an input, or one shard of its raw moments')
-    .argument('<input>', 'a .npy of features (N×D)')
+    .argument('<input>', 'an image folder or a .npy of features (N×D)')
     // Not requiredOption: commander would demand it of 'stats merge' too, which has its own -o.
     .option('-o, --output <file>', 'the .npz to write (required)')
-    .option('--shard <k/n>', 'process only slice k of n (rows ⌊(k−1)N/n⌋…⌊kN/n⌋−1) and write raw moments for `stats merge`')
-    .action(async (input: string, flags: { output?: string; shard?: string }) => {
-      if (flags.output === undefined) throw new UsageError("stats needs -o FILE: the .npz to write");
-      const output = flags.output;
-      const shard: Shard | undefined = flags.shard === undefined ? undefined : parseShard(flags.shard);
-      const loaded = await loadInput(input);
-      if (!loaded.features) {
-        throw new InputError(`${input} already holds statistics; 'stats' needs per-sample features (a .npy)`);
-      }
-      const f = loaded.features;
-      const { start, end } = shard ? shardRange(f.rows, shard) : { start: 0, end: f.rows };
-      const rows = { data: f.data.subarray(start * f.cols, end * f.cols), rows: end - start, cols: f.cols };
-      const moments = new Moments(f.cols).add(rows);
-      const metadata = { fidkitVersion: VERSION, source: input };
-      if (shard) {
-        await writeMomentsFile(output, moments.state(), { ...metadata, shard });
-        ctx.io.stderr.write(`wrote shard ${shard.index}/${shard.count} (rows ${start}…${end - 1}, ${end - start} samples) to ${output}\n`);
-      } else {
-        await writeStatisticsFile(output, moments.statistics(), metadata);
-        ctx.io.stderr.write(`wrote statistics of ${moments.count} samples to ${output}\n`);
-      }
+    .option('--shard <k/n>', 'process only slice k of n of the sorted images (or rows) and write raw moments for `stats merge`');
+  addFolderOptions(stats).action(async (input: string, flags: FolderFlags & { output?: string; shard?: string; quiet?: boolean }) => {
+    if (flags.output === undefined) throw new UsageError('stats needs -o FILE: the .npz to write');
+    const output = flags.output;
+    const shard: Shard | undefined = flags.shard === undefined ? undefined : parseShard(flags.shard);
+    const progress = new ProgressReporter(ctx.io.stderr);
+    const loaded = await loadInput(input, { moments: true, logits: false, features: false }, {
+      ...folderOptions(flags),
+      shard,
+      onProgress: progress.update,
+      onWarning: (w) => ctx.io.stderr.write(`warning: ${w}\n`),
+      onNote: (n) => ctx.io.stderr.write(`${n}\n`),
     });
+    let moments = loaded.moments;
+    let what = `${loaded.count} images`;
+    if (!moments) {
+      const f = loaded.features;
+      if (!f) throw new InputError(`${input} already holds statistics; 'stats' needs images or per-sample features (a .npy)`);
+      const { start, end } = shard ? shardRange(f.rows, shard) : { start: 0, end: f.rows };
+      moments = new Moments(f.cols).add({ data: f.data.subarray(start * f.cols, end * f.cols), rows: end - start, cols: f.cols });
+      what = `rows ${start}…${end - 1} (${end - start} samples)`;
+    }
+    const metadata = { ...loaded.metadata, fidkitVersion: VERSION, source: input };
+    if (shard) {
+      await writeMomentsFile(output, moments.state(), { ...metadata, shard });
+      ctx.io.stderr.write(`wrote shard ${shard.index}/${shard.count} of ${input}: ${what}, to ${output}\n`);
+    } else {
+      await writeStatisticsFile(output, moments.statistics(), metadata);
+      ctx.io.stderr.write(`wrote statistics of ${moments.count} samples to ${output}\n`);
+    }
+  });
 
   stats
     .command('merge')

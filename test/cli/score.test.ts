@@ -80,7 +80,7 @@ describe('fidkit score refuses bad input with a clear message and a non-zero exi
     ['an unknown metric', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'fid,fancy'], 2, "Unknown metric 'fancy'; valid values: fid, is, kid, pr, prdc."],
     ['an unknown protocol', () => ['score', F('d64_set1_stats.npz'), '--protocol', 'tf2'], 2, "Unknown protocol 'tf2'; valid values: tf, pytorch-fid, clean."],
     ['a bad integer', () => ['score', F('d64_set1_stats.npz'), '--kid-subsets', '1.5'], 2, "Expected an integer ≥ 1 for --kid-subsets but received '1.5'."],
-    ['statistics given to IS', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'is'], 2, 'is needs per-sample features'],
+    ['statistics given to IS', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'is'], 2, 'is needs per-sample logits'],
     ['one input for FID', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'fid'], 2, 'fid compares two sets'],
     ['an unknown flag', () => ['score', F('d64_set1_stats.npz'), '--fast'], 2, "unknown option '--fast'"],
   ];

@@ -1,0 +1,124 @@
+/**
+ * @file Turn a list of image files into features: decode in batches (sharp), run the extractor,
+ * fold one layer into streaming moments (FID statistics) and keep whole the layers other metrics
+ * need (logits for IS, pool3 for KID/PRDC). Decoding of the next batch overlaps inference of the
+ * current one. Library code: progress is reported through `onProgress`, never printed.
+ */
+import { FidkitError, InputError } from '../errors.js';
+import { decodeImage, type DecodedImage } from '../io/images.js';
+import { Moments } from '../stats/moments.js';
+import type { FeatureMatrix } from '../types.js';
+import type { FeatureExtractor } from './extractor.js';
+
+/** Progress of one extraction: `done` never decreases and ends at `total`. */
+export interface ExtractionProgress {
+  readonly type: 'start' | 'progress' | 'end';
+  /** Images processed (decoded and extracted, or skipped). */
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface ExtractionOptions {
+  /** Images per batch (decoding and inference). */
+  readonly batchSize: number;
+  /** Layer accumulated into streaming moments (FID statistics); none when undefined. */
+  readonly momentsLayer?: string;
+  /** Layers kept whole, every row (e.g. `logits_unbiased` for IS, `pool3` for KID/PRDC). */
+  readonly keepLayers?: readonly string[];
+  /** Skip images that fail to decode (and count them) instead of stopping at the first. */
+  readonly skipBad?: boolean;
+  readonly onProgress?: (event: ExtractionProgress) => void;
+  /** Stops between batches; the promise rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
+export interface ExtractionResult {
+  /** Images that made it into the features, in order. */
+  readonly count: number;
+  /** Files skipped with `skipBad`, with the reason. */
+  readonly skipped: { path: string; message: string }[];
+  readonly moments?: Moments;
+  readonly kept: Record<string, FeatureMatrix>;
+}
+
+/** A growable float32 row store (doubling), so memory is proportional to the rows kept. */
+class RowStore {
+  private data: Float32Array;
+  rows = 0;
+  constructor(readonly cols: number) {
+    this.data = new Float32Array(cols * 64);
+  }
+  push(m: FeatureMatrix): void {
+    const need = (this.rows + m.rows) * this.cols;
+    if (need > this.data.length) {
+      const grown = new Float32Array(Math.max(need, this.data.length * 2));
+      grown.set(this.data.subarray(0, this.rows * this.cols));
+      this.data = grown;
+    }
+    this.data.set(m.data.subarray(0, m.rows * m.cols), this.rows * this.cols);
+    this.rows += m.rows;
+  }
+  matrix(): FeatureMatrix {
+    return { data: this.data.slice(0, this.rows * this.cols), rows: this.rows, cols: this.cols };
+  }
+}
+
+async function decodeBatch(files: readonly string[], skipBad: boolean, skipped: ExtractionResult['skipped']): Promise<DecodedImage[]> {
+  const settled = await Promise.allSettled(files.map((f) => decodeImage(f)));
+  const images: DecodedImage[] = [];
+  settled.forEach((s, i) => {
+    if (s.status === 'fulfilled') images.push(s.value);
+    else if (skipBad && s.reason instanceof FidkitError) skipped.push({ path: files[i], message: s.reason.message });
+    else if (s.reason instanceof FidkitError) {
+      throw new InputError(`${s.reason.message}\n(stopped at the first unreadable image; pass --skip-bad to skip such files and count them)`, {
+        cause: s.reason,
+      });
+    } else throw s.reason;
+  });
+  return images;
+}
+
+/**
+ * Extract features of `files` in order.
+ * @throws {InputError} an unreadable image (unless `skipBad`), or no image left to extract
+ * @example const r = await extractFiles(files, extractor, { batchSize: 50, momentsLayer: 'pool3' });
+ */
+export async function extractFiles(files: readonly string[], extractor: FeatureExtractor, options: ExtractionOptions): Promise<ExtractionResult> {
+  const { batchSize, momentsLayer, keepLayers = [], skipBad = false, onProgress, signal } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError(`batch size must be a positive integer, got ${batchSize}`);
+  const layers = [...new Set([...(momentsLayer ? [momentsLayer] : []), ...keepLayers])];
+  for (const layer of layers) {
+    if (!extractor.layers.includes(layer)) {
+      throw new InputError(`extractor '${extractor.name}' has no layer '${layer}'; its layers are ${extractor.layers.join(', ')}`);
+    }
+  }
+  const moments = momentsLayer ? new Moments(extractor.dims[momentsLayer]) : undefined;
+  const stores = new Map(keepLayers.map((l) => [l, new RowStore(extractor.dims[l])]));
+  const skipped: ExtractionResult['skipped'] = [];
+  const total = files.length;
+  let done = 0;
+  onProgress?.({ type: 'start', done, total });
+  const batchAt = (start: number) => files.slice(start, start + batchSize);
+  let next: Promise<DecodedImage[]> | undefined = total > 0 ? decodeBatch(batchAt(0), skipBad, skipped) : undefined;
+  for (let start = 0; start < total; start += batchSize) {
+    signal?.throwIfAborted();
+    const images = await next!;
+    const following = start + batchSize;
+    // Start decoding the next batch now, so sharp's threads work while the network runs.
+    next = following < total ? decodeBatch(batchAt(following), skipBad, skipped) : undefined;
+    next?.catch(() => undefined); // surfaced when awaited; avoids an unhandled rejection if we stop early
+    if (images.length > 0) {
+      const out = await extractor.extract(images, layers);
+      if (moments && momentsLayer) moments.add(out[momentsLayer]);
+      for (const [layer, store] of stores) store.push(out[layer]);
+    }
+    done = Math.min(total, following);
+    onProgress?.({ type: 'progress', done, total });
+  }
+  const count = total - skipped.length;
+  onProgress?.({ type: 'end', done: total, total });
+  if (count === 0) {
+    throw new InputError(`none of the ${total} images could be read (${skipped.length} skipped); first error: ${skipped[0]?.message ?? 'none'}`);
+  }
+  return { count, skipped, moments, kept: Object.fromEntries([...stores].map(([l, s]) => [l, s.matrix()])) };
+}

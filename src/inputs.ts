@@ -1,0 +1,192 @@
+/**
+ * @file What `score` and `stats` accept as an input, loaded once: a `.npz` of FID statistics, a
+ * `.npy` feature/logit matrix, or a folder of images run through a feature extractor (loaded
+ * lazily, once, and shared by both inputs). Each folder yields exactly the layers the requested
+ * metrics need: streaming moments for FID, whole matrices for IS (logits) and KID/PRDC (features).
+ */
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { DEFAULTS, type MetricName, type Protocol } from './defaults.js';
+import { FidkitError, UsageError } from './errors.js';
+import { extractFiles, type ExtractionProgress } from './features/extract.js';
+import { loadExtractor, type LoadedExtractor } from './features/registry.js';
+import { featureCacheKey, readFeatureCache, writeFeatureCache, type FeatureCacheEntry } from './io/feature-cache.js';
+import { listImages } from './io/folder.js';
+import { featureMatrixFromNpy, readNpyFile } from './io/npy.js';
+import { readNpzFile } from './io/npz.js';
+import { statisticsFromMembers, type StatsMetadata } from './io/stats-file.js';
+import { shardRange, type Shard } from './shards.js';
+import { Moments } from './stats/moments.js';
+import type { FeatureMatrix, FidStatistics } from './types.js';
+
+/** An input after loading. Feature `.npy` files serve as both `features` and `logits`. */
+export interface LoadedInput {
+  readonly path: string;
+  readonly kind: 'statistics' | 'features' | 'images';
+  /** Samples behind the input (unknown for statistics files that do not record it). */
+  readonly count: number | null;
+  /** Width of the FID features (statistics) or of the feature matrix. */
+  readonly dim: number;
+  readonly stats?: FidStatistics;
+  /** Streaming moments of a folder's FID layer (for `stats --shard`). */
+  readonly moments?: Moments;
+  readonly features?: FeatureMatrix;
+  readonly logits?: FeatureMatrix;
+  readonly metadata?: StatsMetadata;
+  /** Folders: files skipped as unreadable (`--skip-bad`), non-image files ignored. */
+  readonly skipped?: { path: string; message: string }[];
+  readonly ignored?: number;
+}
+
+/** How folders are turned into features. */
+export interface FolderOptions {
+  readonly extractor?: string;
+  readonly protocol?: Protocol;
+  readonly weights?: string;
+  readonly batchSize?: number;
+  readonly skipBad?: boolean;
+  readonly recursive?: boolean;
+  readonly offline?: boolean;
+  readonly cacheDir?: string;
+  /** Reuse and store extracted features in the cache (default true; `--no-cache`). */
+  readonly cache?: boolean;
+  /** Key the cache on file contents instead of sizes and modification times (`--cache-strict`). */
+  readonly cacheStrict?: boolean;
+  /** Process only this slice of the sorted file list. */
+  readonly shard?: Shard;
+  readonly onProgress?: (input: string, event: ExtractionProgress) => void;
+  readonly onWarning?: (message: string) => void;
+  /** Informational messages for stderr (e.g. "using cached features"). */
+  readonly onNote?: (message: string) => void;
+}
+
+/** Which layers a folder must yield. */
+export interface LayerNeeds {
+  /** Accumulate FID moments. */
+  readonly moments: boolean;
+  /** Keep logits (IS). */
+  readonly logits: boolean;
+  /** Keep per-sample features (KID, PR, PRDC). */
+  readonly features: boolean;
+}
+
+/** The layers the metrics need from input1 (`first`) or input2. */
+export function layerNeeds(metrics: readonly MetricName[], first: boolean): LayerNeeds {
+  return {
+    moments: metrics.includes('fid'),
+    logits: first && metrics.includes('is'),
+    features: metrics.some((m) => m === 'kid' || m === 'pr' || m === 'prdc'),
+  };
+}
+
+/** Loads each extractor at most once and disposes it at the end. */
+export class ExtractorPool {
+  private loaded?: Promise<LoadedExtractor>;
+  constructor(private readonly options: FolderOptions) {}
+
+  get(): Promise<LoadedExtractor> {
+    this.loaded ??= loadExtractor(this.options.extractor ?? DEFAULTS.extractor, {
+      protocol: this.options.protocol ?? DEFAULTS.protocol,
+      weights: this.options.weights,
+      offline: this.options.offline,
+      cacheDir: this.options.cacheDir,
+    }).then((l) => {
+      for (const w of l.warnings) this.options.onWarning?.(w);
+      return l;
+    });
+    return this.loaded;
+  }
+
+  async dispose(): Promise<void> {
+    const l = await this.loaded?.catch(() => undefined);
+    await l?.extractor.dispose();
+  }
+}
+
+/**
+ * Load one input.
+ * @throws {FidkitError} a missing path, an unknown file type, a malformed file, an unreadable image
+ */
+export async function loadInput(path: string, needs: LayerNeeds, options: FolderOptions = {}, pool?: ExtractorPool): Promise<LoadedInput> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new FidkitError('E_NOT_FOUND', `input not found: ${path} — check the path`);
+  if (info.isDirectory()) {
+    const own = pool ?? new ExtractorPool(options);
+    try {
+      return await loadFolder(path, needs, options, own);
+    } finally {
+      if (!pool) await own.dispose();
+    }
+  }
+  const ext = extname(path).toLowerCase();
+  if (ext === '.npz') {
+    const { stats, metadata } = statisticsFromMembers(await readNpzFile(path), path);
+    return { path, kind: 'statistics', count: stats.count ?? null, dim: stats.mu.length, stats, metadata };
+  }
+  if (ext === '.npy') {
+    const features = featureMatrixFromNpy(await readNpyFile(path), path);
+    return { path, kind: 'features', count: features.rows, dim: features.cols, features, logits: features };
+  }
+  throw new UsageError(`don't know how to read ${path}: inputs are image folders, .npz statistics or .npy features (N×D)`);
+}
+
+async function loadFolder(path: string, needs: LayerNeeds, options: FolderOptions, pool: ExtractorPool): Promise<LoadedInput> {
+  const listing = await listImages(path, { recursive: options.recursive });
+  let files = listing.files;
+  if (options.shard) {
+    const { start, end } = shardRange(files.length, options.shard);
+    files = files.slice(start, end);
+  }
+  const { extractor, name, weightsId } = await pool.get();
+  const fidLayer = extractor.defaultLayerFor('fid');
+  const isLayer = extractor.defaultLayerFor('is');
+  const key =
+    options.cache === false
+      ? undefined
+      : await featureCacheKey({ files, extractor: name, weightsId, protocol: extractor.protocol, skipBad: options.skipBad ?? false, strict: options.cacheStrict });
+  const hit = key ? await readFeatureCache(key, options.cacheDir) : undefined;
+  const covers = (e: FeatureCacheEntry) => (!needs.moments || e.moments) && (!needs.features || e.features) && (!needs.logits || e.logits);
+  let entry: FeatureCacheEntry;
+  if (hit && covers(hit)) {
+    options.onNote?.(`${path}: using cached features (${hit.count} images; --no-cache to recompute)`);
+    entry = hit;
+  } else {
+    // Extract what this run needs plus whatever the old entry held, so the new entry serves both.
+    const want = { moments: needs.moments || !!hit?.moments, features: needs.features || !!hit?.features, logits: needs.logits || !!hit?.logits };
+    const result = await extractFiles(files, extractor, {
+      batchSize: options.batchSize ?? DEFAULTS.batchSize,
+      momentsLayer: want.moments ? fidLayer : undefined,
+      keepLayers: [...new Set([...(want.features ? [fidLayer] : []), ...(want.logits ? [isLayer] : [])])],
+      skipBad: options.skipBad,
+      onProgress: options.onProgress && ((e) => options.onProgress!(path, e)),
+    });
+    entry = { count: result.count, skipped: result.skipped, moments: result.moments?.state(), features: result.kept[fidLayer], logits: result.kept[isLayer] };
+    if (key) {
+      await writeFeatureCache(key, entry, options.cacheDir).catch((err: Error) =>
+        options.onWarning?.(`could not write the feature cache (${err.message}); pass --no-cache or --cache-dir DIR`),
+      );
+    }
+  }
+  const metadata: StatsMetadata = {
+    extractor: name,
+    protocol: extractor.protocol,
+    layer: fidLayer,
+    weightsSha256: weightsId,
+    count: entry.count,
+    ...(options.shard ? { shard: options.shard } : {}),
+  };
+  const moments = entry.moments ? Moments.fromState(entry.moments) : undefined;
+  return {
+    path,
+    kind: 'images',
+    count: entry.count,
+    dim: extractor.dims[fidLayer],
+    moments,
+    stats: moments && moments.count >= 2 ? moments.statistics() : undefined,
+    features: entry.features,
+    logits: entry.logits,
+    metadata,
+    skipped: entry.skipped,
+    ignored: listing.ignored,
+  };
+}

@@ -4,10 +4,16 @@
  * NumPy). Expected values are read from the fixtures' JSON at run time — never from this file —
  * so a perturbed fixture makes verification fail. Provenance: fixtures/REFERENCE.md.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hashInceptionStateDict } from './features/inception/hash-weights.js';
+import { loadInception } from './features/inception/index.js';
+import { decodeImage } from './io/images.js';
 import { featureMatrixFromNpy, readNpyFile } from './io/npy.js';
+import { PyDict } from './io/pickle.js';
+import { isTensor, parsePth } from './io/pth.js';
+import { readInputFile } from './io/read-input.js';
 import { readNpz, readNpzFile, writeNpz } from './io/npz.js';
 import { statisticsFromMembers } from './io/stats-file.js';
 import { frechetDistance } from './metrics/frechet.js';
@@ -20,7 +26,7 @@ import type { FeatureMatrix, FidStatistics } from './types.js';
 export const BUNDLED_FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
 export interface VerifyRow {
-  /** Fixture family: frechet, is, kid, prdc, npz. */
+  /** Fixture family: frechet, is, kid, prdc, npz, pth, inception. */
   readonly group: string;
   readonly name: string;
   /** Implementation and version that produced the expected value. */
@@ -172,6 +178,74 @@ async function verifyNpz(dir: string): Promise<VerifyRow[]> {
   return [row('npz', 'pytorch-fid stats round trip (mismatched values)', 'numpy savez_compressed', 0, mismatches, 'exact', 0)];
 }
 
+async function verifyPth(dir: string): Promise<VerifyRow[]> {
+  // Every tensor of every torch-written checkpoint, element by element (exact; int64 by decimal string).
+  const rows: VerifyRow[] = [];
+  const names = (await readdir(join(dir, 'pth'))).filter((f) => f.endsWith('.pth')).sort();
+  for (const file of names) {
+    const fx = await readJson(join(dir, 'pth', file.replace(/\.pth$/, '.json')));
+    const { root } = parsePth(await readInputFile(join(dir, 'pth', file), '.pth file'), file);
+    let mismatches = 0;
+    for (const [path, t] of Object.entries(fx.tensors as Json)) {
+      let x: unknown = root;
+      for (const key of path.split('/')) x = x instanceof PyDict ? x.get(key) : undefined;
+      if (!isTensor(x) || x.shape.join('x') !== (t.shape as number[]).join('x')) {
+        mismatches += Math.max(1, (t.values as unknown[]).length);
+        continue;
+      }
+      const want: unknown[] = t.values_str ?? t.values;
+      const got = x.data as ArrayLike<number | bigint>;
+      want.forEach((w, i) => {
+        const g = got[i];
+        const ok = typeof g === 'bigint' ? g.toString() === String(w) : Object.is(g, typeof w === 'boolean' ? Number(w) : num(w));
+        if (!ok) mismatches++;
+      });
+    }
+    rows.push(row('pth', `${file} (mismatched values)`, `torch ${fx.torch_version ?? ''}`.trim(), 0, mismatches, 'exact', 0));
+  }
+  return rows;
+}
+
+/** The three protocols and the fixture folder of the reference features each was checked against. */
+const PROTOCOL_FIXTURES = [
+  ['pytorch-fid', 'inception-fid'],
+  ['tf', join('protocols', 'tf')],
+  ['clean', join('protocols', 'clean')],
+] as const;
+
+async function verifyInception(dir: string): Promise<VerifyRow[]> {
+  // The hash-weight Inception on the fixture images, per protocol, against the features the Python
+  // tools computed with the same weights. Tolerance: max |Δ| ≤ 1e-3 (fixtures/REFERENCE.md: float
+  // noise ~7e-5, smallest preprocessing mistake 0.02).
+  const rows: VerifyRow[] = [];
+  const refs: Record<string, string> = {
+    'pytorch-fid': 'pytorch-fid 0.3.0',
+    tf: 'torch-fidelity 0.4.0',
+    clean: 'clean-fid 0.1.35',
+  };
+  const stateDict = hashInceptionStateDict();
+  for (const [protocol, folder] of PROTOCOL_FIXTURES) {
+    const extractor = await loadInception({ stateDict, protocol, source: 'hash weights' });
+    try {
+      for (const set of ['set_a', 'set_b']) {
+        const files = (await readFile(join(dir, folder, set, 'files.txt'), 'utf8')).split('\n').filter(Boolean);
+        const images = await Promise.all(files.map((f) => decodeImage(join(dir, 'images', set, f))));
+        const out = await extractor.extract(images, ['pool3', 'logits_unbiased']);
+        for (const [layer, file] of [['pool3', 'features.npy'], ['logits_unbiased', 'logits_unbiased.npy']] as const) {
+          const want = await features(join(dir, folder, set, file));
+          const got = out[layer].data;
+          let maxDiff = want.rows === out[layer].rows ? 0 : Infinity;
+          for (let i = 0; i < want.data.length && maxDiff < Infinity; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i] - want.data[i]));
+          rows.push(row('inception', `${protocol} ${set} ${layer} (max |Δ|)`, refs[protocol], 0, maxDiff, 'absolute', 1e-3));
+        }
+      }
+    } finally {
+      await extractor.dispose();
+    }
+  }
+  return rows;
+}
+
 /** Every verification group, in report order. */
 export const VERIFY_GROUPS = Object.freeze({
   frechet: verifyFrechet,
@@ -179,14 +253,20 @@ export const VERIFY_GROUPS = Object.freeze({
   kid: verifyKid,
   prdc: verifyPrdc,
   npz: verifyNpz,
+  pth: verifyPth,
+  inception: verifyInception,
 });
+export type VerifyGroup = keyof typeof VERIFY_GROUPS;
 
 /**
  * Recompute all reference fixtures in `fixturesDir` (default: the bundled ones).
  * @example const rows = await verifyFixtures(); rows.every((r) => r.pass)
  */
-export async function verifyFixtures(fixturesDir: string = BUNDLED_FIXTURES): Promise<VerifyRow[]> {
+export async function verifyFixtures(
+  fixturesDir: string = BUNDLED_FIXTURES,
+  groups: readonly VerifyGroup[] = Object.keys(VERIFY_GROUPS) as VerifyGroup[],
+): Promise<VerifyRow[]> {
   const rows: VerifyRow[] = [];
-  for (const group of Object.values(VERIFY_GROUPS)) rows.push(...(await group(fixturesDir)));
+  for (const group of groups) rows.push(...(await VERIFY_GROUPS[group](fixturesDir)));
   return rows;
 }

@@ -3,10 +3,11 @@
  * reference implementation, expected and computed values, error and tolerance. Exit 1 on any
  * failure — it is what a user runs after installing to trust the numbers.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { renderTable } from '../report/table.js';
-import { BUNDLED_FIXTURES, verifyFixtures } from '../verify.js';
+import { BUNDLED_FIXTURES, VERIFY_GROUPS, verifyFixtures, type VerifyGroup } from '../verify.js';
 import type { CommandContext } from './main.js';
+import { listOf } from './options.js';
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
   program
@@ -14,13 +15,14 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .description('recompute the bundled reference fixtures (pytorch-fid, torch-fidelity, prdc, NumPy) and compare; exit 1 on any mismatch')
     .option('--fixtures <dir>', 'fixtures folder to verify against', BUNDLED_FIXTURES)
     .option('--json', 'print the rows as one JSON document')
-    .action(async (flags: { fixtures: string; json?: boolean }) => {
-      const rows = await verifyFixtures(flags.fixtures);
+    .addOption(new Option('--only <groups>', `comma-separated subset of: ${Object.keys(VERIFY_GROUPS).join(', ')}`).argParser(listOf('group', Object.keys(VERIFY_GROUPS) as VerifyGroup[])))
+    .action(async (flags: { fixtures: string; json?: boolean; only?: VerifyGroup[] }) => {
+      const rows = await verifyFixtures(flags.fixtures, flags.only);
       const failed = rows.filter((r) => !r.pass).length;
       if (flags.json) {
         ctx.io.stdout.write(JSON.stringify({ schema: 'fidkit.verify/1', passed: rows.length - failed, failed, rows }, null, 2) + '\n');
       } else {
-        const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(15));
+        const fmt = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 ? v.toExponential(6) : v.toPrecision(15));
         ctx.io.stdout.write(
           renderTable(
             ['check', 'case', 'reference', 'expected', 'got', 'error', 'tolerance', 'result'],

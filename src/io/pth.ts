@@ -567,7 +567,8 @@ function storageArray(s: StorageRef): ArrayLike<number | bigint> {
   const b = s.bytes!;
   const es = ELEMENT_SIZE[s.dtype];
   // Typed views need aligned offsets; copy when the record is not aligned (torch aligns zip records to 64).
-  const src = b.byteOffset % es === 0 ? b : b.slice();
+  // (A copy: Buffer#slice would return another unaligned view of the same memory.)
+  const src = b.byteOffset % es === 0 ? b : new Uint8Array(b);
   s.cache = new RAW_ARRAY[s.dtype](src.buffer as ArrayBuffer, src.byteOffset, b.length / es);
   return s.cache;
 }

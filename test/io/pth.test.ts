@@ -324,3 +324,17 @@ describe('readPth refusals', () => {
     expect(e.message).toMatch(/empty\.pth holds no state dict/);
   });
 });
+
+describe('readPth on unaligned memory', () => {
+  it('reads float16 storages from a Buffer view at an odd offset (Node pools small reads)', () => {
+    // Regression: Buffer#slice returns a view, so an "aligned copy" made with it was still unaligned.
+    const { bytes } = load('dtypes_legacy');
+    const padded = Buffer.concat([Buffer.from([0]), Buffer.from(bytes)]).subarray(1);
+    expect(padded.byteOffset % 2).toBe(1);
+    const a = parsePth(padded, 'padded');
+    const b = parsePth(bytes, 'aligned');
+    expect(JSON.stringify(a.root, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).toBe(
+      JSON.stringify(b.root, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+    );
+  });
+});

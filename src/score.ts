@@ -14,7 +14,7 @@ import { ExtractorPool, layerNeeds, loadInput, type FolderOptions, type LoadedIn
 import { frechetDistance } from './metrics/frechet.js';
 import { inceptionScore } from './metrics/inception-score.js';
 import { kernelInceptionDistance } from './metrics/kid.js';
-import { prdc, precisionRecall } from './metrics/prdc.js';
+import { countManifolds, prdcFromCounts, precisionRecallFromCounts, type ManifoldSetting } from './metrics/prdc.js';
 import { momentsFromFeatures } from './stats/moments.js';
 import type { FeatureMatrix, FidStatistics } from './types.js';
 import { VERSION } from './version.js';
@@ -181,32 +181,35 @@ export function scoreLoaded(inputs: readonly LoadedInput[], options: ScoreOption
     report.metrics.kid = { mean: r.mean, std: r.std, subsets: r.subsets, subsetSize: r.subsetSize, seed: r.seed };
   }
 
-  if (metrics.includes('pr')) {
-    const ref = needTwo('pr');
-    const r = precisionRecall({ generated: featuresOf(a, 'pr'), real: featuresOf(ref, 'pr') }, { k: options.k ?? DEFAULTS.prK, membership: 'le' });
-    report.metrics.pr = { precision: r.precision, recall: r.recall, fScore: r.fScore, k: r.k, membership: r.membership, counts: { ...r.counts } };
-  }
-
-  if (metrics.includes('prdc')) {
-    const ref = needTwo('prdc');
-    const k = options.k ?? DEFAULTS.prdcK;
-    const r = prdc({ generated: featuresOf(a, 'prdc'), real: featuresOf(ref, 'prdc') }, { k, membership: 'lt' });
-    report.metrics.prdc = {
-      precision: r.precision,
-      recall: r.recall,
-      density: r.density,
-      coverage: r.coverage,
-      k: r.k,
-      membership: r.membership,
-      counts: {
-        precision: r.counts.precision,
-        recall: r.counts.recall,
-        density: r.counts.density,
-        coverage: r.counts.coverage,
-        numGenerated: r.counts.numGenerated,
-        numReal: r.counts.numReal,
-      },
-    };
+  const wantPr = metrics.includes('pr');
+  const wantPrdc = metrics.includes('prdc');
+  if (wantPr || wantPrdc) {
+    const ref = needTwo(wantPr ? 'pr' : 'prdc');
+    const name = wantPr ? 'pr' : 'prdc';
+    const sets = { generated: featuresOf(a, name), real: featuresOf(ref, name) };
+    // One pass over the pairwise distances serves both conventions.
+    const settings: ManifoldSetting[] = [
+      ...(wantPr ? [{ k: options.k ?? DEFAULTS.prK, membership: 'le' as const }] : []),
+      ...(wantPrdc ? [{ k: options.k ?? DEFAULTS.prdcK, membership: 'lt' as const }] : []),
+    ];
+    const { counts } = countManifolds(sets, settings);
+    if (wantPr) {
+      const r = precisionRecallFromCounts(counts[0]);
+      report.metrics.pr = { precision: r.precision, recall: r.recall, fScore: r.fScore, k: r.k, membership: r.membership, counts: { ...r.counts } };
+    }
+    if (wantPrdc) {
+      const c = counts[counts.length - 1];
+      const r = prdcFromCounts(c);
+      report.metrics.prdc = {
+        precision: r.precision,
+        recall: r.recall,
+        density: r.density,
+        coverage: r.coverage,
+        k: r.k,
+        membership: r.membership,
+        counts: { precision: c.precision, recall: c.recall, density: c.density, coverage: c.coverage, numGenerated: c.numGenerated, numReal: c.numReal },
+      };
+    }
   }
   return report;
 }

@@ -57,6 +57,19 @@ describe('fidkit score on statistics and features', () => {
     expect(report.metrics.pr.precision).toBeGreaterThan(0);
   });
 
+  it("gives torch-fidelity's precision/recall and clovaai's density/coverage counts in one run", async () => {
+    const prdcExpected = JSON.parse(readFileSync(join(FIXTURES, 'prdc', 'expected.json'), 'utf8')).cases.a_gauss_d64.results;
+    const P = (f: string) => join(FIXTURES, 'prdc', f);
+    const r = await runCli('score', P('a_gauss_d64_fake.npy'), P('a_gauss_d64_real.npy'), '--metrics', 'pr,prdc', '--json');
+    expect(r.code).toBe(0);
+    const m = JSON.parse(r.stdout).metrics;
+    const tf = prdcExpected.torch_fidelity.k3.numerators;
+    expect([m.pr.counts.precision, m.pr.counts.recall]).toEqual([tf.precision, tf.recall]);
+    const clova = prdcExpected.clovaai_prdc.k5;
+    expect(m.prdc.counts).toMatchObject(clova.numerators);
+    for (const key of ['precision', 'recall', 'density', 'coverage']) expect(m.prdc[key]).toBe(Number(clova[key].repr));
+  });
+
   it('computes the Inception Score from a logits .npy like torch-fidelity', async () => {
     const r = await runCli('score', join(FIXTURES, 'is_kid', 'is_logits.npy'), '--json');
     expect(r.code).toBe(0);

@@ -1,0 +1,250 @@
+/**
+ * @file Exact squared Euclidean distances between feature rows, and exact k-nearest-neighbour radii
+ * within one set, computed in blocks so that memory stays O(block·N) and never N×N.
+ *
+ * **Which distance is "the" distance.** The canonical squared distance of two rows is the float64
+ * sum Σ(x−y)² of {@link squaredDistance}: it is exactly 0 for duplicate rows, exactly symmetric, and
+ * accurate to a relative (D+2)·2⁻⁵³ whatever the offset of the data. Evaluating it for every pair
+ * costs 3 flops per coordinate with no reuse, so the bulk of the work uses the Gram expansion
+ * ‖x‖² + ‖y‖² − 2⟨x, y⟩ (one GEMM, `src/linalg/gram.ts`) and falls back to the canonical sum only
+ * where the two might disagree on a comparison. Both differ by at most
+ * `c·(‖x‖² + ‖y‖²)` with c = {@link squaredDistanceErrorFactor} (a rigorous worst-case bound:
+ * Higham's γ_D for the dot product and each norm, γ_{D+2} for the direct sum, times 2 for safety),
+ * so any comparison with a margin larger than that bound is decided by the expansion, and only
+ * near-ties are recomputed. The results are therefore those of the canonical distance, bit for bit,
+ * independent of the block size and of the GEMM's summation order.
+ *
+ * **Radius convention** (Kynkäänniemi et al. 2019; Naeem et al. 2020; torch-fidelity, clovaai
+ * `prdc`, kynkaat): a row's k-NN radius is the (k+1)-th smallest entry of its row of the within-set
+ * distance matrix — its own zero distance is the 0-th neighbour; exact duplicates are not excluded
+ * and are neighbours at distance 0.
+ *
+ * **Backends.** The O(N²·D) work is all in Gram blocks. The `…Steps` generators yield each block
+ * they need as a {@link GramRequest} and resume once it is filled, so one implementation serves the
+ * default synchronous kernel (`runGramSteps`) and any asynchronous one (`runGramStepsAsync`: a
+ * worker pool, a native float64 GEMM); the exactness argument holds for every float64 summation order.
+ */
+
+import { InputError } from '../errors.js';
+import type { FeatureMatrix } from '../types.js';
+import { gramBlock, rowSquaredNorms } from './gram.js';
+
+type Floats = Float32Array | Float64Array;
+
+/** Rows per tile of the within-set pass; a 256×256 float64 tile is 512 KiB. */
+export const DEFAULT_BLOCK_SIZE = 256;
+
+/**
+ * Candidates kept per row beyond the k+1 needed: near-ties at the radius (within the expansion's
+ * error bound) are resolved among them; more ties than this make the row fall back to a full
+ * recomputation (rare: it needs EXTRA+1 distances equal to the radius up to rounding).
+ */
+const EXTRA_CANDIDATES = 4;
+
+/**
+ * Canonical squared Euclidean distance between row `i` of `a` and row `j` of `b` (both with `cols`
+ * columns): Σ(a_i − b_j)² in float64.
+ */
+export function squaredDistance(a: Floats, i: number, b: Floats, j: number, cols: number): number {
+  const ao = i * cols, bo = j * cols;
+  let s0 = 0, s1 = 0;
+  let k = 0;
+  for (; k + 2 <= cols; k += 2) {
+    const t0 = a[ao + k] - b[bo + k];
+    const t1 = a[ao + k + 1] - b[bo + k + 1];
+    s0 += t0 * t0;
+    s1 += t1 * t1;
+  }
+  if (k < cols) {
+    const t = a[ao + k] - b[bo + k];
+    s0 += t * t;
+  }
+  return s0 + s1;
+}
+
+/**
+ * Factor c such that |(‖x‖² + ‖y‖² − 2⟨x, y⟩) − {@link squaredDistance}(x, y)| ≤ c·(‖x‖² + ‖y‖²)
+ * for D-dimensional rows, with norms and dot product summed in float64 in any order.
+ */
+export function squaredDistanceErrorFactor(cols: number): number {
+  return (4 * cols + 16) * Number.EPSILON;
+}
+
+/** Exact k-NN radii of one set. */
+export interface KnnRadii {
+  /** The requested neighbourhood sizes, in the order given. */
+  readonly ks: readonly number[];
+  /** Squared radii, one Float64Array of length N per entry of `ks` (canonical squared distances). */
+  readonly squaredRadii: readonly Float64Array[];
+  /** Rows whose radius needed a full recomputation because of many near-ties (diagnostic). */
+  readonly fallbackRows: number;
+}
+
+/**
+ * One block of a Gram matrix to compute: `out[(i − rowStart)·(colEnd − colStart) + (j − colStart)] =
+ * ⟨a_i, b_j⟩` for rows [rowStart, rowEnd) of `a` and [colStart, colEnd) of `b`, float64 accumulated
+ * in any order (the exactness argument only needs |error| ≤ γ_D·Σ|a_ik·b_jk|).
+ */
+export interface GramRequest {
+  readonly a: FeatureMatrix;
+  readonly rowStart: number;
+  readonly rowEnd: number;
+  readonly b: FeatureMatrix;
+  readonly colStart: number;
+  readonly colEnd: number;
+  readonly out: Float64Array;
+}
+
+/** Something that fills a {@link GramRequest}: the JS kernel by default, or e.g. a native GEMM. */
+export type GramBlockFn = (request: GramRequest) => void;
+export type GramBlockAsyncFn = (request: GramRequest) => Promise<void> | void;
+
+/** Fills a request with `src/linalg/gram.ts`'s kernel. */
+export const jsGramBlock: GramBlockFn = (r) => {
+  gramBlock(r.a, r.rowStart, r.rowEnd, r.b, r.colStart, r.colEnd, r.out);
+};
+
+/**
+ * Runs a computation written as a generator of Gram requests (the `…Steps` functions), filling
+ * each request synchronously before resuming it.
+ */
+export function runGramSteps<T>(steps: Generator<GramRequest, T, undefined>, gram: GramBlockFn = jsGramBlock): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    gram(next.value);
+  }
+}
+
+/** {@link runGramSteps} with an asynchronous Gram backend (one request in flight at a time). */
+export async function runGramStepsAsync<T>(steps: Generator<GramRequest, T, undefined>, gram: GramBlockAsyncFn): Promise<T> {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    await gram(next.value);
+  }
+}
+
+/** Options of {@link knnSquaredRadii}. */
+export interface KnnOptions {
+  /** Rows per tile (default {@link DEFAULT_BLOCK_SIZE}); results do not depend on it. */
+  readonly blockSize?: number;
+  /** Squared row norms of `features`, if already computed. */
+  readonly squaredNorms?: Float64Array;
+  /** Called after each band of rows with the rows finished so far. */
+  readonly onBand?: (done: number, total: number) => void;
+}
+
+/**
+ * Squared k-NN radii of every row of `features` for each k in `ks`: the (k+1)-th smallest canonical
+ * squared distance to the rows of the same set, the row itself (distance 0) included.
+ *
+ * Works through upper-triangular tiles of the Gram matrix (half the flops of a full product), keeps
+ * the k+1+4 smallest expansion values per row in an insertion buffer, then recomputes those
+ * candidates with {@link squaredDistance} and selects among them; the result is exact whenever the
+ * candidates provably hold every distance up to the radius, and otherwise the row is recomputed.
+ *
+ * @example knnSquaredRadii(real, [3, 5]).squaredRadii[0][i] // squared distance of row i to its 3rd neighbour
+ * @throws {InputError} when a k is not an integer in [1, N−1] or the features are not N×D.
+ */
+export function knnSquaredRadii(features: FeatureMatrix, ks: readonly number[], options: KnnOptions = {}): KnnRadii {
+  return runGramSteps(knnSquaredRadiiSteps(features, ks, options));
+}
+
+/**
+ * {@link knnSquaredRadii} as a generator that yields the Gram blocks it needs (see {@link runGramSteps}),
+ * so that any GEMM backend, synchronous or not, can serve it.
+ *
+ * @throws {InputError} as {@link knnSquaredRadii}.
+ */
+export function* knnSquaredRadiiSteps(
+  features: FeatureMatrix, ks: readonly number[], options: KnnOptions = {},
+): Generator<GramRequest, KnnRadii, undefined> {
+  const { rows: n, cols: d, data } = features;
+  if (data.length < n * d) throw new InputError(`knn: data of length ${data.length} does not hold ${n}×${d} values`);
+  for (const k of ks) {
+    if (!Number.isInteger(k) || k < 1 || k >= n) {
+      throw new InputError(`knn: k = ${k} needs an integer in [1, ${n - 1}] for ${n} rows`);
+    }
+  }
+  const block = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+  if (!Number.isInteger(block) || block < 1) throw new InputError(`knn: blockSize must be a positive integer, got ${block}`);
+  const norms = options.squaredNorms ?? rowSquaredNorms(features);
+  const maxK = Math.max(...ks);
+  const width = Math.min(n, maxK + 1 + EXTRA_CANDIDATES);
+
+  // Per row: the `width` smallest expansion values seen so far, ascending, with their columns.
+  const bufVal = new Float64Array(n * width);
+  const bufIdx = new Int32Array(n * width);
+  const bufLen = new Int32Array(n);
+  // Largest kept value once the buffer is full (+∞ before): anything not below it is rejected.
+  const worst = new Float64Array(n).fill(Infinity);
+
+  const insert = (i: number, v: number, j: number): void => {
+    if (!(v < worst[i])) return;
+    const base = i * width;
+    const len = bufLen[i];
+    let p = len < width ? len : width - 1;
+    if (len < width) bufLen[i] = len + 1;
+    while (p > 0 && bufVal[base + p - 1] > v) {
+      bufVal[base + p] = bufVal[base + p - 1];
+      bufIdx[base + p] = bufIdx[base + p - 1];
+      p--;
+    }
+    bufVal[base + p] = v;
+    bufIdx[base + p] = j;
+    if (bufLen[i] === width) worst[i] = bufVal[base + width - 1];
+  };
+
+  const tile = new Float64Array(block * block);
+  for (let i0 = 0; i0 < n; i0 += block) {
+    const i1 = Math.min(n, i0 + block);
+    for (let j0 = i0; j0 < n; j0 += block) {
+      const j1 = Math.min(n, j0 + block);
+      const w = j1 - j0;
+      yield { a: features, rowStart: i0, rowEnd: i1, b: features, colStart: j0, colEnd: j1, out: tile };
+      for (let i = i0; i < i1; i++) {
+        const ni = norms[i];
+        const o = (i - i0) * w - j0;
+        // On the diagonal tile every pair appears twice (i, j) and (j, i): take each once from j ≥ i.
+        for (let j = j0 === i0 ? i : j0; j < j1; j++) {
+          const v = ni + norms[j] - 2 * tile[o + j];
+          insert(i, v, j);
+          if (j !== i) insert(j, v, i);
+        }
+      }
+    }
+    options.onBand?.(i1, n);
+  }
+
+  // Resolve each row exactly from its candidates.
+  let maxNorm = 0;
+  for (let i = 0; i < n; i++) if (norms[i] > maxNorm) maxNorm = norms[i];
+  const c = squaredDistanceErrorFactor(d);
+  const squaredRadii = ks.map(() => new Float64Array(n));
+  const exact = new Float64Array(width);
+  let fallbackRows = 0;
+  for (let i = 0; i < n; i++) {
+    const base = i * width;
+    const len = bufLen[i];
+    for (let t = 0; t < len; t++) exact[t] = squaredDistance(data, i, data, bufIdx[base + t], d);
+    const sorted = exact.subarray(0, len).sort();
+    // Every row left out of the buffer has expansion value ≥ bufVal[last], so canonical value
+    // ≥ bufVal[last] − bound; if that is ≥ the candidate radius, no outsider can be smaller.
+    const bound = len < n ? bufVal[base + len - 1] - c * (norms[i] + maxNorm) : Infinity;
+    let resolved = true;
+    for (let s = 0; s < ks.length; s++) {
+      const r = sorted[ks[s]];
+      if (r === 0 || r <= bound) squaredRadii[s][i] = r;
+      else resolved = false;
+    }
+    if (!resolved) {
+      fallbackRows++;
+      const row = new Float64Array(n);
+      for (let j = 0; j < n; j++) row[j] = squaredDistance(data, i, data, j, d);
+      row.sort();
+      for (let s = 0; s < ks.length; s++) squaredRadii[s][i] = row[ks[s]];
+    }
+  }
+  return { ks: [...ks], squaredRadii, fallbackRows };
+}

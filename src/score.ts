@@ -13,7 +13,7 @@ import { InputError, UsageError } from './errors.js';
 import { ExtractorPool, layerNeeds, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
 import { frechetDistance } from './metrics/frechet.js';
 import { inceptionScore } from './metrics/inception-score.js';
-import { kernelInceptionDistance } from './metrics/kid.js';
+import { kernelInceptionDistanceParallel } from './metrics/kid-parallel.js';
 import { countManifolds, prdcFromCounts, precisionRecallFromCounts, type ManifoldSetting } from './metrics/prdc.js';
 import { momentsFromFeatures } from './stats/moments.js';
 import type { FeatureMatrix, FidStatistics } from './types.js';
@@ -92,11 +92,11 @@ export function defaultMetrics(inputCount: number): MetricName[] {
 }
 
 /**
- * Compute metrics on already loaded inputs (pure: no I/O).
+ * Compute metrics on already loaded inputs (no I/O; KID may use worker threads).
  * @throws {UsageError} a metric that needs two inputs got one, or features where only statistics exist
  * @throws {InputError} shapes that do not match, too few samples
  */
-export function scoreLoaded(inputs: readonly LoadedInput[], options: ScoreOptions = {}): ScoreReport {
+export async function scoreLoaded(inputs: readonly LoadedInput[], options: ScoreOptions = {}): Promise<ScoreReport> {
   if (inputs.length < 1 || inputs.length > 2) throw new UsageError(`score takes one or two inputs, got ${inputs.length}`);
   const metrics = options.metrics ?? defaultMetrics(inputs.length);
   for (const m of metrics) {
@@ -177,7 +177,8 @@ export function scoreLoaded(inputs: readonly LoadedInput[], options: ScoreOption
       );
       subsetSize = smallest;
     }
-    const r = kernelInceptionDistance(x, y, { subsets: options.kidSubsets ?? DEFAULTS.kidSubsets, subsetSize, seed });
+    // Subsets spread over worker threads; the result is bit-identical to one thread.
+    const r = await kernelInceptionDistanceParallel(x, y, { subsets: options.kidSubsets ?? DEFAULTS.kidSubsets, subsetSize, seed });
     report.metrics.kid = { mean: r.mean, std: r.std, subsets: r.subsets, subsetSize: r.subsetSize, seed: r.seed };
   }
 

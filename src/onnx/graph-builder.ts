@@ -1,0 +1,318 @@
+/**
+ * @file A small typed builder for ONNX models over `onnx-proto`: declare inputs, initializers and
+ * nodes, then serialise to the bytes onnxruntime loads. It covers the operators fidkit's networks
+ * use (Conv, Relu, MaxPool, AveragePool, Concat, GlobalAveragePool, Flatten, MatMul, Gemm, Add,
+ * Sub, Mul, Resize, Cast, Transpose) with typed options, plus a generic `node()` for the rest.
+ * Pure: no onnxruntime here (that lives in `session.ts`), no I/O.
+ *
+ * Value names are generated (`<prefix>_<n>`) unless given, so a builder can be driven by plain
+ * function calls that pass names along, the way a PyTorch `forward` passes tensors along.
+ */
+
+import onnxProto from 'onnx-proto';
+import type { onnx as Onnx } from 'onnx-proto';
+import { InputError } from '../errors.js';
+
+const { onnx } = onnxProto;
+
+/** Element types the builder writes (ONNX `TensorProto.DataType` values). */
+export const ELEMENT_TYPE = Object.freeze({ float32: 1, uint8: 2, int64: 7, float64: 11 });
+export type ElementType = keyof typeof ELEMENT_TYPE;
+
+/** A dimension: a fixed size, or a symbolic name for a dynamic one (e.g. `'batch'`). */
+export type Dim = number | string;
+
+/** An attribute value with its ONNX type spelled out, so ints and floats are never confused. */
+export type AttributeValue =
+  | { readonly int: number }
+  | { readonly ints: readonly number[] }
+  | { readonly float: number }
+  | { readonly floats: readonly number[] }
+  | { readonly string: string };
+
+/** Data for an initializer; the typed array decides the element type. */
+export type InitializerData = Float32Array | Float64Array | BigInt64Array | Uint8Array;
+
+export interface ConvOptions {
+  /** [strideH, strideW]; default [1, 1]. */
+  readonly strides?: readonly [number, number];
+  /** [top, left, bottom, right]; default no padding. */
+  readonly pads?: readonly [number, number, number, number];
+  readonly group?: number;
+}
+
+export interface PoolOptions {
+  readonly kernel: readonly [number, number];
+  readonly strides?: readonly [number, number];
+  /** [top, left, bottom, right]; default no padding. */
+  readonly pads?: readonly [number, number, number, number];
+}
+
+export interface ResizeOptions {
+  /** Output [height, width]. */
+  readonly size: readonly [number, number];
+  readonly mode: 'linear' | 'cubic' | 'nearest';
+  readonly coordinateTransformationMode: 'asymmetric' | 'half_pixel' | 'pytorch_half_pixel' | 'align_corners';
+  /** Cubic coefficient (PIL and PyTorch use −0.5 and −0.75). */
+  readonly cubicCoeffA?: number;
+  /** Opset ≥ 18: stretch the kernel when downscaling, as PIL does. */
+  readonly antialias?: boolean;
+  /** Give taps outside the image zero weight and renormalise (as PIL does); default false (clamp). */
+  readonly excludeOutside?: boolean;
+}
+
+export interface ModelOptions {
+  /** Default-domain opset; 17 covers everything above except `antialias` (18). */
+  readonly opset?: number;
+  readonly producerName?: string;
+  readonly docString?: string;
+}
+
+const TYPE_OF_ARRAY = (data: InitializerData): ElementType =>
+  data instanceof Float32Array
+    ? 'float32'
+    : data instanceof Float64Array
+      ? 'float64'
+      : data instanceof BigInt64Array
+        ? 'int64'
+        : 'uint8';
+
+/** Builds one ONNX graph; call `toBytes()` once everything is declared. */
+export class GraphBuilder {
+  private readonly nodes: Onnx.INodeProto[] = [];
+  private readonly initializers: Onnx.ITensorProto[] = [];
+  private readonly inputs: Onnx.IValueInfoProto[] = [];
+  private readonly outputs: Onnx.IValueInfoProto[] = [];
+  private readonly names = new Set<string>();
+  private counter = 0;
+
+  constructor(readonly graphName: string) {}
+
+  /** A name not used yet, derived from `prefix`. */
+  fresh(prefix: string): string {
+    let name = prefix;
+    while (this.names.has(name)) name = `${prefix}_${++this.counter}`;
+    this.names.add(name);
+    return name;
+  }
+
+  private claim(name: string): string {
+    if (this.names.has(name)) throw new InputError(`ONNX graph '${this.graphName}': the value name '${name}' is used twice`);
+    this.names.add(name);
+    return name;
+  }
+
+  /** Declares a graph input and returns its name. */
+  input(name: string, type: ElementType, dims: readonly Dim[]): string {
+    this.inputs.push(valueInfo(this.claim(name), type, dims));
+    return name;
+  }
+
+  /** Marks an existing value as a graph output with the given type and shape. */
+  output(value: string, type: ElementType, dims: readonly Dim[]): void {
+    if (!this.names.has(value)) throw new InputError(`ONNX graph '${this.graphName}': output '${value}' is not a value of the graph`);
+    this.outputs.push(valueInfo(value, type, dims));
+  }
+
+  /**
+   * Adds a constant tensor (stored as raw little-endian bytes) and returns its name.
+   * @throws {InputError} when `dims` does not match the data length.
+   */
+  initializer(prefix: string, data: InitializerData, dims: readonly number[]): string {
+    const numel = dims.reduce((a, b) => a * b, 1);
+    if (numel !== data.length) {
+      throw new InputError(`ONNX initializer '${prefix}': shape [${dims.join(', ')}] needs ${numel} values, got ${data.length}`);
+    }
+    const name = this.fresh(prefix);
+    this.initializers.push({
+      name,
+      dims: [...dims],
+      dataType: ELEMENT_TYPE[TYPE_OF_ARRAY(data)],
+      rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    });
+    return name;
+  }
+
+  /**
+   * Adds a node of any operator and returns the names of its outputs.
+   * @param outputCount how many outputs to create (named after `name` or the op type).
+   */
+  node(
+    opType: string,
+    inputs: readonly string[],
+    attributes: Readonly<Record<string, AttributeValue>> = {},
+    options: { readonly name?: string; readonly outputCount?: number; readonly domain?: string } = {},
+  ): string[] {
+    for (const input of inputs) {
+      // '' is ONNX's "optional input left out".
+      if (input !== '' && !this.names.has(input)) {
+        throw new InputError(`ONNX graph '${this.graphName}': ${opType} reads '${input}', which no earlier node produced`);
+      }
+    }
+    const base = options.name ?? opType;
+    const outputs = Array.from({ length: options.outputCount ?? 1 }, (_, i) => this.fresh(i === 0 ? base : `${base}_out${i}`));
+    this.nodes.push({
+      opType,
+      name: this.fresh(`${base}_node`),
+      input: [...inputs],
+      output: outputs,
+      domain: options.domain ?? '',
+      attribute: Object.entries(attributes).map(([key, value]) => attribute(key, value)),
+    });
+    return outputs;
+  }
+
+  /** One-output node; the common case. */
+  op(opType: string, inputs: readonly string[], attributes: Readonly<Record<string, AttributeValue>> = {}, name?: string): string {
+    return this.node(opType, inputs, attributes, { name })[0];
+  }
+
+  conv(x: string, weight: string, bias: string | undefined, options: ConvOptions = {}, name?: string): string {
+    return this.op(
+      'Conv',
+      bias === undefined ? [x, weight] : [x, weight, bias],
+      {
+        strides: { ints: options.strides ?? [1, 1] },
+        pads: { ints: options.pads ?? [0, 0, 0, 0] },
+        group: { int: options.group ?? 1 },
+      },
+      name,
+    );
+  }
+
+  relu(x: string, name?: string): string {
+    return this.op('Relu', [x], {}, name);
+  }
+
+  maxPool(x: string, options: PoolOptions, name?: string): string {
+    return this.op('MaxPool', [x], poolAttributes(options), name);
+  }
+
+  /** `countIncludePad: false` divides by the number of cells inside the image (TF `SAME` pooling). */
+  averagePool(x: string, options: PoolOptions & { readonly countIncludePad: boolean }, name?: string): string {
+    return this.op('AveragePool', [x], { ...poolAttributes(options), count_include_pad: { int: options.countIncludePad ? 1 : 0 } }, name);
+  }
+
+  globalAveragePool(x: string, name?: string): string {
+    return this.op('GlobalAveragePool', [x], {}, name);
+  }
+
+  concat(xs: readonly string[], axis: number, name?: string): string {
+    return this.op('Concat', xs, { axis: { int: axis } }, name);
+  }
+
+  /** Flattens to 2-D: dims before `axis` form the rows. */
+  flatten(x: string, axis = 1, name?: string): string {
+    return this.op('Flatten', [x], { axis: { int: axis } }, name);
+  }
+
+  matMul(a: string, b: string, name?: string): string {
+    return this.op('MatMul', [a, b], {}, name);
+  }
+
+  /** `alpha·A'·B' + beta·C` with optional transposes. */
+  gemm(a: string, b: string, c: string | undefined, options: { readonly transA?: boolean; readonly transB?: boolean } = {}, name?: string): string {
+    return this.op(
+      'Gemm',
+      c === undefined ? [a, b] : [a, b, c],
+      { transA: { int: options.transA ? 1 : 0 }, transB: { int: options.transB ? 1 : 0 } },
+      name,
+    );
+  }
+
+  add(a: string, b: string, name?: string): string {
+    return this.op('Add', [a, b], {}, name);
+  }
+
+  sub(a: string, b: string, name?: string): string {
+    return this.op('Sub', [a, b], {}, name);
+  }
+
+  mul(a: string, b: string, name?: string): string {
+    return this.op('Mul', [a, b], {}, name);
+  }
+
+  cast(x: string, to: ElementType, name?: string): string {
+    return this.op('Cast', [x], { to: { int: ELEMENT_TYPE[to] } }, name);
+  }
+
+  transpose(x: string, perm: readonly number[], name?: string): string {
+    return this.op('Transpose', [x], { perm: { ints: perm } }, name);
+  }
+
+  /** Resizes the last two axes of an NCHW tensor to `options.size` (opset ≥ 13 form, `sizes` input). */
+  resize(x: string, batchAndChannels: readonly [number, number] | 'dynamic', options: ResizeOptions, name?: string): string {
+    const attributes: Record<string, AttributeValue> = {
+      mode: { string: options.mode },
+      coordinate_transformation_mode: { string: options.coordinateTransformationMode },
+    };
+    if (options.cubicCoeffA !== undefined) attributes.cubic_coeff_a = { float: options.cubicCoeffA };
+    if (options.antialias) attributes.antialias = { int: 1 };
+    if (options.excludeOutside) attributes.exclude_outside = { int: 1 };
+    if (batchAndChannels === 'dynamic') {
+      // Opset 18 `axes` lets the sizes input name only H and W, so the batch can stay dynamic.
+      attributes.axes = { ints: [2, 3] };
+      const sizes = this.initializer('resize_sizes', BigInt64Array.from(options.size.map(BigInt)), [2]);
+      return this.op('Resize', [x, '', '', sizes], attributes, name);
+    }
+    const sizes = this.initializer('resize_sizes', BigInt64Array.from([...batchAndChannels, ...options.size].map(BigInt)), [4]);
+    return this.op('Resize', [x, '', '', sizes], attributes, name);
+  }
+
+  /**
+   * Serialises the model. IR version 8 (what `onnx-proto` describes); onnxruntime accepts it with
+   * newer default-domain opsets.
+   * @throws {InputError} when the graph has no outputs.
+   */
+  toBytes(options: ModelOptions = {}): Uint8Array {
+    if (this.outputs.length === 0) throw new InputError(`ONNX graph '${this.graphName}' has no outputs`);
+    const model = onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: options.producerName ?? 'fidkit',
+      docString: options.docString ?? '',
+      opsetImport: [{ domain: '', version: options.opset ?? 17 }],
+      graph: {
+        name: this.graphName,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
+    });
+    return onnx.ModelProto.encode(model).finish();
+  }
+
+  /** Number of nodes so far (for tests and summaries). */
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+}
+
+function valueInfo(name: string, type: ElementType, dims: readonly Dim[]): Onnx.IValueInfoProto {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: ELEMENT_TYPE[type],
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
+}
+
+function poolAttributes(options: PoolOptions): Record<string, AttributeValue> {
+  return {
+    kernel_shape: { ints: options.kernel },
+    strides: { ints: options.strides ?? [1, 1] },
+    pads: { ints: options.pads ?? [0, 0, 0, 0] },
+  };
+}
+
+function attribute(name: string, value: AttributeValue): Onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if ('int' in value) return { name, type: T.INT, i: value.int };
+  if ('ints' in value) return { name, type: T.INTS, ints: [...value.ints] };
+  if ('float' in value) return { name, type: T.FLOAT, f: value.float };
+  if ('floats' in value) return { name, type: T.FLOATS, floats: [...value.floats] };
+  return { name, type: T.STRING, s: new TextEncoder().encode(value.string) };
+}

@@ -1,0 +1,99 @@
+/**
+ * @file The ONNX graph builder, run through ONNX Runtime on tiny graphs whose results are computed
+ * here by hand: Conv (+bias, stride, padding), Relu, MaxPool, AveragePool with and without
+ * counting padding, Concat, GlobalAveragePool, Flatten, MatMul, Gemm, Add/Sub/Mul, Cast, Transpose;
+ * a dynamic batch; and the builder's own errors. Tolerance 1e-6 (float32 sums of a few terms).
+ */
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { GraphBuilder } from '../../src/onnx/graph-builder.js';
+import { createSession } from '../../src/onnx/session.js';
+
+const run = async (b: GraphBuilder, feeds: Record<string, { data: Float32Array; dims: number[] }>) => {
+  const session = await createSession(b.toBytes(), { threads: 1 });
+  try {
+    return await session.run(feeds);
+  } finally {
+    await session.release();
+  }
+};
+
+const close = (got: Float32Array, want: number[]) => {
+  expect(got.length).toBe(want.length);
+  got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(1e-6));
+};
+
+// A 1×1×3×3 input 1..9.
+const X3 = Float32Array.from({ length: 9 }, (_, i) => i + 1);
+
+describe('GraphBuilder through ONNX Runtime', () => {
+  it('computes Conv with bias, padding and stride, then Relu', async () => {
+    const b = new GraphBuilder('conv');
+    const x = b.input('x', 'float32', [1, 1, 3, 3]);
+    // Two output channels: a 2×2 box filter, and its negative (Relu clears it).
+    const w = b.initializer('w', Float32Array.from([1, 1, 1, 1, -1, -1, -1, -1]), [2, 1, 2, 2]);
+    const bias = b.initializer('b', Float32Array.from([0.5, 0]), [2]);
+    const y = b.relu(b.conv(x, w, bias, { strides: [2, 2], pads: [1, 1, 0, 0] }));
+    b.output(y, 'float32', [1, 2, 2, 2]);
+    const out = await run(b, { x: { data: X3, dims: [1, 1, 3, 3] } });
+    // Padded top/left by one, stride 2: windows at (-1,-1), (-1,1), (1,-1), (1,1).
+    close(out[y].data, [1.5, 2 + 3 + 0.5, 4 + 7 + 0.5, 5 + 6 + 8 + 9 + 0.5, 0, 0, 0, 0]);
+  });
+
+  it('averages over in-image cells only when countIncludePad is false (TF SAME pooling)', async () => {
+    const b = new GraphBuilder('pools');
+    const x = b.input('x', 'float32', [1, 1, 3, 3]);
+    const options = { kernel: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] } as const;
+    const tf = b.averagePool(x, { ...options, countIncludePad: false });
+    const torch = b.averagePool(x, { ...options, countIncludePad: true });
+    const max = b.maxPool(x, options);
+    b.output(tf, 'float32', [1, 1, 3, 3]);
+    b.output(torch, 'float32', [1, 1, 3, 3]);
+    b.output(max, 'float32', [1, 1, 3, 3]);
+    const out = await run(b, { x: { data: X3, dims: [1, 1, 3, 3] } });
+    // Top-left corner: cells 1,2,4,5.
+    expect(out[tf].data[0]).toBeCloseTo(12 / 4, 6);
+    expect(out[torch].data[0]).toBeCloseTo(12 / 9, 6);
+    expect(out[tf].data[4]).toBeCloseTo(45 / 9, 6);
+    close(out[max].data, [5, 6, 6, 8, 9, 9, 8, 9, 9]);
+  });
+
+  it('concatenates, pools globally, flattens and multiplies with a dynamic batch', async () => {
+    const b = new GraphBuilder('head');
+    const x = b.input('x', 'float32', ['batch', 1, 3, 3]);
+    const twice = b.add(x, x);
+    const cat = b.concat([x, twice], 1);
+    const pooled = b.flatten(b.globalAveragePool(cat));
+    const w = b.initializer('w', Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]);
+    const viaMatMul = b.matMul(pooled, w);
+    const viaGemm = b.gemm(pooled, b.initializer('wt', Float32Array.from([1, 4, 2, 5, 3, 6]), [3, 2]), b.initializer('c', Float32Array.from([1, 1, 1]), [3]), { transB: true });
+    const scaled = b.mul(b.sub(viaMatMul, viaGemm), viaMatMul);
+    const asDouble = b.cast(pooled, 'float64');
+    const back = b.transpose(b.cast(asDouble, 'float32'), [1, 0]);
+    b.output(viaMatMul, 'float32', ['batch', 3]);
+    b.output(scaled, 'float32', ['batch', 3]);
+    b.output(back, 'float32', [2, 'batch']);
+    const two = new Float32Array(18);
+    two.set(X3);
+    two.set(X3.map((v) => -v), 9);
+    const out = await run(b, { x: { data: two, dims: [2, 1, 3, 3] } });
+    // Means: image 0 → [5, 10], image 1 → [−5, −10].
+    close(out[viaMatMul].data, [5 + 40, 10 + 50, 15 + 60, -45, -60, -75]);
+    close(out[scaled].data, [-45, -60, -75, 45, 60, 75]);
+    close(out[back].data, [5, -5, 10, -10]);
+    expect(out[viaMatMul].dims).toEqual([2, 3]);
+  });
+
+  it('reports wiring mistakes when the graph is built, naming the value', () => {
+    const b = new GraphBuilder('bad');
+    const x = b.input('x', 'float32', [1]);
+    expect(() => b.input('x', 'float32', [1])).toThrow(/'x' is used twice/);
+    expect(() => b.relu('nope')).toThrow(/reads 'nope', which no earlier node produced/);
+    expect(() => b.initializer('w', new Float32Array(5), [2, 3])).toThrow(/\[2, 3\] needs 6 values, got 5/);
+    expect(() => b.output('ghost', 'float32', [1])).toThrow(InputError);
+    expect(() => b.toBytes()).toThrow(/has no outputs/);
+    b.output(b.relu(x), 'float32', [1]);
+    expect(b.toBytes().length).toBeGreaterThan(0);
+    expect(b.nodeCount).toBe(1);
+  });
+});

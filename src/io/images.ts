@@ -19,10 +19,10 @@
  * which the prebuilt sharp cannot read, go through the small decoders in `./pnm.ts` and `./bmp.ts`.
  */
 
-import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { FidkitError, FormatError, InputError } from '../errors.js';
+import { FormatError } from '../errors.js';
 import { decodeBmp, isBmp } from './bmp.js';
+import { readInputFile } from './read-input.js';
 import { checkPixelLimit, MAX_IMAGE_PIXELS, type DecodedImage } from './decoded-image.js';
 import { decodePnm, isPnm } from './pnm.js';
 
@@ -51,33 +51,13 @@ const NATIVE_SPACES = new Set(['b-w', 'grey16', 'srgb', 'rgb16', 'cmyk']);
 export async function decodeImage(input: string | Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
   const name = typeof input === 'string' ? input : (options.name ?? 'image data');
   const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
-  const bytes = typeof input === 'string' ? await readImageFile(input) : input;
+  const bytes = typeof input === 'string' ? await readInputFile(input, 'image') : input;
   if (bytes.length === 0) {
     throw new FormatError(`${name} is empty (0 bytes), not an image: remove it or replace it with the real file`);
   }
   if (isPnm(bytes)) return checked(decodePnm(bytes, name, maxPixels), name);
   if (isBmp(bytes)) return checked(decodeBmp(bytes, name, maxPixels), name);
   return decodeWithSharp(bytes, name, maxPixels);
-}
-
-async function readImageFile(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new FidkitError('E_NOT_FOUND', `image not found: ${path}: check the path`, { cause: err });
-    }
-    if (code === 'EACCES' || code === 'EPERM') {
-      throw new InputError(`cannot read ${path}: permission denied: fix its permissions (chmod a+r) or remove it`, {
-        cause: err,
-      });
-    }
-    if (code === 'EISDIR') {
-      throw new InputError(`${path} is a folder, not an image file`, { cause: err });
-    }
-    throw new InputError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 function checked(image: DecodedImage, name: string): DecodedImage {

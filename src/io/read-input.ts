@@ -19,7 +19,7 @@ export async function readInputFile(path: string, what = 'file'): Promise<Uint8A
     if (code === 'EACCES' || code === 'EPERM') {
       throw new InputError(`cannot read ${path}: permission denied: fix its permissions (chmod a+r) or remove it`, { cause: err });
     }
-    if (code === 'EISDIR') throw new InputError(`${path} is a folder, not a ${what}`, { cause: err });
+    if (code === 'EISDIR') throw new InputError(`${path} is a folder, where a file (${what}) was expected`, { cause: err });
     throw new InputError(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,12 +117,26 @@ describe('listImages errors say what is wrong and how to fix it', () => {
     expect((await listImages(p, { recursive: true })).files).toHaveLength(2);
   });
 
-  // root reads every file regardless of mode bits, so this can only be checked as a normal user.
-  it.skipIf(process.getuid?.() === 0)('unreadable file is named', async () => {
+  it('unreadable file is named', async () => {
     const dir = tree('locked', ['a.png', 'b.png']);
     chmodSync(join(dir, 'b.png'), 0o000);
-    await expect(listImages(dir)).rejects.toThrow(
-      `cannot read ${join(dir, 'b.png')}: permission denied: fix its permissions (chmod a+r) or remove it`,
-    );
+    const message = `cannot read ${join(dir, 'b.png')}: permission denied: fix its permissions (chmod a+r) or remove it`;
+    if (process.getuid?.() !== 0) {
+      await expect(listImages(dir)).rejects.toThrow(message);
+      return;
+    }
+    // root reads every file whatever its mode bits (CI runs as root): check as the unprivileged
+    // user 'nobody' in a child process instead.
+    chmodSync(root, 0o755);
+    const script = `import(${JSON.stringify(pathToFileURL(join(__dirname, '..', '..', 'src', 'io', 'folder.ts')).href)})
+      .then((m) => m.listImages(process.argv[1])).then(() => console.log('no error'), (e) => console.log(e.message));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      env: { ...process.env, HOME: tmpdir(), TSX_TSCONFIG_PATH: undefined },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(message);
   });
 });

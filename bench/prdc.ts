@@ -62,15 +62,25 @@ try {
     writeFileSync(realPath, writeNpy({ dtype: 'float32', shape: [n, cols], data: real.data }));
     writeFileSync(fakePath, writeNpy({ dtype: 'float32', shape: [n, cols], data: generated.data }));
     const row: Record<string, unknown> = { n, cols };
-    const py = JSON.parse(execFileSync(args.python, [new URL('prdc.py', import.meta.url).pathname, realPath, fakePath, '--float64'], {
-      encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
-      maxBuffer: 1 << 20,
-    }));
-    row.numpySeconds = +py.seconds.toFixed(2);
+    // Without python3 + numpy the bench prints fidkit's absolute figures only.
+    let py: { seconds: number; counts: object; counts_float64: object } | undefined;
+    try {
+      py = JSON.parse(
+        execFileSync(args.python, [new URL('prdc.py', import.meta.url).pathname, realPath, fakePath, '--float64'], {
+          encoding: 'utf8',
+          env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+          maxBuffer: 1 << 20,
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }),
+      );
+    } catch {
+      row.numpy = 'unavailable';
+    }
+    if (py) row.numpySeconds = +py.seconds.toFixed(2);
     // The references round distances to float32, which can flip a count whose distance lies within
     // ~1e-7 of a radius; fidkit's exact counts are compared with NumPy's float64 counts too.
-    const want = JSON.stringify(Object.values(py.counts));
-    const want64 = JSON.stringify(Object.values(py.counts_float64));
+    const want = py && JSON.stringify(Object.values(py.counts));
+    const want64 = py && JSON.stringify(Object.values(py.counts_float64));
     const countsOf = (r: { counts: readonly { precision: number; recall: number; density: number; coverage: number }[] }) =>
       JSON.stringify(r.counts.map((c) => ({ precision: c.precision, recall: c.recall, density: c.density, coverage: c.coverage })));
     if (!args['no-js']) {
@@ -78,13 +88,17 @@ try {
       const r = countManifolds({ generated, real }, SETTINGS, { blockSize });
       row.jsSeconds = +((performance.now() - t) / 1000).toFixed(2);
       row.jsCpuSeconds = cpuSeconds(cpu);
-      row.jsVsNumpy = +((row.jsSeconds as number) / py.seconds).toFixed(2);
-      row.jsCountsEqualNumpy = countsOf(r) === want;
-      row.jsCountsEqualNumpyFloat64 = countsOf(r) === want64;
-      if (countsOf(r) !== want64) row.jsCounts = r.counts;
+      if (py) {
+        row.jsVsNumpy = +((row.jsSeconds as number) / py.seconds).toFixed(2);
+        row.jsCountsEqualNumpy = countsOf(r) === want;
+        row.jsCountsEqualNumpyFloat64 = countsOf(r) === want64;
+      }
+      if (!py || countsOf(r) !== want64) row.jsCounts = r.counts;
     }
-    row.counts = py.counts;
-    row.countsFloat64 = py.counts_float64;
+    if (py) {
+      row.counts = py.counts;
+      row.countsFloat64 = py.counts_float64;
+    }
     console.log(JSON.stringify(row));
   }
 } finally {

@@ -38,7 +38,6 @@ export interface UnpickleHooks {
   persistentLoad?(pid: unknown): unknown;
 }
 
-
 /** Python `_codecs.encode(str, 'latin1')`: how protocol 2 pickles Python 3 `bytes`. */
 export const CODECS_ENCODE: PyCallable = {
   qualname: '_codecs.encode',

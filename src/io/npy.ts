@@ -8,6 +8,7 @@
  * 3.0) Python dict literal `{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }` padded
  * with spaces and a newline so the data starts on a 64-byte boundary, then the raw elements.
  */
+import { halfToFloat } from './float16.js';
 import { readInputFile } from './read-input.js';
 import { FormatError, InputError } from '../errors.js';
 import type { FeatureMatrix } from '../types.js';
@@ -106,15 +107,6 @@ function parseHeader(text: string, where: string): { descr: string; fortranOrder
       return v;
     });
   return { descr, fortranOrder: fortran === 'True', shape };
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /** Read `count` elements of `size` bytes at `offset` into a fresh native typed array. */

@@ -16,6 +16,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { inflateSync } from 'fflate';
+import { halfToFloat } from './float16.js';
 import { FormatError } from '../errors.js';
 import type { StateDict, Tensor, TensorDtype } from '../types.js';
 import { CODECS_ENCODE, PyDict, describe, unpickle, type PyCallable, type UnpickleHooks } from './pickle.js';
@@ -621,16 +622,6 @@ function widener(dtype: StorageDtype, out: Float32Array): (i: number, bits: numb
   return (i, bits) => {
     out[i] = halfToFloat(bits);
   };
-}
-
-/** IEEE binary16 → number, exact (every half value is a float32). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac === 0 ? sign * Infinity : NaN;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 function byteSwapped(b: Uint8Array, size: number): Uint8Array {

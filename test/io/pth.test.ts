@@ -9,7 +9,8 @@ import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
 import { PyDict, unpickle } from '../../src/io/pickle.js';
-import { findStateDict, halfToFloat, isTensor, parsePth, readPth, type PthTensor } from '../../src/io/pth.js';
+import { halfToFloat } from '../../src/io/float16.js';
+import { findStateDict, isTensor, parsePth, readPth, type PthTensor } from '../../src/io/pth.js';
 
 const DIR = 'fixtures/pth';
 

@@ -3,10 +3,11 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, ROOT, runCli } from './run-cli.js';
+import { FIXTURES, ROOT, spawnCliAsync as runCli } from './run-cli.js';
 
 // Image folders through the whole pipeline (decode → protocol → ONNX Inception with the hash
-// weights built in TypeScript → metrics), as a user runs it; --weights test:hash selects them.
+// weights built in TypeScript → metrics), run as a user runs it: the built binary in a child
+// process (CI builds before testing). --weights test:hash selects the hash weights.
 const IMAGES = join(FIXTURES, 'images');
 const expected = JSON.parse(readFileSync(join(FIXTURES, 'inception-fid', 'expected.json'), 'utf8'));
 const HASH = ['--weights', 'test:hash', '--quiet'];

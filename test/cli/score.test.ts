@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/io/npy.js';
 import { writeNpz } from '../../src/io/npz.js';
-import { FIXTURES, runCli, spawnCli } from './run-cli.js';
+import { FIXTURES, runCli, spawnCli, spawnCliAsync } from './run-cli.js';
 
 const frechet = JSON.parse(readFileSync(join(FIXTURES, 'frechet', 'expected.json'), 'utf8'));
 const isKid = JSON.parse(readFileSync(join(FIXTURES, 'is_kid', 'expected.json'), 'utf8'));
@@ -99,7 +99,7 @@ describe('fidkit score refuses bad input with a clear message and a non-zero exi
   ];
   for (const [what, argv, code, message] of cases) {
     it(what, async () => {
-      const r = await runCli(...argv());
+      const r = await spawnCliAsync(...argv());
       expect(r.code).toBe(code);
       expect(r.stdout).toBe('');
       if (typeof message === 'string') expect(r.stderr).toContain(message);

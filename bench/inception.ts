@@ -14,9 +14,15 @@
  * `--sweep` also times ONNX Runtime variants (threads, optimisation level, images per ORT call,
  * BatchNorm folding, thread spinning) on 24 images at 299×299, interleaved over the rounds.
  * Timings exclude image decoding (identical for both) and include the resize to 299.
+ *
+ * This network-only comparison is the fallback: when the real pytorch-fid is importable (see
+ * bench/pytorch-fid.ts: `--pytorch-fid-src DIR`, `$PYTORCH_FID_SRC` or `bench/out/pytorch-fid`),
+ * `--compare auto` (the default) runs the end-to-end comparison instead, files on disk → features
+ * against pytorch-fid's own `get_activations` (bench/inception-e2e.ts, in its own process);
+ * `--compare e2e|network|both` picks explicitly.
  */
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +32,7 @@ import { writeNpy } from '../src/io/npy.js';
 import { buildInceptionModel } from '../src/features/inception/graph.js';
 import { hashInceptionStateDict } from '../src/features/inception/hash-weights.js';
 import { loadInception, type InceptionOptions } from '../src/features/inception/index.js';
+import { probePytorchFid, pytorchFidSource } from './pytorch-fid.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,12 +43,33 @@ const { values: args } = parseArgs({
     pth: { type: 'string', default: '/work/hash-weights/hash_inception_zip.pth' },
     python: { type: 'string', default: '/usr/bin/python3' },
     sweep: { type: 'boolean', default: false },
+    'pytorch-fid-src': { type: 'string' },
+    compare: { type: 'string', default: 'auto' },
   },
 });
 const threads = Number(args.threads);
 const numImages = Number(args.images);
 const batchSize = Number(args.batch);
 const rounds = Number(args.rounds);
+
+if (!['auto', 'e2e', 'network', 'both'].includes(args.compare)) {
+  console.error(`--compare must be auto, e2e, network or both, got '${args.compare}'`);
+  process.exit(2);
+}
+if (args.compare !== 'network') {
+  const source = pytorchFidSource(args['pytorch-fid-src']);
+  const probe = !existsSync(args.python)
+    ? `${args.python} not found`
+    : !existsSync(args.pth)
+      ? `${args.pth} not found`
+      : probePytorchFid(args.python, source);
+  const e2e = new URL('./inception-e2e.ts', import.meta.url).pathname;
+  const passOn = ['--threads', args.threads, '--images', args.images, '--batch', args.batch, '--rounds', args.rounds, '--pth', args.pth, '--python', args.python];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', e2e, ...passOn, ...(source ? ['--pytorch-fid-src', source] : [])], { stdio: 'inherit' });
+  if (r.status !== 0) console.log(`(inception-e2e exited with ${r.status ?? r.signal})`);
+  if (args.compare === 'e2e' || (args.compare === 'auto' && probe === true)) process.exit(r.status ?? 1);
+  console.log(probe === true ? '\nNetwork-only comparison (--compare both):\n' : `\nFalling back to the network-only comparison: ${probe}\n`);
+}
 
 /** Deterministic images: smooth gradients plus noise (xorshift32), so resizes do real work. */
 function makeImages(count: number, size: number, seed: number): DecodedImage[] {

@@ -11,6 +11,7 @@ import { VERSION } from '../version.js';
 import { registerCache } from './cache.js';
 import { registerScore } from './score.js';
 import { registerStats } from './stats.js';
+import { registerTrain } from './train.js';
 import { registerVerify } from './verify.js';
 
 /** Where a command writes: results to stdout, progress/warnings/errors to stderr. */
@@ -40,6 +41,7 @@ export function createCli(ctx: CommandContext): Command {
   registerStats(program, ctx);
   registerVerify(program, ctx);
   registerCache(program, ctx);
+  registerTrain(program, ctx);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program).slice(1)) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });

@@ -54,7 +54,7 @@ export function addFolderOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--protocol <name>', `how images are resized and scaled for the network: ${PROTOCOLS.join(', ')}`).default(DEFAULTS.protocol).argParser(oneOf('protocol', PROTOCOLS)))
     .addOption(new Option('--extractor <name>', `feature extractor: ${extractorNames().join(', ')}`).default(DEFAULTS.extractor).argParser(oneOf('extractor', extractorNames())))
-    .option('--weights <path>', "Inception weights .pth (default: pytorch-fid's file, downloaded once into the cache); 'test:hash' = deterministic test weights")
+    .option('--weights <path>', "weights: for inception a .pth (default: pytorch-fid's file, downloaded once into the cache; 'test:hash' = deterministic test weights); for mnist a classifier folder (default: the bundled one)")
     .addOption(new Option('--batch-size <n>', 'images per batch').default(DEFAULTS.batchSize).argParser(integerAtLeast('--batch-size', 1)))
     .option('--skip-bad', 'skip unreadable images (and report how many) instead of stopping at the first')
     .option('--recursive', 'also read images in subfolders')

@@ -21,6 +21,7 @@ import { hashInceptionStateDict } from './inception/hash-weights.js';
 import { buildInceptionModel, loadInception } from './inception/index.js';
 import { assertInceptionStateDict } from './inception/state-dict.js';
 import { resolveInceptionWeights } from './inception/weights.js';
+import { loadMnistClassifier } from './mnist/index.js';
 
 /** What a caller asks for; weights/protocol apply to extractors that use them. */
 export interface ExtractorRequest extends CacheOptions {
@@ -116,4 +117,16 @@ registerExtractor('inception', {
   description: "the FID Inception-v3 (TF 2015-12-05 graph, pytorch-fid's weights): pool3 (2048), logits (1008)",
   defaultLayerFor: (metric) => (metric === 'is' ? 'logits_unbiased' : 'pool3'),
   load: loadInceptionExtractor,
+});
+
+async function loadMnistExtractor(request: ExtractorRequest): Promise<LoadedExtractor> {
+  // --weights names another classifier folder (or its model.json), e.g. one from `fidkit train classifier --out DIR`.
+  const { extractor, sha256 } = await loadMnistClassifier(request.weights === undefined ? {} : { model: request.weights });
+  return { extractor, name: 'mnist', weightsId: sha256, warnings: [] };
+}
+
+registerExtractor('mnist', {
+  description: "fidkit's bundled MNIST digit classifier (models/mnist-classifier): logits (10), features (128, penultimate)",
+  defaultLayerFor: (metric) => (metric === 'is' ? 'logits' : 'features'),
+  load: loadMnistExtractor,
 });

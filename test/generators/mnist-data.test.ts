@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { FormatError } from '../../src/errors.js';
+import { loadMnist, readIdx } from '../../src/generators/mnist-data.js';
+
+describe('readIdx', () => {
+  it('reads the header and data of a small uint8 file', () => {
+    const bytes = Uint8Array.from([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]);
+    const { shape, data } = readIdx(bytes);
+    expect(shape).toEqual([2, 3]);
+    expect([...data]).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('rejects other types and truncated files, naming the file', () => {
+    expect(() => readIdx(Uint8Array.from([0, 0, 0x0d, 1, 0, 0, 0, 1, 0, 0, 0, 0]), 'x.idx')).toThrow('x.idx holds IDX type 0xd, expected 0x08 (unsigned bytes)');
+    expect(() => readIdx(Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 3, 1]), 'y.idx')).toThrow(FormatError);
+    expect(() => readIdx(Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 3, 1]), 'y.idx')).toThrow('y.idx has 1 data bytes, its header (shape 3) says 3');
+  });
+});
+
+describe('loadMnist', () => {
+  it('loads the test split: 10,000 digits with the published class counts', async () => {
+    const test = await loadMnist('test');
+    expect(test.count).toBe(10_000);
+    expect(test.images.length).toBe(10_000 * 784);
+    const counts = new Array(10).fill(0);
+    for (const label of test.labels) counts[label]++;
+    // Class counts of the MNIST test set (LeCun et al.; also torchvision's MNIST).
+    expect(counts).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+    expect(test.labels[0]).toBe(7); // the well-known first test digit
+  });
+
+  it('loads the training split: 60,000 digits', async () => {
+    const train = await loadMnist('train');
+    expect(train.count).toBe(60_000);
+    expect(train.labels[0]).toBe(5);
+  });
+});

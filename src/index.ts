@@ -42,6 +42,8 @@ export type { LoadedInput } from './inputs.js';
 export { extractorNames, HASH_WEIGHTS, loadExtractor, registerExtractor } from './features/registry.js';
 export type { FeatureExtractor } from './features/extractor.js';
 export { extractFiles } from './features/extract.js';
+export { loadInception } from './features/inception/index.js';
+export { loadMnistClassifier } from './features/mnist/index.js';
 export { readPth } from './io/pth.js';
 export { assertInceptionStateDict } from './features/inception/state-dict.js';
 export { decodeImage } from './io/images.js';

@@ -25,6 +25,7 @@
 
 import { InputError } from '../../errors.js';
 import type { DecodedImage } from '../../io/decoded-image.js';
+import { PIL_BICUBIC, pilAxis } from '../pil-resample.js';
 
 /** Preprocessing protocol names. */
 export type InceptionProtocol = 'tf' | 'pytorch-fid' | 'clean';
@@ -240,43 +241,6 @@ function torchAxis(inSize: number, outSize: number): { i0: Int32Array; i1: Int32
   return { i0, i1, w0, w1 };
 }
 
-/** Pillow's bicubic kernel (a = −0.5), evaluated in Pillow's operation order. */
-function pilBicubic(t: number): number {
-  const a = -0.5;
-  const x = Math.abs(t);
-  if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
-  if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
-  return 0;
-}
-
-/** Pillow's resampling coefficients for one axis: per output, the first source index and normalised weights. */
-function pilAxis(inSize: number, outSize: number): { start: Int32Array; count: Int32Array; weights: Float64Array; stride: number } {
-  const scale = inSize / outSize;
-  const filterScale = Math.max(scale, 1);
-  const support = 2 * filterScale;
-  const stride = Math.ceil(support) * 2 + 1;
-  const start = new Int32Array(outSize);
-  const count = new Int32Array(outSize);
-  const weights = new Float64Array(outSize * stride);
-  for (let o = 0; o < outSize; o++) {
-    const center = (o + 0.5) * scale;
-    // Math.trunc is C's (int) cast, as in Pillow's precompute_coeffs.
-    const xmin = Math.max(0, Math.trunc(center - support + 0.5));
-    const xmax = Math.min(inSize, Math.trunc(center + support + 0.5));
-    const n = xmax - xmin;
-    let sum = 0;
-    for (let j = 0; j < n; j++) {
-      const w = pilBicubic((xmin + j - center + 0.5) / filterScale);
-      weights[o * stride + j] = w;
-      sum += w;
-    }
-    if (sum !== 0) for (let j = 0; j < n; j++) weights[o * stride + j] /= sum;
-    start[o] = xmin;
-    count[o] = n;
-  }
-  return { start, count, weights, stride };
-}
-
 /**
  * clean-fid's `clean` resize: per channel, Pillow's float-image ('F') bicubic resize — horizontal
  * pass (only if the width changes) stored as float32, then vertical (only if the height changes),
@@ -295,7 +259,7 @@ function resizePilBicubic(image: DecodedImage, size: number, out: Float32Array, 
       }
     }
   } else {
-    const ax = pilAxis(width, size);
+    const ax = pilAxis(width, size, PIL_BICUBIC);
     for (let y = 0; y < height; y++) {
       const row = y * width * 3;
       for (let x = 0; x < size; x++) {
@@ -311,7 +275,7 @@ function resizePilBicubic(image: DecodedImage, size: number, out: Float32Array, 
     }
   }
   // Vertical pass, clip, scale.
-  const ay = height === size ? undefined : pilAxis(height, size);
+  const ay = height === size ? undefined : pilAxis(height, size, PIL_BICUBIC);
   for (let c = 0; c < 3; c++) {
     const src = c * height * size;
     for (let y = 0; y < size; y++) {

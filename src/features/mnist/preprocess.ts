@@ -11,6 +11,7 @@
  */
 import { InputError } from '../../errors.js';
 import type { DecodedImage } from '../../io/decoded-image.js';
+import { PIL_BILINEAR, pilAxis } from '../pil-resample.js';
 
 /** Side of the classifier's input. */
 export const MNIST_INPUT_SIZE = 28;
@@ -31,8 +32,8 @@ export function writeMnistInput(image: DecodedImage, out: Float32Array, offset: 
     for (let p = 0; p < size * size; p++) out[offset + p] = luma[p] / 255;
     return;
   }
-  const xs = bilinearAxis(width, size);
-  const ys = bilinearAxis(height, size);
+  const xs = pilAxis(width, size, PIL_BILINEAR);
+  const ys = pilAxis(height, size, PIL_BILINEAR);
   // Horizontal pass: height × 28.
   const rows = new Float64Array(height * size);
   for (let y = 0; y < height; y++) {
@@ -50,31 +51,4 @@ export function writeMnistInput(image: DecodedImage, out: Float32Array, offset: 
       out[offset + y * size + x] = Math.min(255, Math.max(0, acc)) / 255;
     }
   }
-}
-
-/** Pillow's `precompute_coeffs` for the bilinear (triangle, support 1) filter along one axis. */
-function bilinearAxis(inSize: number, outSize: number): { start: Int32Array; count: Int32Array; weights: Float64Array; stride: number } {
-  const scale = inSize / outSize;
-  const filterScale = Math.max(scale, 1);
-  const support = filterScale; // triangle support 1.0 × filterScale
-  const stride = Math.ceil(support) * 2 + 1;
-  const start = new Int32Array(outSize);
-  const count = new Int32Array(outSize);
-  const weights = new Float64Array(outSize * stride);
-  for (let i = 0; i < outSize; i++) {
-    const centre = (i + 0.5) * scale;
-    const lo = Math.max(0, Math.trunc(centre - support + 0.5));
-    const hi = Math.min(inSize, Math.trunc(centre + support + 0.5));
-    let total = 0;
-    for (let j = lo; j < hi; j++) {
-      const t = Math.abs((j - centre + 0.5) / filterScale);
-      const w = t < 1 ? 1 - t : 0;
-      weights[i * stride + j - lo] = w;
-      total += w;
-    }
-    if (total > 0) for (let j = 0; j < hi - lo; j++) weights[i * stride + j] /= total;
-    start[i] = lo;
-    count[i] = hi - lo;
-  }
-  return { start, count, weights, stride };
 }

@@ -12,6 +12,7 @@
 import { InputError } from '../../errors.js';
 import type { FeatureMatrix, StateDict } from '../../types.js';
 import { createSession, type OnnxSession, type SessionOptions } from '../../onnx/session.js';
+import { runInChunks } from '../chunked-run.js';
 import type { ExtractorImage, FeatureExtractor, FeatureMetric } from '../extractor.js';
 import { buildInceptionModel, INCEPTION_INPUT, INCEPTION_INPUT_SIZE, INCEPTION_OUTPUT_DIMS, type InceptionOutput } from './graph.js';
 import { DEFAULT_PROTOCOL, parseProtocol, writeNetworkInput, type InceptionProtocol } from './protocols.js';
@@ -95,32 +96,16 @@ class InceptionExtractor implements FeatureExtractor<InceptionLayer> {
 
   async extract(batch: readonly ExtractorImage[], layers: readonly InceptionLayer[] = this.layers): Promise<Record<InceptionLayer, FeatureMatrix>> {
     if (this.disposed) throw new InputError('this Inception extractor was disposed; load a new one');
-    for (const layer of layers) {
-      if (!Object.hasOwn(INCEPTION_OUTPUT_DIMS, layer)) {
-        throw new InputError(`unknown Inception layer '${layer}': expected one of ${this.layers.join(', ')}`);
-      }
-    }
-    const n = batch.length;
-    const results = {} as Record<InceptionLayer, FeatureMatrix>;
-    const outputs = layers.map((layer) => ({ layer, dim: INCEPTION_OUTPUT_DIMS[layer], data: new Float32Array(n * INCEPTION_OUTPUT_DIMS[layer]) }));
     const size = INCEPTION_INPUT_SIZE;
-    const perImage = 3 * size * size;
-    const input = new Float32Array(Math.min(n, this.sessionBatch) * perImage);
-    for (let start = 0; start < n; start += this.sessionBatch) {
-      const count = Math.min(this.sessionBatch, n - start);
-      for (let i = 0; i < count; i++) {
-        try {
-          writeNetworkInput(batch[start + i], this.protocol, input, i * perImage, size);
-        } catch (cause) {
-          throw new InputError(`image ${start + i} of the batch: ${(cause as Error).message}`, { cause });
-        }
-      }
-      const feeds = { [INCEPTION_INPUT]: { data: count * perImage === input.length ? input : input.subarray(0, count * perImage), dims: [count, 3, size, size] } };
-      const got = await this.session.run(feeds, layers);
-      for (const { layer, dim, data } of outputs) data.set(got[layer].data.subarray(0, count * dim), start * dim);
-    }
-    for (const { layer, dim, data } of outputs) results[layer] = { data, rows: n, cols: dim };
-    return results;
+    return runInChunks(batch, layers, {
+      what: 'Inception',
+      session: this.session,
+      inputName: INCEPTION_INPUT,
+      inputShape: [3, size, size],
+      chunk: this.sessionBatch,
+      dims: INCEPTION_OUTPUT_DIMS,
+      write: (image, out, offset) => writeNetworkInput(image, this.protocol, out, offset, size),
+    });
   }
 
   async dispose(): Promise<void> {

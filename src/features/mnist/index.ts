@@ -15,6 +15,7 @@ import { InputError } from '../../errors.js';
 import { GraphBuilder } from '../../onnx/graph-builder.js';
 import { createSession, type OnnxSession, type SessionOptions } from '../../onnx/session.js';
 import type { FeatureMatrix } from '../../types.js';
+import { runInChunks } from '../chunked-run.js';
 import type { ExtractorImage, FeatureExtractor, FeatureMetric } from '../extractor.js';
 import { MNIST_INPUT_SIZE, writeMnistInput } from './preprocess.js';
 import { CLASSIFIER_CLASSES, CLASSIFIER_FEATURE_DIM, readClassifierModel, type ClassifierWeights } from './weights.js';
@@ -96,28 +97,15 @@ class MnistExtractor implements FeatureExtractor<MnistLayer> {
 
   async extract(batch: readonly ExtractorImage[], layers: readonly MnistLayer[] = this.layers): Promise<Record<MnistLayer, FeatureMatrix>> {
     if (this.disposed) throw new InputError('this MNIST extractor was disposed; load a new one');
-    for (const layer of layers) {
-      if (!Object.hasOwn(MNIST_DIMS, layer)) throw new InputError(`unknown MNIST layer '${layer}': expected one of ${this.layers.join(', ')}`);
-    }
-    const n = batch.length;
-    const perImage = MNIST_INPUT_SIZE * MNIST_INPUT_SIZE;
-    const outputs = layers.map((layer) => ({ layer, dim: MNIST_DIMS[layer], data: new Float32Array(n * MNIST_DIMS[layer]) }));
-    for (let start = 0; start < n; start += SESSION_BATCH) {
-      const count = Math.min(SESSION_BATCH, n - start);
-      const input = new Float32Array(count * perImage);
-      for (let i = 0; i < count; i++) {
-        try {
-          writeMnistInput(batch[start + i], input, i * perImage);
-        } catch (cause) {
-          throw new InputError(`image ${start + i} of the batch: ${(cause as Error).message}`, { cause });
-        }
-      }
-      const got = await this.session.run({ [INPUT]: { data: input, dims: [count, 1, MNIST_INPUT_SIZE, MNIST_INPUT_SIZE] } }, layers);
-      for (const { layer, dim, data } of outputs) data.set(got[layer].data.subarray(0, count * dim), start * dim);
-    }
-    const results = {} as Record<MnistLayer, FeatureMatrix>;
-    for (const { layer, dim, data } of outputs) results[layer] = { data, rows: n, cols: dim };
-    return results;
+    return runInChunks(batch, layers, {
+      what: 'MNIST',
+      session: this.session,
+      inputName: INPUT,
+      inputShape: [1, MNIST_INPUT_SIZE, MNIST_INPUT_SIZE],
+      chunk: SESSION_BATCH,
+      dims: MNIST_DIMS,
+      write: writeMnistInput,
+    });
   }
 
   async dispose(): Promise<void> {

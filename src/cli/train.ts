@@ -2,7 +2,7 @@
  * @file `fidkit train classifier|gan|vae`: train one of the bundled MNIST models with TensorFlow.js
  * (loaded only when this command runs), seeded and resumable from the checkpoints in `--out`.
  * Progress with the losses goes to stderr (a bar on a terminal, a line every few seconds
- * otherwise); the summary goes to stdout. The GAN and VAE are not implemented yet.
+ * otherwise); the summary goes to stdout.
  */
 import cliProgress from 'cli-progress';
 import { Argument, Option, type Command } from 'commander';
@@ -39,17 +39,39 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--loss <loss>', `GAN generator loss: ${LOSSES.join(', ')}`).argParser(oneOf('--loss', LOSSES)))
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (model: TrainModel, flags: TrainFlags) => {
-      if (model !== 'classifier') throw new UsageError(`fidkit train ${model} is not implemented yet; only 'fidkit train classifier' is available`);
-      if (flags.loss !== undefined) throw new UsageError('--loss applies to `fidkit train gan` only');
-      const { trainClassifier } = await import('../generators/train.js');
+      if (flags.loss !== undefined && model !== 'gan') throw new UsageError('--loss applies to `fidkit train gan` only');
       const outDir = flags.out ?? `mnist-${model}`;
       const progress = flags.quiet ? undefined : trainProgress(ctx.io.stderr);
-      const result = await trainClassifier({ steps: flags.steps, seed: flags.seed, outDir, resume: flags.resume, onProgress: progress });
+      if (model === 'classifier') {
+        const { trainClassifier } = await import('../generators/train.js');
+        const result = await trainClassifier({ steps: flags.steps, seed: flags.seed, outDir, resume: flags.resume, onProgress: progress });
+        ctx.io.stdout.write(
+          `model: ${result.modelPath}\nsteps: ${result.steps}\nseed: ${result.seed}\nbackend: ${result.backend}\n` +
+            `seconds: ${result.seconds.toFixed(1)}\ntest accuracy: ${(100 * result.testAccuracy).toFixed(2)}% of ${result.testCount}\n`,
+        );
+        return;
+      }
+      const { trainModel } = await import('../generators/generative-train.js');
+      const spec = model === 'gan' ? (await import('../generators/gan.js')).ganSpec(flags.loss ?? 'non-saturating') : (await import('../generators/vae.js')).vaeSpec();
+      const steps = flags.steps ?? (model === 'gan' ? DEFAULT_GAN_STEPS : DEFAULT_VAE_STEPS);
+      const result = await trainModel(spec, { steps, seed: flags.seed, outDir, resume: flags.resume, onProgress: progress });
+      const last = Object.entries(result.history).map(([k, v]) => `last ${k}: ${formatValue(v[v.length - 1])}\n`);
       ctx.io.stdout.write(
-        `model: ${result.modelPath}\nsteps: ${result.steps}\nseed: ${result.seed}\nbackend: ${result.backend}\n` +
-          `seconds: ${result.seconds.toFixed(1)}\ntest accuracy: ${(100 * result.testAccuracy).toFixed(2)}% of ${result.testCount}\n`,
+        `model: ${result.modelPath}\nsteps: ${result.steps}\nseed: ${result.seed}\n${model === 'gan' ? `loss: ${spec.options.loss}\n` : ''}backend: ${result.backend}\n` +
+          `seconds: ${result.seconds.toFixed(1)}\n${last.join('')}` +
+          Object.entries(result.metrics)
+            .map(([k, v]) => `${k}: ${formatValue(v)}\n`)
+            .join(''),
       );
     });
+}
+
+/** Default steps of `fidkit train gan|vae` (the bundled runs' lengths are set when they are trained). */
+const DEFAULT_GAN_STEPS = 20000;
+const DEFAULT_VAE_STEPS = 10000;
+
+function formatValue(x: number): string {
+  return Number.isFinite(x) ? x.toPrecision(6) : String(x);
 }
 
 /** Draw training progress: a bar with the loss on a terminal (not CI), else a line every few seconds. */
@@ -68,18 +90,24 @@ function trainProgress(stream: { write(chunk: string): unknown; isTTY?: boolean 
         stream.write(`training on the tfjs '${e.backend}' backend${e.step > 0 ? `, resuming at step ${e.step}` : ''}\n`);
         if (interactive) {
           bar = new cliProgress.SingleBar(
-            { format: 'train |{bar}| {value}/{total} steps | loss {loss} | {speed} steps/s | ETA {eta_formatted}', stream: stream as NodeJS.WritableStream, hideCursor: true, etaBuffer: 200 },
+            { format: 'train |{bar}| {value}/{total} steps | {loss} | {speed} steps/s | ETA {eta_formatted}', stream: stream as NodeJS.WritableStream, hideCursor: true, etaBuffer: 200 },
             cliProgress.Presets.shades_classic,
           );
-          bar.start(e.total, e.step, { loss: '-', speed: '0.0' });
+          bar.start(e.total, e.step, { loss: 'loss -', speed: '0.0' });
         }
         return;
       case 'progress': {
         const speed = ((e.step - firstStep) / Math.max((now - started) / 1000, 1e-3)).toFixed(2);
-        if (bar) bar.update(e.step, { loss: e.loss.toFixed(4), speed });
+        // The GAN and VAE report several values (D and G losses, gradient norm; reconstruction, KL).
+        const loss = e.values
+          ? Object.entries(e.values)
+              .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+              .join(', ')
+          : `loss ${e.loss.toFixed(4)}`;
+        if (bar) bar.update(e.step, { loss, speed });
         else if (now - lastLine >= LINE_INTERVAL_S * 1000 || e.step === e.total) {
           lastLine = now;
-          stream.write(`step ${e.step}/${e.total}: loss ${e.loss.toFixed(4)}, lr ${e.lr.toExponential(2)}, ${speed} steps/s\n`);
+          stream.write(`step ${e.step}/${e.total}: ${loss}, lr ${e.lr.toExponential(2)}, ${speed} steps/s\n`);
         }
         return;
       }
@@ -88,7 +116,8 @@ function trainProgress(stream: { write(chunk: string): unknown; isTTY?: boolean 
       case 'end':
         bar?.stop();
         bar = undefined;
-        stream.write(`done in ${e.seconds.toFixed(1)} s; test accuracy ${(100 * e.testAccuracy).toFixed(2)}%\n`);
+        if (e.testAccuracy !== undefined) stream.write(`done in ${e.seconds.toFixed(1)} s; test accuracy ${(100 * e.testAccuracy).toFixed(2)}%\n`);
+        else stream.write(`done in ${e.seconds.toFixed(1)} s\n`);
         return;
     }
   };

@@ -10,7 +10,8 @@
  *
  * Files in `outDir`: `model.json` + `weights.bin` (the trained model, the format
  * `src/features/mnist/` loads) and `checkpoint/{state.json,tensors-<step>.bin}` (weights, Adam moments,
- * step, loss history), written atomically every `checkpointEvery` steps and at the end.
+ * step, loss history), written atomically every `checkpointEvery` steps and at the end. The checkpoint
+ * files and the progress events are shared with the GAN and VAE trainer (`generative-train.ts`).
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,9 +34,27 @@ import { loadTf, type Tf, type TfBackendName } from './tf.js';
 /** Progress of a training run; the CLI draws these, the library never prints. */
 export type TrainProgress =
   | { readonly type: 'start'; readonly step: number; readonly total: number; readonly backend: string }
-  | { readonly type: 'progress'; readonly step: number; readonly total: number; readonly loss: number; readonly lr: number }
+  | {
+      readonly type: 'progress';
+      readonly step: number;
+      readonly total: number;
+      /** The main loss (the classifier's cross-entropy, the GAN's generator loss, the VAE's negative ELBO). */
+      readonly loss: number;
+      readonly lr: number;
+      /** All recorded per-step values of the model, averaged over the same window (e.g. `dLoss`, `gLoss`). */
+      readonly values?: Readonly<Record<string, number>>;
+    }
   | { readonly type: 'checkpoint'; readonly step: number; readonly path: string }
-  | { readonly type: 'end'; readonly step: number; readonly total: number; readonly seconds: number; readonly testAccuracy: number };
+  | {
+      readonly type: 'end';
+      readonly step: number;
+      readonly total: number;
+      readonly seconds: number;
+      /** The classifier's test accuracy. */
+      readonly testAccuracy?: number;
+      /** The test-set metrics of the GAN or VAE. */
+      readonly metrics?: Readonly<Record<string, number>>;
+    };
 
 export interface TrainClassifierOptions {
   /** Total optimisation steps (batches) to reach. Default {@link DEFAULT_CLASSIFIER_STEPS}. */
@@ -82,15 +101,9 @@ export function classifierLearningRate(step: number): number {
   return BASE_LR * 0.5 ** Math.floor(step / LR_HALVING_STEPS);
 }
 
-interface CheckpointState {
-  format: string;
+interface CheckpointState extends CheckpointStateBase {
   model: 'classifier';
-  seed: number;
-  step: number;
   lossHistory: Array<[step: number, loss: number]>;
-  secondsSoFar: number;
-  /** File in the checkpoint folder holding weights, Adam m and v (float32, parameter order). */
-  tensorsFile?: string;
 }
 
 /**
@@ -203,7 +216,7 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
 }
 
 /** Write digit `index` of `split`, scaled to [0,1], into row `row` of a [B,28,28,1] buffer. */
-function writeDigit(split: MnistSplit, index: number, out: Float32Array, row: number): void {
+export function writeDigit(split: MnistSplit, index: number, out: Float32Array, row: number): void {
   const size = MNIST_SIZE * MNIST_SIZE;
   const src = split.images.subarray(index * size, (index + 1) * size);
   for (let p = 0; p < size; p++) out[row * size + p] = src[p] / 255;
@@ -283,7 +296,38 @@ function createAdam(tf: Tf, net: ClassifierNet, initial?: { m: ClassifierWeights
 }
 
 async function writeCheckpoint(dir: string, state: CheckpointState, weights: ClassifierWeights, moments: { m: ClassifierWeights; v: ClassifierWeights }): Promise<void> {
-  const parts = [packClassifierWeights(weights), packClassifierWeights(moments.m), packClassifierWeights(moments.v)];
+  await writeCheckpointFiles(dir, state, [packClassifierWeights(weights), packClassifierWeights(moments.m), packClassifierWeights(moments.v)]);
+}
+
+async function readCheckpoint(dir: string): Promise<{ state: CheckpointState; weights: ClassifierWeights; moments: { m: ClassifierWeights; v: ClassifierWeights } }> {
+  const size = classifierParamCount() * 4;
+  const { state, bytes, source } = await readCheckpointFiles<CheckpointState>(dir, 'classifier', 3 * size);
+  return {
+    state,
+    weights: unpackClassifierWeights(bytes.subarray(0, size), source),
+    moments: { m: unpackClassifierWeights(bytes.subarray(size, 2 * size), source), v: unpackClassifierWeights(bytes.subarray(2 * size), source) },
+  };
+}
+
+/** What every model's `checkpoint/state.json` holds (models add their own fields). */
+export interface CheckpointStateBase {
+  format: string;
+  model: string;
+  seed: number;
+  step: number;
+  secondsSoFar: number;
+  /** File in the checkpoint folder holding the tensors (float32 weights, Adam m and v, …). */
+  tensorsFile?: string;
+}
+
+/** Checkpoint `format` tag shared by all models. */
+export const CHECKPOINT_FORMAT = STATE_FORMAT;
+
+/**
+ * Write a checkpoint: the concatenated `parts` to `tensors-<step>.bin`, then `state.json` naming it
+ * (both atomically), then remove the previous tensors file. Shared by every model's trainer.
+ */
+export async function writeCheckpointFiles(dir: string, state: CheckpointStateBase, parts: readonly Uint8Array[]): Promise<void> {
   const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const p of parts) {
@@ -293,13 +337,18 @@ async function writeCheckpoint(dir: string, state: CheckpointState, weights: Cla
   // The tensors go to a file named after the step and state.json, written last, names it: a crash
   // at any point leaves a state.json whose tensors file matches it.
   const tensorsFile = `tensors-${state.step}.bin`;
-  const previous = await readFile(join(dir, 'state.json'), 'utf8').then((t) => (JSON.parse(t) as CheckpointState).tensorsFile, () => undefined);
+  const previous = await readFile(join(dir, 'state.json'), 'utf8').then((t) => (JSON.parse(t) as CheckpointStateBase).tensorsFile, () => undefined);
   await writeFileAtomic(join(dir, tensorsFile), bytes);
   await writeFileAtomic(join(dir, 'state.json'), JSON.stringify({ ...state, tensorsFile }) + '\n');
   if (previous && previous !== tensorsFile && /^tensors-\d+\.bin$/.test(previous)) await rm(join(dir, previous), { force: true });
 }
 
-async function readCheckpoint(dir: string): Promise<{ state: CheckpointState; weights: ClassifierWeights; moments: { m: ClassifierWeights; v: ClassifierWeights } }> {
+/**
+ * Read the checkpoint in `dir` written by {@link writeCheckpointFiles} for `model`.
+ * @throws {FidkitError} `E_NOT_FOUND` when there is none; {@link FormatError} when it is damaged,
+ *   of another model, or its tensors are not `expectedBytes` long.
+ */
+export async function readCheckpointFiles<S extends CheckpointStateBase>(dir: string, model: string, expectedBytes: number): Promise<{ state: S; bytes: Uint8Array; source: string }> {
   const statePath = join(dir, 'state.json');
   let text: string;
   try {
@@ -307,24 +356,19 @@ async function readCheckpoint(dir: string): Promise<{ state: CheckpointState; we
   } catch (cause) {
     throw new FidkitError('E_NOT_FOUND', `no checkpoint to resume in ${dir}: run without --resume to start training, or pass the --out folder of the earlier run`, { cause });
   }
-  let state: CheckpointState;
+  let state: S;
   try {
-    state = JSON.parse(text) as CheckpointState;
+    state = JSON.parse(text) as S;
   } catch (cause) {
     throw new FormatError(`${statePath} is not valid JSON: delete the checkpoint folder and train from the start`, { cause });
   }
-  if (state.format !== STATE_FORMAT || state.model !== 'classifier' || typeof state.tensorsFile !== 'string') {
-    throw new FormatError(`${statePath} is not a classifier checkpoint (format ${String(state.format)}, model ${String(state.model)})`);
+  if (state.format !== STATE_FORMAT || state.model !== model || typeof state.tensorsFile !== 'string') {
+    throw new FormatError(`${statePath} is not a ${model} checkpoint (format ${String(state.format)}, model ${String(state.model)})`);
   }
   const source = join(dir, state.tensorsFile);
   const bytes = await readFile(source).catch((cause: unknown) => {
     throw new FormatError(`${statePath} names ${source}, which cannot be read: the checkpoint is damaged, train from the start`, { cause });
   });
-  const size = classifierParamCount() * 4;
-  if (bytes.byteLength !== 3 * size) throw new FormatError(`${source} has ${bytes.byteLength} bytes, expected ${3 * size}: the checkpoint is damaged`);
-  return {
-    state,
-    weights: unpackClassifierWeights(bytes.subarray(0, size), source),
-    moments: { m: unpackClassifierWeights(bytes.subarray(size, 2 * size), source), v: unpackClassifierWeights(bytes.subarray(2 * size), source) },
-  };
+  if (bytes.byteLength !== expectedBytes) throw new FormatError(`${source} has ${bytes.byteLength} bytes, expected ${expectedBytes}: the checkpoint is damaged`);
+  return { state, bytes, source };
 }

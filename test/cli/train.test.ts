@@ -16,10 +16,31 @@ describe('fidkit train', () => {
     expect(existsSync(join(out, 'weights.bin'))).toBe(true);
   });
 
-  it('answers gan and vae with a usage error for now, and rejects unknown models', async () => {
-    const gan = await runCli('train', 'gan');
-    expect(gan.code).toBe(2);
-    expect(gan.stderr).toContain("fidkit train gan is not implemented yet; only 'fidkit train classifier' is available");
+  it('trains the GAN with either loss and the VAE for 2 steps, and rejects bad arguments', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fidkit-cli-train-'));
+    for (const loss of ['non-saturating', 'saturating']) {
+      const out = join(root, loss);
+      const r = await runCli('train', 'gan', '--loss', loss, '--steps', '2', '--out', out);
+      expect(r.stderr).toMatch(/step 2\/2: gLoss -?\d+\.\d{4}, dLoss \d+\.\d{4}, gGradNorm \d+\.\d{4}/);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`model: ${join(out, 'model.json')}\nsteps: 2\nseed: 0\nloss: ${loss}\n`);
+      expect(r.stdout).toMatch(/fakeDRealProbability: 0\.\d+/);
+      expect(existsSync(join(out, 'weights.bin'))).toBe(true);
+    }
+    const out = join(root, 'vae');
+    const vae = await runCli('train', 'vae', '--steps', '2', '--out', out);
+    expect(vae.code).toBe(0);
+    expect(vae.stderr).toMatch(/step 2\/2: loss \d+\.\d{4}, reconstruction \d+\.\d{4}, kl \d+\.\d{4}/);
+    expect(vae.stdout).toMatch(/testElbo: -\d+\.\d+/);
+    expect(existsSync(join(out, 'weights.bin'))).toBe(true);
+    const resumed = await runCli('train', 'vae', '--steps', '3', '--out', out, '--resume');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain('resuming at step 2');
+
+    const misuse = await runCli('train', 'vae', '--loss', 'saturating', '--steps', '1', '--out', join(root, 'x'));
+    expect(misuse.code).toBe(2);
+    expect(misuse.stderr).toContain('--loss applies to `fidkit train gan` only');
+    expect((await runCli('train', 'gan', '--loss', 'wasserstein')).code).toBe(2);
     expect((await runCli('train', 'resnet')).code).toBe(2);
     expect((await runCli('train', 'classifier', '--steps', '0')).code).toBe(2);
   });

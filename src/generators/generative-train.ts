@@ -1,0 +1,212 @@
+/**
+ * @file The training loop shared by the MNIST GAN and VAE (`fidkit train gan|vae`): seeded,
+ * resumable minibatch training on the 60,000 training digits with the classifier's checkpoint files
+ * and progress events (`train.ts`), then test-set metrics, then `model.json` + `weights.bin`.
+ *
+ * Reproducibility, as for the classifier: the initial weights come from the model's seeded init,
+ * epoch e visits the digits in the order `RandomState(seed + 7919·e).permutation(60000)`, and step s
+ * draws its noise (latent codes, the VAE's ε) from its own `RandomState(noiseSeed(seed, s))`, so a
+ * run resumed from a checkpoint takes exactly the steps of an uninterrupted one.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { RandomState } from '../random/random-state.js';
+import { loadMnist, MNIST_SIZE, type MnistSplit } from './mnist-data.js';
+import { packParams, paramCount, unpackParams, type ParamTable, type Weights } from './params.js';
+import { loadTf, type Tf, type TfBackendName } from './tf.js';
+import {
+  CHECKPOINT_FORMAT,
+  readCheckpointFiles,
+  writeCheckpointFiles,
+  writeDigit,
+  type CheckpointStateBase,
+  type TrainProgress,
+} from './train.js';
+
+/** A model's training session on live tfjs variables. */
+export interface ModelSession {
+  /**
+   * One optimisation step on a [B,28,28,1] batch scaled to [0,1] (B = the spec's batch size);
+   * returns the values to record for this step, in the spec's `recorded` order.
+   */
+  step(batch: Float32Array, noise: RandomState, lr: number, t: number): number[];
+  read(): Promise<{ weights: Weights; m: Weights; v: Weights }>;
+  /** Metrics on the first `count` digits of `test` (deterministic, seeded by `seed`). */
+  evaluate(test: MnistSplit, count: number, seed: number): Promise<Record<string, number>>;
+  dispose(): void;
+}
+
+/** What the GAN and VAE modules give the loop. */
+export interface ModelSpec {
+  readonly model: 'gan' | 'vae';
+  readonly format: string;
+  readonly params: ParamTable;
+  readonly batchSize: number;
+  /** Names of the per-step values `step` returns; the first is the progress bar's `loss`. */
+  readonly recorded: readonly string[];
+  /** Options that must match to resume (e.g. the GAN's loss), stored in the checkpoint. */
+  readonly options: Readonly<Record<string, string>>;
+  learningRate(step: number): number;
+  init(seed: number): Weights;
+  createSession(tf: Tf, weights: Weights, moments?: { m: Weights; v: Weights }): ModelSession;
+  /** Architecture and optimiser description for `model.json`. */
+  describe(): Record<string, unknown>;
+  command(steps: number, seed: number): string;
+}
+
+export interface TrainModelOptions {
+  readonly steps: number;
+  readonly seed?: number;
+  readonly outDir: string;
+  readonly resume?: boolean;
+  /** Steps between checkpoints. Default 500. */
+  readonly checkpointEvery?: number;
+  /** Test digits evaluated at the end (first N). Default all 10,000. */
+  readonly testCount?: number;
+  readonly backend?: TfBackendName;
+  readonly onProgress?: (event: TrainProgress) => void;
+}
+
+export interface TrainModelResult {
+  readonly steps: number;
+  readonly seed: number;
+  readonly seconds: number;
+  readonly backend: string;
+  readonly modelPath: string;
+  readonly metrics: Record<string, number>;
+  /** Per-step recorded values of the whole run (including resumed steps), by name. */
+  readonly history: Record<string, number[]>;
+}
+
+interface GenerativeState extends CheckpointStateBase {
+  options: Record<string, string>;
+  history: Record<string, number[]>;
+}
+
+/** Window of the averaged values in progress events. */
+const PROGRESS_WINDOW = 50;
+
+/** Seed of step `step`'s noise generator: a multiplicative hash, distinct from the data-order seeds. */
+export function noiseSeed(seed: number, step: number): number {
+  return (Math.imul(step + 1, 0x9e3779b1) ^ Math.imul(seed + 1, 0x85ebca6b)) >>> 0;
+}
+
+/**
+ * Train (or resume) a model described by `spec` and write it to `outDir`.
+ * @throws {UsageError} bad options or a checkpoint trained with another seed or options;
+ *   {@link FidkitError} when `--resume` finds no checkpoint or `mnist-data` is missing.
+ */
+export async function trainModel(spec: ModelSpec, options: TrainModelOptions): Promise<TrainModelResult> {
+  const { steps } = options;
+  const seed = options.seed ?? 0;
+  const checkpointEvery = options.checkpointEvery ?? 500;
+  if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--steps must be a positive integer, got ${steps}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer in [0, 4294967295], got ${seed}`);
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new UsageError(`checkpointEvery must be a positive integer, got ${checkpointEvery}`);
+
+  const checkpointDir = join(options.outDir, 'checkpoint');
+  const history: Record<string, number[]> = Object.fromEntries(spec.recorded.map((k) => [k, []]));
+  let state: GenerativeState = { format: CHECKPOINT_FORMAT, model: spec.model, seed, step: 0, secondsSoFar: 0, options: { ...spec.options }, history };
+  let weights = spec.init(seed);
+  let moments: { m: Weights; v: Weights } | undefined;
+  if (options.resume) {
+    const size = paramCount(spec.params) * 4;
+    const read = await readCheckpointFiles<GenerativeState>(checkpointDir, spec.model, 3 * size);
+    state = read.state;
+    if (state.seed !== seed) throw new UsageError(`the checkpoint in ${checkpointDir} was trained with --seed ${state.seed}, not ${seed}: pass --seed ${state.seed} to resume it`);
+    for (const [key, value] of Object.entries(spec.options)) {
+      if (state.options?.[key] !== value) throw new UsageError(`the checkpoint in ${checkpointDir} was trained with --${key} ${String(state.options?.[key])}, not ${value}: pass --${key} ${String(state.options?.[key])} to resume it`);
+    }
+    weights = unpackParams(spec.params, read.bytes.subarray(0, size), read.source);
+    moments = { m: unpackParams(spec.params, read.bytes.subarray(size, 2 * size), read.source), v: unpackParams(spec.params, read.bytes.subarray(2 * size), read.source) };
+  }
+
+  const [train, test, tf] = await Promise.all([loadMnist('train'), loadMnist('test'), loadTf(options.backend)]);
+  const testCount = Math.min(options.testCount ?? test.count, test.count);
+  await mkdir(checkpointDir, { recursive: true });
+  const session = spec.createSession(tf, weights, moments);
+  const backend = tf.getBackend();
+  const batchSize = spec.batchSize;
+  try {
+    options.onProgress?.({ type: 'start', step: state.step, total: steps, backend });
+    const started = performance.now();
+    const input = new Float32Array(batchSize * MNIST_SIZE * MNIST_SIZE);
+    let order: Int32Array | undefined;
+    let orderEpoch = -1;
+    const window = spec.recorded.map(() => 0);
+    let windowSteps = 0;
+    while (state.step < steps) {
+      const step = state.step;
+      const epoch = Math.floor((step * batchSize) / train.count);
+      if (epoch !== orderEpoch) {
+        order = new RandomState((seed + 7919 * epoch) >>> 0).permutation(train.count);
+        orderEpoch = epoch;
+      }
+      const first = (step * batchSize) % train.count;
+      for (let i = 0; i < batchSize; i++) writeDigit(train, order![(first + i) % train.count], input, i);
+      const lr = spec.learningRate(step);
+      const values = session.step(input, new RandomState(noiseSeed(seed, step)), lr, step + 1);
+      spec.recorded.forEach((k, i) => {
+        state.history[k].push(values[i]);
+        window[i] += values[i];
+      });
+      windowSteps++;
+      state.step = step + 1;
+      if (windowSteps === PROGRESS_WINDOW || state.step === steps) {
+        const mean = Object.fromEntries(spec.recorded.map((k, i) => [k, window[i] / windowSteps]));
+        options.onProgress?.({ type: 'progress', step: state.step, total: steps, loss: window[0] / windowSteps, lr, values: mean });
+        window.fill(0);
+        windowSteps = 0;
+      }
+      if (state.step % checkpointEvery === 0 || state.step === steps) {
+        const elapsed = (performance.now() - started) / 1000;
+        const now = await session.read();
+        await writeCheckpointFiles(checkpointDir, { ...state, secondsSoFar: state.secondsSoFar + elapsed } as GenerativeState, [
+          packParams(spec.params, now.weights),
+          packParams(spec.params, now.m),
+          packParams(spec.params, now.v),
+        ]);
+        options.onProgress?.({ type: 'checkpoint', step: state.step, path: checkpointDir });
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const metrics = await session.evaluate(test, testCount, seed);
+    const trained = await session.read();
+    const modelPath = join(options.outDir, 'model.json');
+    await writeFileAtomic(join(options.outDir, 'weights.bin'), packParams(spec.params, trained.weights));
+    const round = (x: number) => Number(x.toPrecision(5));
+    await writeFileAtomic(
+      modelPath,
+      JSON.stringify(
+        {
+          format: spec.format,
+          weights: 'weights.bin',
+          parameters: spec.params.map(({ name, shape }) => ({ name, shape })),
+          parameterCount: paramCount(spec.params),
+          ...spec.describe(),
+          training: {
+            command: spec.command(steps, seed),
+            steps,
+            seed,
+            batchSize,
+            ...spec.options,
+            backend,
+            seconds: Math.round(state.secondsSoFar + seconds),
+            testCount,
+            metrics,
+            // One value per step (the GAN's losses and gradient norm early in training are the point).
+            history: Object.fromEntries(Object.entries(state.history).map(([k, v]) => [k, v.map(round)])),
+          },
+        },
+        null,
+        1,
+      ) + '\n',
+    );
+    options.onProgress?.({ type: 'end', step: state.step, total: steps, seconds, metrics });
+    return { steps, seed, seconds, backend, modelPath, metrics, history: state.history };
+  } finally {
+    session.dispose();
+  }
+}

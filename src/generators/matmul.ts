@@ -24,3 +24,15 @@ export function createMatMul(tf: Tf): (x: tfTypes.Tensor2D, w: tfTypes.Tensor2D)
   });
   return (x, w) => f(x, w) as tfTypes.Tensor2D;
 }
+
+/** Named tensors of a model (variables while training, plain tensors when sampling). */
+export type Vars = Record<string, tfTypes.Variable | tfTypes.Tensor>;
+
+const matMuls = new WeakMap<Tf, ReturnType<typeof createMatMul>>();
+
+/** The dense layer x·W + b of parameters `<prefix>.weight` and `<prefix>.bias`, with the fast-gradient product (one per tfjs instance). */
+export function dense(tf: Tf, v: Vars, prefix: string, x: tfTypes.Tensor2D): tfTypes.Tensor2D {
+  let matMul = matMuls.get(tf);
+  if (!matMul) matMuls.set(tf, (matMul = createMatMul(tf)));
+  return tf.add(matMul(x, v[`${prefix}.weight`] as tfTypes.Tensor2D), v[`${prefix}.bias`]) as tfTypes.Tensor2D;
+}

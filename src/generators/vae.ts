@@ -17,7 +17,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { RandomState } from '../random/random-state.js';
 import { createAdam, createVariables, type AdamHyper } from './adam.js';
 import type { ModelSpec } from './generative-train.js';
-import { createMatMul } from './matmul.js';
+import { dense, type Vars } from './matmul.js';
 import { MNIST_SIZE } from './mnist-data.js';
 import { fillNormal, initDense, type ParamTable, type Weights } from './params.js';
 import type { Tf } from './tf.js';
@@ -51,17 +51,6 @@ export const VAE_PARAMS: ParamTable = [...ENCODER_PARAMS, ...DECODER_PARAMS];
 /** Seeded He-uniform weights, zero biases, drawn in {@link VAE_PARAMS} order from `RandomState(seed)`. */
 export function initVaeWeights(seed: number): Weights {
   return initDense(VAE_PARAMS, new RandomState(seed));
-}
-
-type Vars = Record<string, tfTypes.Variable | tfTypes.Tensor>;
-
-const matMuls = new WeakMap<Tf, ReturnType<typeof createMatMul>>();
-
-/** x·W + b with the fast-gradient product of `matmul.ts` (one per tfjs instance). */
-function dense(tf: Tf, v: Vars, prefix: string, x: tfTypes.Tensor2D): tfTypes.Tensor2D {
-  let matMul = matMuls.get(tf);
-  if (!matMul) matMuls.set(tf, (matMul = createMatMul(tf)));
-  return tf.add(matMul(x, v[`${prefix}.weight`] as tfTypes.Tensor2D), v[`${prefix}.bias`]) as tfTypes.Tensor2D;
 }
 
 /** Encoder: [B,784] pixels in [0,1] → μ and log σ², each [B,16]. Call inside `tf.tidy`. */

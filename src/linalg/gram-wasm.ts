@@ -13,25 +13,9 @@
  * `stride` bytes) and each pair of B rows j, j+1 < nB, the dot products over `kBytes` bytes of
  * columns into C[r][j] (row stride `ldc` bytes). JS drives the band/k-block loops.
  */
+import { I32, name, section, uleb, V128, vec } from './wasm-encoding.js';
 
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-
-// Value types and opcodes used (WebAssembly core spec 2.0, SIMD proposal as standardised).
-const I32 = 0x7f, V128 = 0x7b;
+// Opcodes used (WebAssembly core spec 2.0, SIMD proposal as standardised).
 const op = {
   block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b,
   localGet: 0x20, localSet: 0x21, localTee: 0x22,
@@ -126,9 +110,9 @@ export function moduleBytes(rows = 4, cols = 2, unroll = 1): Uint8Array {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec(new Array(7).fill([I32])), ...vec([])]])),
-    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])),
     ...section(3, vec([uleb(0)])),
-    ...section(7, vec([[...str('panel'), 0x00, ...uleb(0)]])),
+    ...section(7, vec([[...name('panel'), 0x00, ...uleb(0)]])),
     ...section(10, vec([[...uleb(func.length), ...func]])),
   ];
   return Uint8Array.from(bytes);

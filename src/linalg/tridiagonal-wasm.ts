@@ -17,23 +17,8 @@
  * `axpyRows(x, ld, seg, len, v, out, rows)`: out[q] += Σ_r x[r, q]·v[r] on both segments — the
  * transposed products Vᵀv, Wᵀv, row by row so that every load is contiguous.
  */
+import { F64, I32, name, section, uleb, V128, vec } from './wasm-encoding.js';
 
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-
-const I32 = 0x7f, F64 = 0x7c, V128 = 0x7b;
 const get = (i: number): number[] => [0x20, ...uleb(i)];
 const set = (i: number): number[] => [0x21, ...uleb(i)];
 const I32_ADD = [0x6a], I32_LT_U = [0x49], F64_ADD = [0xa0];

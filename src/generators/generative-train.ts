@@ -15,14 +15,14 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { RandomState } from '../random/random-state.js';
 import { loadMnist, MNIST_SIZE, type MnistSplit } from './mnist-data.js';
 import { packParams, paramCount, unpackParams, type ParamTable, type Weights } from './params.js';
-import { loadTf, type Tf, type TfBackendName } from './tf.js';
+import { loadTf, type Tf } from './tf.js';
 import {
   CHECKPOINT_FORMAT,
   readCheckpointFiles,
   writeCheckpointFiles,
   writeDigit,
   type CheckpointStateBase,
-  type TrainProgress,
+  type TrainRunOptions,
 } from './train.js';
 
 /** A model's training session on live tfjs variables. */
@@ -56,17 +56,9 @@ export interface ModelSpec {
   command(steps: number, seed: number): string;
 }
 
-export interface TrainModelOptions {
+export interface TrainModelOptions extends TrainRunOptions {
+  /** Total optimisation steps to reach. */
   readonly steps: number;
-  readonly seed?: number;
-  readonly outDir: string;
-  readonly resume?: boolean;
-  /** Steps between checkpoints. Default 500. */
-  readonly checkpointEvery?: number;
-  /** Test digits evaluated at the end (first N). Default all 10,000. */
-  readonly testCount?: number;
-  readonly backend?: TfBackendName;
-  readonly onProgress?: (event: TrainProgress) => void;
 }
 
 export interface TrainModelResult {

@@ -56,9 +56,8 @@ export type TrainProgress =
       readonly metrics?: Readonly<Record<string, number>>;
     };
 
-export interface TrainClassifierOptions {
-  /** Total optimisation steps (batches) to reach. Default {@link DEFAULT_CLASSIFIER_STEPS}. */
-  readonly steps?: number;
+/** Options every `fidkit train` model takes. */
+export interface TrainRunOptions {
   /** Seed of the initial weights and the data order. Default 0. */
   readonly seed?: number;
   /** Folder for the model and checkpoints (created). */
@@ -72,6 +71,11 @@ export interface TrainClassifierOptions {
   /** Force a tfjs backend (default: the fastest available). */
   readonly backend?: TfBackendName;
   readonly onProgress?: (event: TrainProgress) => void;
+}
+
+export interface TrainClassifierOptions extends TrainRunOptions {
+  /** Total optimisation steps (batches) to reach. Default {@link DEFAULT_CLASSIFIER_STEPS}. */
+  readonly steps?: number;
 }
 
 export interface TrainClassifierResult {

@@ -1,7 +1,7 @@
 /**
  * @file Adam (Kingma & Ba 2015, Algorithm 1 with the bias correction folded into the step size, as
  * tfjs's AdamOptimizer does) on named tfjs variables, written out so its moments can be checkpointed
- * with the weights and a resumed run continues bit for bit. Used by the GAN and VAE trainers.
+ * with the weights and a resumed run continues bit for bit. Used by all three trainers.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
 import type { ParamTable, Weights } from './params.js';

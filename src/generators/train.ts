@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { FidkitError, FormatError, InputError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { createAdam as createAdamState } from './adam.js';
 import { RandomState } from '../random/random-state.js';
 import {
   CLASSIFIER_FORMAT,
@@ -255,13 +256,9 @@ interface Adam {
 }
 
 function createAdam(tf: Tf, net: ClassifierNet, initial?: { m: ClassifierWeights; v: ClassifierWeights }): Adam {
-  const m = {} as Record<string, tfTypes.Variable>;
-  const v = {} as Record<string, tfTypes.Variable>;
-  for (const { name, shape } of CLASSIFIER_PARAMS) {
-    m[name] = tf.variable(initial ? tf.tensor(initial.m[name], [...shape]) : tf.zeros([...shape]), false);
-    v[name] = tf.variable(initial ? tf.tensor(initial.v[name], [...shape]) : tf.zeros([...shape]), false);
-  }
-  const list = CLASSIFIER_PARAMS.map((p) => net.variables[p.name]);
+  const variables = net.variables as unknown as Record<string, tfTypes.Variable>;
+  const adam = createAdamState(tf, CLASSIFIER_PARAMS, variables, ADAM, initial);
+  const list = CLASSIFIER_PARAMS.map((p) => variables[p.name]);
   return {
     step(input, labels, lr, t) {
       const b = labels.length;
@@ -269,33 +266,12 @@ function createAdam(tf: Tf, net: ClassifierNet, initial?: { m: ClassifierWeights
         const x = tf.tensor4d(input, [b, MNIST_SIZE, MNIST_SIZE, 1]);
         const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
         const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, net.forward(x).logits) as tfTypes.Scalar, list);
-        // Bias-corrected step size, as in the paper's Algorithm 1 (and tfjs's AdamOptimizer).
-        const alpha = (lr * Math.sqrt(1 - ADAM.beta2 ** t)) / (1 - ADAM.beta1 ** t);
-        for (const { name } of CLASSIFIER_PARAMS) {
-          const g = grads[name];
-          const mNew = tf.add(tf.mul(m[name], ADAM.beta1), tf.mul(g, 1 - ADAM.beta1));
-          const vNew = tf.add(tf.mul(v[name], ADAM.beta2), tf.mul(tf.square(g), 1 - ADAM.beta2));
-          m[name].assign(mNew);
-          v[name].assign(vNew);
-          net.variables[name as keyof typeof net.variables].assign(tf.sub(net.variables[name as keyof typeof net.variables], tf.mul(tf.div(mNew, tf.add(tf.sqrt(vNew), ADAM.epsilon)), alpha)));
-        }
+        adam.apply(grads, lr, t);
         return value.dataSync()[0];
       });
     },
-    async read() {
-      const out = { m: {} as ClassifierWeights, v: {} as ClassifierWeights };
-      for (const { name } of CLASSIFIER_PARAMS) {
-        out.m[name] = (await m[name].data()) as Float32Array;
-        out.v[name] = (await v[name].data()) as Float32Array;
-      }
-      return out;
-    },
-    dispose() {
-      for (const { name } of CLASSIFIER_PARAMS) {
-        m[name].dispose();
-        v[name].dispose();
-      }
-    },
+    read: () => adam.read() as Promise<{ m: ClassifierWeights; v: ClassifierWeights }>,
+    dispose: () => adam.dispose(),
   };
 }
 

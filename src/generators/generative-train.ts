@@ -18,6 +18,7 @@ import { packParams, paramCount, unpackParams, type ParamTable, type Weights } f
 import { loadTf, type Tf } from './tf.js';
 import {
   CHECKPOINT_FORMAT,
+  EpochOrder,
   readCheckpointFiles,
   writeCheckpointFiles,
   writeDigit,
@@ -125,19 +126,12 @@ export async function trainModel(spec: ModelSpec, options: TrainModelOptions): P
     options.onProgress?.({ type: 'start', step: state.step, total: steps, backend });
     const started = performance.now();
     const input = new Float32Array(batchSize * MNIST_SIZE * MNIST_SIZE);
-    let order: Int32Array | undefined;
-    let orderEpoch = -1;
+    const order = new EpochOrder(seed, train.count, batchSize);
     const window = spec.recorded.map(() => 0);
     let windowSteps = 0;
     while (state.step < steps) {
       const step = state.step;
-      const epoch = Math.floor((step * batchSize) / train.count);
-      if (epoch !== orderEpoch) {
-        order = new RandomState((seed + 7919 * epoch) >>> 0).permutation(train.count);
-        orderEpoch = epoch;
-      }
-      const first = (step * batchSize) % train.count;
-      for (let i = 0; i < batchSize; i++) writeDigit(train, order![(first + i) % train.count], input, i);
+      for (let i = 0; i < batchSize; i++) writeDigit(train, order.index(step, i), input, i);
       const lr = spec.learningRate(step);
       const values = session.step(input, new RandomState(noiseSeed(seed, step)), lr, step + 1);
       spec.recorded.forEach((k, i) => {

@@ -146,21 +146,13 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
     const started = performance.now();
     const input = new Float32Array(CLASSIFIER_BATCH_SIZE * MNIST_SIZE * MNIST_SIZE);
     const labels = new Int32Array(CLASSIFIER_BATCH_SIZE);
-    let order: Int32Array | undefined;
-    let orderEpoch = -1;
+    const order = new EpochOrder(seed, train.count, CLASSIFIER_BATCH_SIZE);
     let windowLoss = 0;
     let windowSteps = 0;
     while (state.step < steps) {
       const step = state.step;
-      const epoch = Math.floor((step * CLASSIFIER_BATCH_SIZE) / train.count);
-      if (epoch !== orderEpoch) {
-        order = new RandomState((seed + 7919 * epoch) >>> 0).permutation(train.count);
-        orderEpoch = epoch;
-      }
-      // Batches wrap within an epoch's permutation; a batch never straddles two epochs' orders.
-      const first = (step * CLASSIFIER_BATCH_SIZE) % train.count;
       for (let i = 0; i < CLASSIFIER_BATCH_SIZE; i++) {
-        const index = order![(first + i) % train.count];
+        const index = order.index(step, i);
         writeDigit(train, index, input, i);
         labels[i] = train.labels[index];
       }
@@ -217,6 +209,32 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
   } finally {
     adam.dispose();
     net.dispose();
+  }
+}
+
+/**
+ * The training data order every trainer uses: epoch e visits the digits in
+ * `RandomState(seed + 7919·e).permutation(N)` order, and batch `step` takes positions
+ * step·B … step·B + B − 1 of its epoch's permutation (wrapping, so a batch never straddles two
+ * epochs' orders). A function of (seed, step) only, which is what makes `--resume` exact.
+ */
+export class EpochOrder {
+  private order?: Int32Array;
+  private epoch = -1;
+  constructor(
+    private readonly seed: number,
+    private readonly count: number,
+    private readonly batchSize: number,
+  ) {}
+
+  /** The digit at position `i` of batch `step`. */
+  index(step: number, i: number): number {
+    const epoch = Math.floor((step * this.batchSize) / this.count);
+    if (epoch !== this.epoch) {
+      this.order = new RandomState((this.seed + 7919 * epoch) >>> 0).permutation(this.count);
+      this.epoch = epoch;
+    }
+    return this.order![((step * this.batchSize) % this.count + i) % this.count];
   }
 }
 

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { DEFAULTS, type MetricName, type Protocol } from './defaults.js';
 import { FidkitError, UsageError } from './errors.js';
-import { extractFiles, type ExtractionProgress } from './features/extract.js';
+import { extractImages, fileSource, type ExtractionProgress, type ImageSource } from './features/extract.js';
 import { loadExtractor, type LoadedExtractor } from './features/registry.js';
 import { featureCacheKey, readFeatureCache, writeFeatureCache, type FeatureCacheEntry } from './io/feature-cache.js';
 import { listImages } from './io/folder.js';
@@ -16,13 +16,15 @@ import { featureMatrixFromNpy, readNpyFile } from './io/npy.js';
 import { readNpzFile } from './io/npz.js';
 import { statisticsFromMembers, type StatsMetadata } from './io/stats-file.js';
 import { shardRange, type Shard } from './shards.js';
+import { isVirtualInput, openVirtualInput } from './sources.js';
 import { Moments } from './stats/moments.js';
 import type { FeatureMatrix, FidStatistics } from './types.js';
 
 /** An input after loading. Feature `.npy` files serve as both `features` and `logits`. */
 export interface LoadedInput {
   readonly path: string;
-  readonly kind: 'statistics' | 'features' | 'images';
+  /** `images`: a folder; `generated`: `gen:…` or `mnist:…` images made in memory. */
+  readonly kind: 'statistics' | 'features' | 'images' | 'generated';
   /** Samples behind the input (unknown for statistics files that do not record it). */
   readonly count: number | null;
   /** Width of the FID features (statistics) or of the feature matrix. */
@@ -108,6 +110,17 @@ export class ExtractorPool {
  * @throws {FidkitError} a missing path, an unknown file type, a malformed file, an unreadable image
  */
 export async function loadInput(path: string, needs: LayerNeeds, options: FolderOptions = {}, pool?: ExtractorPool): Promise<LoadedInput> {
+  if (isVirtualInput(path)) {
+    if (options.shard) throw new UsageError(`--shard splits folders and .npy files; for ${path}, run it with a smaller n=… per job and different seeds instead`);
+    const own = pool ?? new ExtractorPool(options);
+    const opened = await openVirtualInput(path);
+    try {
+      return await loadImages(opened.label, 'generated', opened.source, { identity: opened.identity }, needs, options, own);
+    } finally {
+      await opened.dispose();
+      if (!pool) await own.dispose();
+    }
+  }
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new FidkitError('E_NOT_FOUND', `input not found: ${path} — check the path`);
   if (info.isDirectory()) {
@@ -127,7 +140,9 @@ export async function loadInput(path: string, needs: LayerNeeds, options: Folder
     const features = featureMatrixFromNpy(await readNpyFile(path), path);
     return { path, kind: 'features', count: features.rows, dim: features.cols, features, logits: features };
   }
-  throw new UsageError(`don't know how to read ${path}: inputs are image folders, .npz statistics or .npy features (N×D)`);
+  throw new UsageError(
+    `don't know how to read ${path}: inputs are image folders, .npz statistics, .npy features (N×D), generators (gen:mnist-gan?n=10000) or bundled MNIST digits (mnist:test)`,
+  );
 }
 
 async function loadFolder(path: string, needs: LayerNeeds, options: FolderOptions, pool: ExtractorPool): Promise<LoadedInput> {
@@ -137,13 +152,30 @@ async function loadFolder(path: string, needs: LayerNeeds, options: FolderOption
     const { start, end } = shardRange(files.length, options.shard);
     files = files.slice(start, end);
   }
+  const input = await loadImages(path, 'images', fileSource(files, options.skipBad), { files }, needs, options, pool);
+  return { ...input, ignored: listing.ignored };
+}
+
+/**
+ * Extract (or take from the cache) the layers `needs` asks for from a source of images.
+ * `cacheId` identifies the images for the feature cache: the files, or an identity string.
+ */
+export async function loadImages(
+  path: string,
+  kind: 'images' | 'generated',
+  source: ImageSource,
+  cacheId: { files?: readonly string[]; identity?: string },
+  needs: LayerNeeds,
+  options: FolderOptions,
+  pool: ExtractorPool,
+): Promise<LoadedInput> {
   const { extractor, name, weightsId } = await pool.get();
   const fidLayer = extractor.defaultLayerFor('fid');
   const isLayer = extractor.defaultLayerFor('is');
   const key =
     options.cache === false
       ? undefined
-      : await featureCacheKey({ files, extractor: name, weightsId, protocol: extractor.protocol, skipBad: options.skipBad ?? false, strict: options.cacheStrict });
+      : await featureCacheKey({ ...cacheId, extractor: name, weightsId, protocol: extractor.protocol, skipBad: options.skipBad ?? false, strict: options.cacheStrict });
   const hit = key ? await readFeatureCache(key, options.cacheDir) : undefined;
   const covers = (e: FeatureCacheEntry) => (!needs.moments || e.moments) && (!needs.features || e.features) && (!needs.logits || e.logits);
   let entry: FeatureCacheEntry;
@@ -153,11 +185,10 @@ async function loadFolder(path: string, needs: LayerNeeds, options: FolderOption
   } else {
     // Extract what this run needs plus whatever the old entry held, so the new entry serves both.
     const want = { moments: needs.moments || !!hit?.moments, features: needs.features || !!hit?.features, logits: needs.logits || !!hit?.logits };
-    const result = await extractFiles(files, extractor, {
+    const result = await extractImages(source, extractor, {
       batchSize: options.batchSize ?? DEFAULTS.batchSize,
       momentsLayer: want.moments ? fidLayer : undefined,
       keepLayers: [...new Set([...(want.features ? [fidLayer] : []), ...(want.logits ? [isLayer] : [])])],
-      skipBad: options.skipBad,
       onProgress: options.onProgress && ((e) => options.onProgress!(path, e)),
     });
     entry = { count: result.count, skipped: result.skipped, moments: result.moments?.state(), features: result.kept[fidLayer], logits: result.kept[isLayer] };
@@ -178,7 +209,7 @@ async function loadFolder(path: string, needs: LayerNeeds, options: FolderOption
   const moments = entry.moments ? Moments.fromState(entry.moments) : undefined;
   return {
     path,
-    kind: 'images',
+    kind,
     count: entry.count,
     dim: extractor.dims[fidLayer],
     moments,
@@ -187,6 +218,5 @@ async function loadFolder(path: string, needs: LayerNeeds, options: FolderOption
     logits: entry.logits,
     metadata,
     skipped: entry.skipped,
-    ignored: listing.ignored,
   };
 }

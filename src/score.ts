@@ -17,6 +17,7 @@ import { kernelInceptionDistanceParallel } from './metrics/kid-parallel.js';
 import { countManifolds, prdcFromCounts, precisionRecallFromCounts, type ManifoldSetting } from './metrics/prdc.js';
 import { momentsFromFeatures } from './stats/moments.js';
 import type { FeatureMatrix, FidStatistics } from './types.js';
+import { isVirtualInput } from './sources.js';
 import { VERSION } from './version.js';
 
 export const SCORE_SCHEMA = 'fidkit.score/1';
@@ -238,7 +239,7 @@ export async function score(paths: readonly string[], options: ScoreOptions = {}
   try {
     // Files first: they are cheap, and a dimension mismatch with the extractor should stop the run
     // before minutes of feature extraction, not after.
-    const folders = await Promise.all(paths.map(async (p) => (await stat(p).catch(() => undefined))?.isDirectory() ?? false));
+    const folders = await Promise.all(paths.map(async (p) => isVirtualInput(p) || ((await stat(p).catch(() => undefined))?.isDirectory() ?? false)));
     const inputs: LoadedInput[] = new Array(paths.length);
     for (const [i, p] of paths.entries()) if (!folders[i]) inputs[i] = await loadInput(p, layerNeeds(metrics, i === 0), options, pool);
     for (const [i, p] of paths.entries()) {

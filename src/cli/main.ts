@@ -9,8 +9,11 @@ import { Command, CommanderError } from 'commander';
 import { FidkitError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerCache } from './cache.js';
+import { registerLatent } from './latent.js';
+import { registerSample } from './sample.js';
 import { registerScore } from './score.js';
 import { registerStats } from './stats.js';
+import { registerSweep } from './sweep.js';
 import { registerTrain } from './train.js';
 import { registerVerify } from './verify.js';
 
@@ -42,6 +45,9 @@ export function createCli(ctx: CommandContext): Command {
   registerVerify(program, ctx);
   registerCache(program, ctx);
   registerTrain(program, ctx);
+  registerSweep(program, ctx);
+  registerLatent(program, ctx);
+  registerSample(program, ctx);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program).slice(1)) {
     cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });

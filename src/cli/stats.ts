@@ -17,7 +17,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
   const stats = program
     .command('stats')
     .description('write FID statistics (mu, sigma; pytorch-fid --save-stats layout) of an input, or one shard of its raw moments')
-    .argument('<input>', 'an image folder or a .npy of features (N×D)')
+    .argument('<input>', 'an image folder, a .npy of features (N×D), a generator (gen:mnist-gan?n=10000) or bundled MNIST digits (mnist:test)')
     // Not requiredOption: commander would demand it of 'stats merge' too, which has its own -o.
     .option('-o, --output <file>', 'the .npz to write (required)')
     .option('--shard <k/n>', 'process only slice k of n of the sorted images (or rows) and write raw moments for `stats merge`');

@@ -63,19 +63,36 @@ class RowStore {
   }
 }
 
-async function decodeBatch(files: readonly string[], skipBad: boolean, skipped: ExtractionResult['skipped']): Promise<DecodedImage[]> {
-  const settled = await Promise.allSettled(files.map((f) => decodeImage(f)));
-  const images: DecodedImage[] = [];
-  settled.forEach((s, i) => {
-    if (s.status === 'fulfilled') images.push(s.value);
-    else if (skipBad && s.reason instanceof FidkitError) skipped.push({ path: files[i], message: s.reason.message });
-    else if (s.reason instanceof FidkitError) {
-      throw new InputError(`${s.reason.message}\n(stopped at the first unreadable image; pass --skip-bad to skip such files and count them)`, {
-        cause: s.reason,
+/** Where images come from: `total` of them, read a batch at a time, in order. */
+export interface ImageSource {
+  readonly total: number;
+  /**
+   * Images `start` … `start + size − 1` (fewer when some are skipped as unreadable: they are pushed
+   * to `skipped`). Called in order, at most one call ahead of the batch being extracted.
+   */
+  read(start: number, size: number, skipped: ExtractionResult['skipped']): Promise<DecodedImage[]>;
+}
+
+/** Image files decoded with sharp (`skipBad`: skip and record unreadable files instead of stopping). */
+export function fileSource(files: readonly string[], skipBad = false): ImageSource {
+  return {
+    total: files.length,
+    async read(start, size, skipped) {
+      const batch = files.slice(start, start + size);
+      const settled = await Promise.allSettled(batch.map((f) => decodeImage(f)));
+      const images: DecodedImage[] = [];
+      settled.forEach((s, i) => {
+        if (s.status === 'fulfilled') images.push(s.value);
+        else if (skipBad && s.reason instanceof FidkitError) skipped.push({ path: batch[i], message: s.reason.message });
+        else if (s.reason instanceof FidkitError) {
+          throw new InputError(`${s.reason.message}\n(stopped at the first unreadable image; pass --skip-bad to skip such files and count them)`, {
+            cause: s.reason,
+          });
+        } else throw s.reason;
       });
-    } else throw s.reason;
-  });
-  return images;
+      return images;
+    },
+  };
 }
 
 /**
@@ -83,8 +100,16 @@ async function decodeBatch(files: readonly string[], skipBad: boolean, skipped: 
  * @throws {InputError} an unreadable image (unless `skipBad`), or no image left to extract
  * @example const r = await extractFiles(files, extractor, { batchSize: 50, momentsLayer: 'pool3' });
  */
-export async function extractFiles(files: readonly string[], extractor: FeatureExtractor, options: ExtractionOptions): Promise<ExtractionResult> {
-  const { batchSize, momentsLayer, keepLayers = [], skipBad = false, onProgress, signal } = options;
+export function extractFiles(files: readonly string[], extractor: FeatureExtractor, options: ExtractionOptions): Promise<ExtractionResult> {
+  return extractImages(fileSource(files, options.skipBad), extractor, options);
+}
+
+/**
+ * Extract features of the images of `source` in order (files, generated images, a bundled dataset).
+ * @throws {InputError} an unreadable image (unless `skipBad`), or no image left to extract
+ */
+export async function extractImages(source: ImageSource, extractor: FeatureExtractor, options: ExtractionOptions): Promise<ExtractionResult> {
+  const { batchSize, momentsLayer, keepLayers = [], onProgress, signal } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError(`batch size must be a positive integer, got ${batchSize}`);
   const layers = [...new Set([...(momentsLayer ? [momentsLayer] : []), ...keepLayers])];
   for (const layer of layers) {
@@ -95,17 +120,16 @@ export async function extractFiles(files: readonly string[], extractor: FeatureE
   const moments = momentsLayer ? new Moments(extractor.dims[momentsLayer]) : undefined;
   const stores = new Map(keepLayers.map((l) => [l, new RowStore(extractor.dims[l])]));
   const skipped: ExtractionResult['skipped'] = [];
-  const total = files.length;
+  const total = source.total;
   let done = 0;
   onProgress?.({ type: 'start', done, total });
-  const batchAt = (start: number) => files.slice(start, start + batchSize);
-  let next: Promise<DecodedImage[]> | undefined = total > 0 ? decodeBatch(batchAt(0), skipBad, skipped) : undefined;
+  let next: Promise<DecodedImage[]> | undefined = total > 0 ? source.read(0, batchSize, skipped) : undefined;
   for (let start = 0; start < total; start += batchSize) {
     signal?.throwIfAborted();
     const images = await next!;
     const following = start + batchSize;
-    // Start decoding the next batch now, so sharp's threads work while the network runs.
-    next = following < total ? decodeBatch(batchAt(following), skipBad, skipped) : undefined;
+    // Start reading the next batch now, so decoding (sharp's threads) overlaps the network.
+    next = following < total ? source.read(following, batchSize, skipped) : undefined;
     next?.catch(() => undefined); // surfaced when awaited; avoids an unhandled rejection if we stop early
     if (images.length > 0) {
       const out = await extractor.extract(images, layers);

@@ -83,7 +83,7 @@ export function createClassifierNet(tf: Tf, weights: ClassifierWeights): Classif
  * A 3×3 stride-1 valid convolution (NHWC input, HWIO filter) with the gradient described in the
  * file comment. `inputGradient` false returns zeros for dx (the first layer's input is data).
  */
-function validConv3x3(tf: Tf, inputGradient: boolean): (x: tfTypes.Tensor4D, w: tfTypes.Tensor4D) => tfTypes.Tensor4D {
+export function validConv3x3(tf: Tf, inputGradient: boolean): (x: tfTypes.Tensor4D, w: tfTypes.Tensor4D) => tfTypes.Tensor4D {
   const f = tf.customGrad((...args: unknown[]) => {
     const [x, w, save] = args as [tfTypes.Tensor4D, tfTypes.Tensor4D, (ts: tfTypes.Tensor[]) => void];
     save([x, w]);

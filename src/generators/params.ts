@@ -26,16 +26,16 @@ export function paramCount(table: ParamTable): number {
 }
 
 /**
- * He-uniform weights (limit √(6/fan_in), fan_in = shape[0] for a dense in×out matrix) and zero
- * biases, drawn in table order from `rng` — the classifier's scheme, so a seed means the same
- * weights on every machine.
+ * He-uniform weights (limit √(6/fan_in), fan_in = all dimensions but the last: shape[0] for a dense
+ * in×out matrix, kh·kw·cin for an HWIO filter) and zero biases, drawn in table order from `rng` —
+ * the classifier's scheme, so a seed means the same weights on every machine.
  */
 export function initDense(table: ParamTable, rng: RandomState): Weights {
   const out: Weights = {};
   for (const p of table) {
     const data = new Float32Array(paramSize(p));
-    if (p.shape.length === 2) {
-      const limit = Math.sqrt(6 / p.shape[0]);
+    if (p.shape.length >= 2) {
+      const limit = Math.sqrt(6 / p.shape.slice(0, -1).reduce((a, b) => a * b, 1));
       for (let i = 0; i < data.length; i++) data[i] = (2 * rng.randomSample() - 1) * limit;
     }
     out[p.name] = data;

@@ -10,7 +10,7 @@
  * `fillNormal`), so a seed gives the same latents everywhere. Components are float32; a component is
  * accepted only if its float32 value is inside [−ψ, ψ], so rounding never pushes one outside.
  */
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import type { RandomState } from '../random/random-state.js';
 import { fillNormal } from './params.js';
 
@@ -68,4 +68,22 @@ export function latentMoments(psi: number, mode: TruncationMode = 'resample'): {
   if (mode === 'scale') return { mean: 0, variance: psi * psi };
   const density = Math.exp(-psi * psi / 2) / Math.sqrt(2 * Math.PI);
   return { mean: 0, variance: 1 - (2 * psi * density) / (2 * normalCdf(psi) - 1) };
+}
+
+/**
+ * Parse a truncation threshold as users write it: a positive number, or `none` / `inf` for no
+ * truncation (Infinity).
+ * @throws {UsageError} anything else
+ */
+export function parseTruncation(text: string): number {
+  const t = text.trim().toLowerCase();
+  if (t === 'none' || t === 'inf' || t === 'infinity') return Infinity;
+  const psi = Number(t);
+  if (t === '' || !Number.isFinite(psi) || psi <= 0) throw new UsageError(`truncation must be a positive number or 'none', got '${text}'`);
+  return psi;
+}
+
+/** How a threshold prints: `none` for Infinity, else the number. */
+export function formatTruncation(psi: number): string {
+  return psi === Infinity ? 'none' : String(psi);
 }

@@ -23,7 +23,10 @@ const CACHE_FORMAT = 1;
 
 /** What identifies the numbers of one folder. */
 export interface FeatureCacheKeyParts {
-  readonly files: readonly string[];
+  /** The image files (keyed by path and size+mtime, or content with `strict`)… */
+  readonly files?: readonly string[];
+  /** …or, for images that are not files (a generator's, the bundled MNIST), what determines them. */
+  readonly identity?: string;
   readonly extractor: string;
   readonly weightsId: string;
   readonly protocol: string;
@@ -50,7 +53,8 @@ export function featureCacheDir(cacheDir?: string): string {
 export async function featureCacheKey(parts: FeatureCacheKeyParts): Promise<string> {
   const h = createHash('sha256');
   h.update(JSON.stringify({ format: CACHE_FORMAT, extractor: parts.extractor, weights: parts.weightsId, protocol: parts.protocol, skipBad: parts.skipBad }));
-  for (const f of parts.files) {
+  if (parts.identity !== undefined) h.update(`\nsource\t${parts.identity}`);
+  for (const f of parts.files ?? []) {
     const info = await stat(f);
     const id = parts.strict ? await sha256File(f) : `${info.size}:${info.mtimeMs}`;
     h.update(`\n${f}\t${id}`);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
-import { loadMnist, readIdx } from '../../src/generators/mnist-data.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadMnist, mnistDataDir, readIdx } from '../../src/generators/mnist-data.js';
 
 describe('readIdx', () => {
   it('reads the header and data of a small uint8 file', () => {
@@ -33,5 +35,19 @@ describe('loadMnist', () => {
     const train = await loadMnist('train');
     expect(train.count).toBe(60_000);
     expect(train.labels[0]).toBe(5);
+  });
+
+  it('serves the bundled test and train-10k splits byte-identical to the mnist-data originals', async () => {
+    const dir = mnistDataDir();
+    const [test, train10k] = await Promise.all([loadMnist('test'), loadMnist('train-10k')]);
+    expect(Buffer.from(test.images).equals(readFileSync(join(dir, 't10k-images-idx3-ubyte')).subarray(16))).toBe(true);
+    expect(Buffer.from(test.labels).equals(readFileSync(join(dir, 't10k-labels-idx1-ubyte')).subarray(8))).toBe(true);
+    expect(train10k.count).toBe(10_000);
+    expect(Buffer.from(train10k.images).equals(readFileSync(join(dir, 'train-images-idx3-ubyte')).subarray(16, 16 + 10_000 * 784))).toBe(true);
+    expect(Buffer.from(train10k.labels).equals(readFileSync(join(dir, 'train-labels-idx1-ubyte')).subarray(8, 8 + 10_000))).toBe(true);
+  });
+
+  it('says how to restore a missing bundled file', async () => {
+    await expect(loadMnist('test', '/nonexistent')).rejects.toThrow('reinstall fidkit to restore data/mnist/');
   });
 });

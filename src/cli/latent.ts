@@ -1,0 +1,309 @@
+/**
+ * @file `fidkit latent interpolate|reconstruct|inpaint`: the latent-space experiments on the bundled
+ * MNIST GAN and VAE (`src/latent/experiments.ts`). Each writes one grid PNG (`-o`) and prints its
+ * numbers as a table on stdout (or one JSON document with `--json`); warnings and optimiser progress
+ * go to stderr. tfjs and the experiments load only when a subcommand runs.
+ */
+import cliProgress from 'cli-progress';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { stat } from 'node:fs/promises';
+import { InputError, UsageError } from '../errors.js';
+import type { BundledGeneratorName } from '../generators/model-files.js';
+import type { DigitPrediction } from '../latent/classify.js';
+import type { LatentFitProgress } from '../latent/optimize.js';
+import { LATENT_DEFAULTS } from '../latent/defaults.js';
+import type { LatentGrid } from '../latent/experiments.js';
+import type { MaskSpec } from '../latent/masks.js';
+import type { TargetSpec } from '../latent/targets.js';
+import { formatNumber, renderTable, type Cell } from '../report/table.js';
+import type { CommandContext } from './main.js';
+import { integerAtLeast, oneOf } from './options.js';
+
+const GENERATORS = ['mnist-gan', 'mnist-vae'] as const;
+/** Default integer upscale of the grid's 28×28 tiles. */
+const GRID_SCALE = 2;
+/** Gap between grid tiles, in pixels, and its gray level. */
+const GRID_PADDING = 2;
+const GRID_BACKGROUND = 0.5;
+/** Seconds between plain progress lines when stderr is not a terminal. */
+const LINE_INTERVAL_S = 5;
+
+interface CommonFlags {
+  generator: BundledGeneratorName;
+  model?: string;
+  out: string;
+  scale: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+interface InterpolateFlags extends CommonFlags {
+  from?: string;
+  to?: string;
+  frames: number;
+}
+
+interface FitFlags extends CommonFlags {
+  index?: number;
+  image?: string;
+  starts: number;
+  steps: number;
+  lr: number;
+  seed: number;
+  priorWeight: number;
+}
+
+interface InpaintFlags extends FitFlags {
+  mask: string;
+}
+
+/** Parser for a finite number > 0 (`strict`) or ≥ 0. */
+function numberAbove(flag: string, min: number, strict: boolean): (text: string) => number {
+  return (text) => {
+    const v = Number(text);
+    if (text.trim() === '' || !Number.isFinite(v) || (strict ? v <= min : v < min)) {
+      throw new InvalidArgumentError(`Expected a number ${strict ? '>' : '≥'} ${min} for ${flag} but received '${text}'.`);
+    }
+    return v;
+  };
+}
+
+function addCommon(cmd: Command, experiment: string): Command {
+  return cmd
+    .addOption(new Option('--generator <name>', `the generator: ${GENERATORS.join(', ')}`).default(LATENT_DEFAULTS.generator).argParser(oneOf('--generator', GENERATORS)))
+    .option('--model <dir>', 'a folder written by `fidkit train gan|vae` (of the --generator kind) instead of the bundled model')
+    .addOption(new Option('-o, --out <grid.png>', 'the grid image to write (PNG)').makeOptionMandatory())
+    .addOption(new Option('--scale <n>', 'integer upscale of each 28×28 tile in the grid (nearest neighbour)').default(GRID_SCALE).argParser(integerAtLeast('--scale', 1)))
+    .option('--json', `print one JSON document (schema fidkit.latent-${experiment}/1) instead of the table`)
+    .option('-q, --quiet', 'no progress or warnings on stderr');
+}
+
+/** The target flags, then `extra` (inpaint's --mask), the optimiser's flags and the common ones. */
+function addFit(cmd: Command, experiment: string, extra: Option[] = []): Command {
+  cmd
+    .addOption(new Option('--index <i>', 'the target: MNIST test digit i (0 … 9999)').argParser(integerAtLeast('--index', 0)))
+    .option('--image <file>', 'the target: an image file (made 28×28 grayscale like the MNIST classifier input; white digit on black)');
+  for (const option of extra) cmd.addOption(option);
+  cmd
+    .addOption(new Option('--starts <n>', 'random starting codes z ~ N(0, I), fitted independently').default(LATENT_DEFAULTS.starts).argParser(integerAtLeast('--starts', 1)))
+    .addOption(new Option('--steps <n>', 'Adam steps per start').default(LATENT_DEFAULTS.steps).argParser(integerAtLeast('--steps', 1)))
+    .addOption(new Option('--lr <rate>', 'Adam learning rate (β1 0.9, β2 0.999, ε 1e-8)').default(LATENT_DEFAULTS.learningRate).argParser(numberAbove('--lr', 0, true)))
+    .addOption(new Option('--seed <n>', 'seed of the starting codes (same seed, same numbers)').default(LATENT_DEFAULTS.seed).argParser(integerAtLeast('--seed', 0)))
+    .addOption(
+      new Option('--prior-weight <λ>', 'add λ·‖z‖²/d to the loss (a Gaussian prior keeping z where the generator was trained; try 0.001–0.01)')
+        .default(LATENT_DEFAULTS.priorWeight)
+        .argParser(numberAbove('--prior-weight', 0, false)),
+    );
+  return addCommon(cmd, experiment);
+}
+
+export function registerLatent(program: Command, ctx: CommandContext): void {
+  const latent = program
+    .command('latent')
+    .description('latent-space experiments on the bundled MNIST GAN and VAE: interpolate, reconstruct, inpaint (each writes a grid PNG and prints its numbers)');
+
+  addCommon(
+    latent
+      .command('interpolate')
+      .description(
+        'decode the codes between two endpoints along the straight line (lerp) and the great circle (slerp), and classify every frame. ' +
+          'Endpoints: seed:N (z ~ N(0, I) from seed N), index:N (VAE: encoder mean μ(x) of MNIST test digit N), an image file (VAE: its μ(x)), or a bare N ' +
+          '(a seed for mnist-gan, a test index for mnist-vae). Grid: row 1 linear, row 2 spherical, t = 0 … 1 left to right.',
+      )
+      .option('--from <endpoint>', 'first endpoint (default: seed:0 for mnist-gan, index:0 for mnist-vae)')
+      .option('--to <endpoint>', 'second endpoint (default: seed:1 for mnist-gan, index:1 for mnist-vae)')
+      .addOption(new Option('--frames <n>', 'frames per path, both endpoints included').default(LATENT_DEFAULTS.frames).argParser(integerAtLeast('--frames', 2))),
+    'interpolate',
+  ).action(async (flags: InterpolateFlags) => {
+    await checkOut(flags.out);
+    const { interpolate, parseEndpoint } = await import('../latent/experiments.js');
+    // A malformed endpoint is a usage error (exit 2).
+    const endpointOf = (flag: string, text: string | undefined) => {
+      try {
+        return text === undefined ? undefined : parseEndpoint(text, flags.generator);
+      } catch (err) {
+        throw new UsageError(`${flag}: ${(err as Error).message}`);
+      }
+    };
+    const r = await interpolate({ generator: flags.generator, model: flags.model, from: endpointOf('--from', flags.from), to: endpointOf('--to', flags.to), frames: flags.frames });
+    warn(ctx, flags, r.warnings);
+    const picture = await writeGrid(flags.out, r.grid, flags.scale);
+    if (flags.json) return printJson(ctx, 'interpolate', r, flags.out, picture);
+    const endpoint = (e: typeof r.from): string => `${e.endpoint}${e.label !== undefined ? ` (label ${e.label})` : ''}, ‖z‖ ${fmt(e.norm)}`;
+    ctx.io.stdout.write(
+      `${describeModel(r)}\nfrom ${endpoint(r.from)}\nto   ${endpoint(r.to)}\ncos Ω ${fmt(r.cosine)} (angle ${fmt((Math.acos(Math.max(-1, Math.min(1, r.cosine))) * 180) / Math.PI)}°)\n\n` +
+        renderTable(
+          ['t', '‖z‖ linear', 'digit', 'p', '‖z‖ spherical', 'digit', 'p'],
+          r.frames.map((f) => [round(f.t, 4), round(f.linear.norm, 3), ...predictionCells(f.linear.prediction), round(f.spherical.norm, 3), ...predictionCells(f.spherical.prediction)]),
+        ) +
+        `\n${wrote(flags.out, picture, r.grid)}`,
+    );
+  });
+
+  addFit(
+    latent
+      .command('reconstruct')
+      .description(
+        'find codes z minimising the mean squared error between G(z) and a digit (pixels in [0,1]) with Adam from several random starts; print the MSE before and after per start. ' +
+          'Grid: the target, for mnist-vae the encoder\'s reconstruction decode(μ(x)), then G(z) of every start.',
+      ),
+    'reconstruct',
+  ).action(async (flags: FitFlags) => {
+    const target = targetOf(flags);
+    await checkOut(flags.out);
+    const { reconstruct } = await import('../latent/experiments.js');
+    const r = await reconstruct({ ...fitOptions(flags, target), onProgress: fitProgress(ctx, flags) });
+    warn(ctx, flags, r.warnings);
+    const picture = await writeGrid(flags.out, r.grid, flags.scale);
+    if (flags.json) return printJson(ctx, 'reconstruct', r, flags.out, picture);
+    const encoder = r.encoder
+      ? `encoder decode(μ(x)): MSE ${fmt(r.encoder.mse)}, ‖μ‖ ${fmt(r.encoder.norm)}${r.encoder.prediction ? `, classified ${describePrediction(r.encoder.prediction)}` : ''}\n`
+      : '';
+    ctx.io.stdout.write(
+      `${describeModel(r)}\n${describeTarget(r.target)}\n${describeSettings(r.settings, r.seconds)}\n\n` +
+        renderTable(
+          ['start', 'MSE start', 'MSE end', '‖z‖', 'digit', 'p', 'best'],
+          r.starts.map((s, i) => [i + 1, sig(s.initialMse), sig(s.finalMse), round(s.norm, 3), ...predictionCells(s.prediction), i === r.best ? '*' : '']),
+        ) +
+        `\nbest: start ${r.best + 1}, MSE ${fmt(r.starts[r.best].finalMse)}\n${encoder}${wrote(flags.out, picture, r.grid)}`,
+    );
+  });
+
+  addFit(
+    latent
+      .command('inpaint')
+      .description(
+        'hide a region of a digit and fit codes z to the visible pixels only (Adam from several random starts); print per start the visible-pixel MSE (fitted) and the hidden-region MSE against the original (guessed). ' +
+          'Grid: the original, the masked input (hidden pixels mid-gray), the best start\'s inpainted image (visible pixels kept, hidden ones generated), then G(z) of every start.',
+      ),
+    'inpaint',
+    [new Option('--mask <region>', 'the hidden region: top, bottom, left or right (that half of the image), or box:x,y,w,h (w×h pixels from column x, row y, 0-based)').makeOptionMandatory()],
+  ).action(async (flags: InpaintFlags) => {
+    const target = targetOf(flags);
+    const mask = await maskOf(flags.mask);
+    await checkOut(flags.out);
+    const { inpaint } = await import('../latent/experiments.js');
+    const r = await inpaint({ ...fitOptions(flags, target), mask, onProgress: fitProgress(ctx, flags) });
+    warn(ctx, flags, r.warnings);
+    const picture = await writeGrid(flags.out, r.grid, flags.scale);
+    if (flags.json) return printJson(ctx, 'inpaint', r, flags.out, picture);
+    ctx.io.stdout.write(
+      `${describeModel(r)}\n${describeTarget(r.target)}\nmask ${r.mask}: ${r.hiddenPixels} pixels hidden, ${r.visiblePixels} visible\n${describeSettings(r.settings, r.seconds)}\n\n` +
+        renderTable(
+          ['start', 'visible MSE start', 'visible MSE end', 'hidden MSE', '‖z‖', 'digit', 'p', 'best'],
+          r.starts.map((s, i) => [i + 1, sig(s.initialVisibleMse), sig(s.visibleMse), sig(s.hiddenMse), round(s.norm, 3), ...predictionCells(s.prediction), i === r.best ? '*' : '']),
+        ) +
+        `\nbest: start ${r.best + 1}, visible MSE ${fmt(r.starts[r.best].visibleMse)}, hidden MSE ${fmt(r.starts[r.best].hiddenMse)} (digit/p: the classifier on the inpainted image)\n${wrote(flags.out, picture, r.grid)}`,
+    );
+  });
+}
+
+function targetOf(flags: FitFlags): TargetSpec {
+  if ((flags.index === undefined) === (flags.image === undefined)) throw new UsageError('give the target as exactly one of --index I (an MNIST test digit) or --image FILE');
+  return flags.index !== undefined ? { kind: 'index', index: flags.index } : { kind: 'image', path: flags.image! };
+}
+
+/** `--mask` as a MaskSpec; a malformed one is a usage error (exit 2). */
+async function maskOf(text: string): Promise<MaskSpec> {
+  const { parseMask } = await import('../latent/masks.js');
+  try {
+    return parseMask(text);
+  } catch (err) {
+    throw new UsageError(`--mask: ${(err as Error).message}`);
+  }
+}
+
+function fitOptions(flags: FitFlags, target: TargetSpec) {
+  return { generator: flags.generator, model: flags.model, target, starts: flags.starts, steps: flags.steps, learningRate: flags.lr, seed: flags.seed, priorWeight: flags.priorWeight };
+}
+
+/** `-o` must name a .png file that is not a folder (checked before the slow part). */
+async function checkOut(path: string): Promise<void> {
+  if (!path.toLowerCase().endsWith('.png')) throw new UsageError(`-o ${path}: the grid is written as PNG; give a file name ending in .png`);
+  if ((await stat(path).catch(() => undefined))?.isDirectory()) throw new InputError(`${path} is a folder: -o names the grid PNG file to write`);
+}
+
+async function writeGrid(path: string, grid: LatentGrid, scale: number): Promise<{ width: number; height: number }> {
+  const [{ composeGrid, encodePng }, { writeFileAtomic }] = await Promise.all([import('../report/image-grid.js'), import('../io/atomic-write.js')]);
+  const picture = composeGrid(grid, { columns: grid.columns, scale, padding: GRID_PADDING, background: GRID_BACKGROUND });
+  await writeFileAtomic(path, await encodePng(picture));
+  return { width: picture.width, height: picture.height };
+}
+
+function printJson(ctx: CommandContext, experiment: string, result: { grid: LatentGrid }, out: string, picture: { width: number; height: number }): void {
+  const { grid, ...rest } = result;
+  const doc = {
+    schema: `fidkit.latent-${experiment}/1`,
+    ...rest,
+    output: { path: out, width: picture.width, height: picture.height, columns: grid.columns, rows: Math.ceil(grid.count / grid.columns), layout: grid.layout },
+  };
+  ctx.io.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+}
+
+function warn(ctx: CommandContext, flags: CommonFlags, warnings: readonly string[]): void {
+  if (!flags.quiet) for (const w of warnings) ctx.io.stderr.write(`warning: ${w}\n`);
+}
+
+function wrote(out: string, picture: { width: number; height: number }, grid: LatentGrid): string {
+  return `wrote ${out} (${picture.width}×${picture.height} px): ${grid.layout}\n`;
+}
+
+function describeModel(r: { generator: string; modelPath: string; latentDim: number }): string {
+  return `${r.generator} (${r.modelPath}), latent dimension ${r.latentDim}`;
+}
+
+function describeTarget(t: { source: string; label?: number; prediction?: DigitPrediction }): string {
+  return `target: ${t.source}${t.label !== undefined ? `, label ${t.label}` : ''}${t.prediction ? `, classified ${describePrediction(t.prediction)}` : ''}`;
+}
+
+function describeSettings(s: { starts: number; steps: number; learningRate: number; seed: number; priorWeight: number }, seconds: number): string {
+  return `${s.starts} starts (seed ${s.seed}) × ${s.steps} Adam steps, lr ${s.learningRate}, prior weight ${s.priorWeight}; ${seconds.toFixed(1)} s`;
+}
+
+function describePrediction(p: DigitPrediction): string {
+  return `${p.digit} (p ${p.probability.toFixed(3)})`;
+}
+
+function predictionCells(p: DigitPrediction | undefined): Cell[] {
+  // p as a fixed-width string: 1.000 rather than 1, so the column reads evenly.
+  return p ? [p.digit, p.probability.toFixed(3)] : [undefined, undefined];
+}
+
+/** 4 significant digits (the MSEs span 1e-1 … 1e-6). */
+function sig(x: number): number {
+  return Number(x.toPrecision(4));
+}
+
+function round(x: number, digits: number): number {
+  return Number(x.toFixed(digits));
+}
+
+function fmt(x: number): string {
+  return formatNumber(x, 4);
+}
+
+/** Optimiser progress on stderr: a bar on a terminal (not CI), else a line every few seconds. */
+function fitProgress(ctx: CommandContext, flags: CommonFlags): ((e: LatentFitProgress) => void) | undefined {
+  if (flags.quiet) return undefined;
+  const stream = ctx.io.stderr;
+  const interactive = Boolean(stream.isTTY) && !process.env.CI;
+  let bar: cliProgress.SingleBar | undefined;
+  let lastLine = Date.now();
+  return (e) => {
+    const best = Math.min(...e.mse);
+    if (interactive) {
+      if (!bar) {
+        bar = new cliProgress.SingleBar({ format: 'fit |{bar}| {value}/{total} steps | best MSE {mse} | ETA {eta_formatted}', stream: stream as NodeJS.WritableStream, hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar.start(e.total, e.step, { mse: fmt(best) });
+      }
+      bar.update(e.step, { mse: fmt(best) });
+      if (e.step === e.total) bar.stop();
+      return;
+    }
+    const now = Date.now();
+    if (now - lastLine >= LINE_INTERVAL_S * 1000 || e.step === e.total) {
+      lastLine = now;
+      stream.write(`step ${e.step}/${e.total}: best MSE ${fmt(best)}\n`);
+    }
+  };
+}

@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { score } from '../../src/score.js';
+import { sweep } from '../../src/sweep.js';
+import { runCli } from '../cli/run-cli.js';
+import { makeTinyGenerator } from '../generators/tiny-onnx-generator.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'fidkit-sweep-'));
+
+describe('sweep', () => {
+  it('scores each ψ exactly as `score gen:…` does, plus the real and compared rows', async () => {
+    const report = await sweep({
+      generator: 'mnist-gan', truncations: [0.5, Infinity], count: 200, seed: 3, reference: 'mnist:test?n=500',
+      real: 'mnist:train-10k?n=200', compare: ['mnist-vae'], extractor: 'mnist', batchSize: 100, cache: false,
+    });
+    expect(report.schema).toBe('fidkit.sweep/1');
+    expect(report.rows.map((r) => [r.label, r.kind, r.truncation, r.count])).toEqual([
+      ['ψ = 0.5', 'truncation', 0.5, 200],
+      ['ψ = none', 'truncation', null, 200],
+      ['real (mnist:train-10k?n=200)', 'real', null, 200],
+      ['mnist-vae', 'generator', null, 200],
+    ]);
+    expect(report.reference).toEqual({ input: 'mnist:test?n=500', kind: 'generated', count: 500 });
+    for (const r of report.rows) {
+      for (const v of [r.is!.mean, r.fid!, r.precision!, r.recall!, r.density!, r.coverage!]) expect(Number.isFinite(v)).toBe(true);
+    }
+    // Row ψ = 0.5 is the `score` of the same generated input against the same reference, bit for bit.
+    const single = await score(['gen:mnist-gan?n=200&seed=3&truncation=0.5', 'mnist:test?n=500'], {
+      extractor: 'mnist', metrics: ['is', 'fid', 'prdc'], seed: 3, cache: false,
+    });
+    expect(report.rows[0].fid).toBe(single.metrics.fid!.value);
+    expect(report.rows[0].is!.mean).toBe(single.metrics.is!.mean);
+    expect(report.rows[0].report.metrics.prdc!.counts).toEqual(single.metrics.prdc!.counts);
+    // Real digits against real digits: far closer than any generated set.
+    expect(report.rows[2].fid!).toBeLessThan(Math.min(report.rows[0].fid!, report.rows[1].fid!, report.rows[3].fid!));
+  });
+
+  it('sweeps a user ONNX generator against a .npy-free statistics reference (FID and IS only, with a warning)', async () => {
+    const dir = tmp();
+    const model = join(dir, 'g.onnx');
+    writeFileSync(model, makeTinyGenerator({ shape: [1, 28, 28], latentDim: 8, final: 'Sigmoid' }).bytes);
+    const stats = join(dir, 'ref.npz');
+    const made = await runCli('stats', 'mnist:test?n=300', '--extractor', 'mnist', '-o', stats, '--no-cache');
+    expect(made.code, made.stderr).toBe(0);
+    const warnings: string[] = [];
+    const report = await sweep({
+      generator: model, truncations: [1, Infinity], mode: 'scale', count: 150, reference: stats, extractor: 'mnist', cache: false,
+      onWarning: (w) => warnings.push(w),
+    });
+    expect(report.rows).toHaveLength(2);
+    expect(report.rows[0].fid).toBeGreaterThan(0);
+    expect(report.rows[0].precision).toBeNull();
+    expect(warnings.some((w) => w.includes('holds FID statistics only'))).toBe(true);
+    // ψ = 1 in scale mode leaves z unchanged: the same images as no truncation.
+    expect(report.rows[0].fid).toBe(report.rows[1].fid);
+  });
+});
+
+describe('fidkit sweep', () => {
+  it('prints the table, writes the JSON rows and a PNG plot', async () => {
+    const dir = tmp();
+    const plot = join(dir, 'sweep.png');
+    const r = await runCli('sweep', '-n', '120', '--truncation', '0.5,none', '--reference', 'mnist:test?n=300', '--compare', 'none', '--no-cache', '--plot', plot, '--json', '-q');
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.schema).toBe('fidkit.sweep/1');
+    expect(json.extractor).toBe('mnist');
+    expect(json.rows.map((x: { truncation: number | null }) => x.truncation)).toEqual([0.5, null, null]);
+    expect(json.rows[2].input).toBe('mnist:train-10k?n=120');
+    expect(json.plot).toBe(plot);
+    const meta = await sharp(readFileSync(plot)).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 1400, 560]);
+
+    const table = await runCli('sweep', '-n', '120', '--truncation', '0.5', '--reference', 'mnist-test', '--real', 'none', '--compare', 'none', '--no-cache', '-q');
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/truncation sweep of mnist-gan \(resample\) against mnist:test \(10000 samples\), extractor mnist, k = 5/);
+    expect(table.stdout).toMatch(/\nmnist-gan\s+0\.5\s+120\s+\d/);
+  });
+
+  it('explains what is missing', async () => {
+    const r = await runCli('sweep', '--generator', 'x.onnx');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--reference is required for an ONNX generator');
+    const bad = await runCli('sweep', '--truncation', '0.5,-1');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("truncation must be a positive number or 'none'");
+  });
+});

@@ -5,10 +5,11 @@
  *
  * Generator syntax (URL-like, quote it in shells because of `?` and `&`):
  *
- *     gen:<generator>[?n=N&seed=S&truncation=ψ|none&mode=resample|scale&layout=nchw|nhwc&range=0,1|-1,1&latent-dim=d]
+ *     gen:<generator>[?n=N&seed=S&truncation=ψ|none&mode=resample|scale&layout=nchw|nhwc&range=0,1|-1,1&latent-dim=d&model=DIR]
  *
  * `<generator>` is `mnist-gan`, `mnist-vae` or a path to an ONNX generator. Defaults: n 10000, seed 0,
- * no truncation, mode resample. The images are those `fidkit sample` would write with the same
+ * no truncation, mode resample. `model=DIR` takes a bundled architecture's weights from a folder
+ * written by `fidkit train gan|vae`. The images are those `fidkit sample` would write with the same
  * settings: quantised to 8 bits as PNG files would be, so scoring `gen:` and scoring the folder that
  * `sample` wrote give the same numbers.
  */
@@ -33,12 +34,14 @@ export interface GeneratorInput {
   readonly layout?: 'nchw' | 'nhwc';
   readonly range?: '0,1' | '-1,1';
   readonly latentDim?: number;
+  /** A `fidkit train` output folder for mnist-gan/mnist-vae. */
+  readonly model?: string;
 }
 
 export const GENERATOR_PREFIX = 'gen:';
 export const MNIST_PREFIX = 'mnist:';
 export const DEFAULT_GENERATED_COUNT = 10_000;
-const KEYS = ['n', 'seed', 'truncation', 'mode', 'layout', 'range', 'latent-dim'];
+const KEYS = ['n', 'seed', 'truncation', 'mode', 'layout', 'range', 'latent-dim', 'model'];
 
 /** Whether an input argument names a generator or a bundled dataset rather than a path. */
 export function isVirtualInput(text: string): boolean {
@@ -82,6 +85,7 @@ export function parseGeneratorInput(text: string): GeneratorInput {
     ...(layout ? { layout } : {}),
     ...(range ? { range } : {}),
     ...(latentDim ? { latentDim } : {}),
+    ...(params.get('model') ? { model: params.get('model')! } : {}),
   };
 }
 
@@ -91,6 +95,7 @@ export function formatGeneratorInput(g: GeneratorInput): string {
   if (g.layout) parts.push(`layout=${g.layout}`);
   if (g.range) parts.push(`range=${g.range}`);
   if (g.latentDim) parts.push(`latent-dim=${g.latentDim}`);
+  if (g.model) parts.push(`model=${g.model}`);
   return `${GENERATOR_PREFIX}${g.generator}?${parts.join('&')}`;
 }
 
@@ -134,7 +139,7 @@ export async function openVirtualInput(text: string): Promise<VirtualSource> {
     return mnistSource(split, count);
   }
   const spec = parseGeneratorInput(text);
-  const generator = await loadGenerator(spec.generator, { layout: spec.layout, range: spec.range, latentDim: spec.latentDim });
+  const generator = await loadGenerator(spec.generator, { layout: spec.layout, range: spec.range, latentDim: spec.latentDim, model: spec.model });
   return { ...generatorSource(generator, spec), dispose: () => generator.dispose() };
 }
 

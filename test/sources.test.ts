@@ -16,6 +16,7 @@ describe('parseGeneratorInput', () => {
       generator: 'models/g.onnx', count: 50, seed: 3, truncation: 0.7, mode: 'scale', layout: 'nchw', range: '-1,1', latentDim: 8,
     });
     expect(parseGeneratorInput('gen:mnist-vae?truncation=none').truncation).toBe(Infinity);
+    expect(parseGeneratorInput('gen:mnist-gan?model=runs/gan').model).toBe('runs/gan');
   });
 
   it('round-trips through its canonical spelling', () => {
@@ -25,7 +26,7 @@ describe('parseGeneratorInput', () => {
   });
 
   it('refuses unknown settings and bad values, naming the valid ones', () => {
-    expect(() => parseGeneratorInput('gen:mnist-gan?psi=0.5')).toThrow("unknown setting 'psi' in 'gen:mnist-gan?psi=0.5'; valid settings: n, seed, truncation, mode, layout, range, latent-dim");
+    expect(() => parseGeneratorInput('gen:mnist-gan?psi=0.5')).toThrow("unknown setting 'psi' in 'gen:mnist-gan?psi=0.5'; valid settings: n, seed, truncation, mode, layout, range, latent-dim, model");
     expect(() => parseGeneratorInput('gen:mnist-gan?n=0')).toThrow(UsageError);
     expect(() => parseGeneratorInput('gen:mnist-gan?n=1.5')).toThrow('n in');
     expect(() => parseGeneratorInput('gen:mnist-gan?mode=clip')).toThrow('must be one of resample, scale');

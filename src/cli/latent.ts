@@ -5,7 +5,7 @@
  * go to stderr. tfjs and the experiments load only when a subcommand runs.
  */
 import cliProgress from 'cli-progress';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors.js';
 import type { BundledGeneratorName } from '../generators/model-files.js';
@@ -17,7 +17,7 @@ import type { MaskSpec } from '../latent/masks.js';
 import type { TargetSpec } from '../latent/targets.js';
 import { formatNumber, renderTable, type Cell } from '../report/table.js';
 import type { CommandContext } from './main.js';
-import { integerAtLeast, oneOf } from './options.js';
+import { integerAtLeast, numberAbove, oneOf } from './options.js';
 
 const GENERATORS = ['mnist-gan', 'mnist-vae'] as const;
 /** Default integer upscale of the grid's 28×28 tiles. */
@@ -58,16 +58,6 @@ interface InpaintFlags extends FitFlags {
 }
 
 /** Parser for a finite number > 0 (`strict`) or ≥ 0. */
-function numberAbove(flag: string, min: number, strict: boolean): (text: string) => number {
-  return (text) => {
-    const v = Number(text);
-    if (text.trim() === '' || !Number.isFinite(v) || (strict ? v <= min : v < min)) {
-      throw new InvalidArgumentError(`Expected a number ${strict ? '>' : '≥'} ${min} for ${flag} but received '${text}'.`);
-    }
-    return v;
-  };
-}
-
 function addCommon(cmd: Command, experiment: string): Command {
   return cmd
     .addOption(new Option('--generator <name>', `the generator: ${GENERATORS.join(', ')}`).default(LATENT_DEFAULTS.generator).argParser(oneOf('--generator', GENERATORS)))

@@ -19,6 +19,17 @@ export function integerAtLeast(flag: string, min: number): (text: string) => num
   };
 }
 
+/** Parser for a number > `min` (`strict`) or ≥ `min`. */
+export function numberAbove(flag: string, min: number, strict: boolean): (text: string) => number {
+  return (text) => {
+    const v = Number(text);
+    if (text.trim() === '' || !Number.isFinite(v) || (strict ? v <= min : v < min)) {
+      throw new InvalidArgumentError(`Expected a number ${strict ? '>' : '≥'} ${min} for ${flag} but received '${text}'.`);
+    }
+    return v;
+  };
+}
+
 /** Parser for one value of a fixed list. */
 export function oneOf<T extends string>(flag: string, allowed: readonly T[]): (text: string) => T {
   return (text) => {

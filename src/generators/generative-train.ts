@@ -43,7 +43,10 @@ export interface ModelSession {
 export interface ModelSpec {
   readonly model: 'gan' | 'vae';
   readonly format: string;
+  /** Everything the model file and checkpoint hold (weights and other state, e.g. averages). */
   readonly params: ParamTable;
+  /** The subset Adam updates, whose moments the checkpoint holds (default: all of `params`). */
+  readonly optimised?: ParamTable;
   readonly batchSize: number;
   /** Names of the per-step values `step` returns; the first is the progress bar's `loss`. */
   readonly recorded: readonly string[];
@@ -104,16 +107,21 @@ export async function trainModel(spec: ModelSpec, options: TrainModelOptions): P
   let state: GenerativeState = { format: CHECKPOINT_FORMAT, model: spec.model, seed, step: 0, secondsSoFar: 0, options: { ...spec.options }, history };
   let weights = spec.init(seed);
   let moments: { m: Weights; v: Weights } | undefined;
+  const optimised = spec.optimised ?? spec.params;
   if (options.resume) {
     const size = paramCount(spec.params) * 4;
-    const read = await readCheckpointFiles<GenerativeState>(checkpointDir, spec.model, 3 * size);
+    const momentSize = paramCount(optimised) * 4;
+    const read = await readCheckpointFiles<GenerativeState>(checkpointDir, spec.model, size + 2 * momentSize);
     state = read.state;
     if (state.seed !== seed) throw new UsageError(`the checkpoint in ${checkpointDir} was trained with --seed ${state.seed}, not ${seed}: pass --seed ${state.seed} to resume it`);
     for (const [key, value] of Object.entries(spec.options)) {
       if (state.options?.[key] !== value) throw new UsageError(`the checkpoint in ${checkpointDir} was trained with --${key} ${String(state.options?.[key])}, not ${value}: pass --${key} ${String(state.options?.[key])} to resume it`);
     }
     weights = unpackParams(spec.params, read.bytes.subarray(0, size), read.source);
-    moments = { m: unpackParams(spec.params, read.bytes.subarray(size, 2 * size), read.source), v: unpackParams(spec.params, read.bytes.subarray(2 * size), read.source) };
+    moments = {
+      m: unpackParams(optimised, read.bytes.subarray(size, size + momentSize), read.source),
+      v: unpackParams(optimised, read.bytes.subarray(size + momentSize), read.source),
+    };
   }
 
   const [train, test, tf] = await Promise.all([loadMnist('train'), loadMnist('test'), loadTf(options.backend)]);
@@ -151,8 +159,8 @@ export async function trainModel(spec: ModelSpec, options: TrainModelOptions): P
         const now = await session.read();
         await writeCheckpointFiles(checkpointDir, { ...state, secondsSoFar: state.secondsSoFar + elapsed } as GenerativeState, [
           packParams(spec.params, now.weights),
-          packParams(spec.params, now.m),
-          packParams(spec.params, now.v),
+          packParams(optimised, now.m),
+          packParams(optimised, now.v),
         ]);
         options.onProgress?.({ type: 'checkpoint', step: state.step, path: checkpointDir });
       }

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FidkitError, FormatError } from '../errors.js';
-import { GAN_FORMAT, GAN_PARAMS } from './gan.js';
+import { GAN_FORMAT, GAN_PARAMS, samplingWeights } from './gan.js';
 import { unpackParams, type ParamTable, type Weights } from './params.js';
 import { VAE_FORMAT, VAE_PARAMS } from './vae.js';
 
@@ -28,6 +28,10 @@ export type GenerativeKind = keyof typeof KINDS;
 
 export interface GenerativeModel {
   readonly kind: GenerativeKind;
+  /**
+   * The weights; for the GAN, `g.*` are replaced by the generator's moving average `g_ema.*` (what
+   * sampling uses; the raw generator only matters to continue training).
+   */
   readonly weights: Weights;
   /** The parsed `model.json` (architecture, training record). */
   readonly json: Record<string, unknown>;
@@ -59,7 +63,8 @@ export async function readGenerativeModel(kind: GenerativeKind, path: string): P
   const bytes = await readFile(weightsPath).catch((cause: unknown) => {
     throw new FidkitError('E_NOT_FOUND', `${modelPath} names weights ${weightsPath}, which cannot be read`, { cause });
   });
-  return { kind, weights: unpackParams(params, bytes, weightsPath), json, modelPath, bytes };
+  const weights = unpackParams(params, bytes, weightsPath);
+  return { kind, weights: kind === 'gan' ? { ...weights, ...samplingWeights(weights) } : weights, json, modelPath, bytes };
 }
 
 function checkParameters(modelPath: string, listed: unknown, table: ParamTable): void {

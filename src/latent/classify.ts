@@ -5,7 +5,7 @@
  */
 import { DEFAULTS } from '../defaults.js';
 import { loadExtractor } from '../features/registry.js';
-import type { DecodedImage } from '../io/decoded-image.js';
+import { toRgb8 } from '../generators/sample.js';
 
 /** The classifier's verdict on one image. */
 export interface DigitPrediction {
@@ -13,16 +13,6 @@ export interface DigitPrediction {
   readonly digit: number;
   /** Its softmax probability. */
   readonly probability: number;
-}
-
-/** `count` grayscale images ([count, height·width] in [0,1]) as 8-bit RGB. */
-export function grayToRgb8(pixels: Float32Array, count: number, height: number, width: number): DecodedImage[] {
-  const size = height * width;
-  return Array.from({ length: count }, (_, n) => {
-    const data = new Uint8Array(size * 3);
-    for (let p = 0; p < size; p++) data.fill(Math.round(Math.min(1, Math.max(0, pixels[n * size + p])) * 255), 3 * p, 3 * p + 3);
-    return { data, height, width };
-  });
 }
 
 /** argmax and softmax probability of each row of `logits` ([rows, classes]); max-shifted in float64. */
@@ -44,7 +34,7 @@ export async function classifyDigits(pixels: Float32Array, count: number, height
   if (count === 0) return [];
   const { extractor } = await loadExtractor('mnist', { protocol: DEFAULTS.protocol, weights });
   try {
-    const { logits } = await extractor.extract(grayToRgb8(pixels, count, height, width), ['logits']);
+    const { logits } = await extractor.extract(toRgb8(pixels, count, height, width, 1), ['logits']);
     return topClass(logits.data, logits.rows, logits.cols);
   } finally {
     await extractor.dispose();

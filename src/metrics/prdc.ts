@@ -251,6 +251,9 @@ function checkNorms(name: string, m: FeatureMatrix, norms: Float64Array): void {
   }
 }
 
+/** k-NN radii of real feature matrices already computed, by matrix object and k list (freed with the matrix; feature matrices are never modified after they are made). */
+const radiiMemo = new WeakMap<FeatureMatrix, Map<string, KnnRadii>>();
+
 /**
  * Counts for several settings in one pass over the distances (radii for every k come from one
  * within-set pass per set; each real × generated distance is evaluated once and tested against
@@ -300,12 +303,24 @@ export function* countManifoldsSteps(
   checkNorms('generated', y, ny);
 
   function* radiiPass(phase: PrdcProgress['phase'], f: FeatureMatrix, norms: Float64Array): Generator<GramRequest, KnnRadii, undefined> {
+    // The real set's radii are the same for every generated set scored against it (a truncation
+    // sweep scores ~10): reuse them while the matrix object lives. Radii do not depend on the block size.
+    const memoKey = ks.join(',');
+    const memo = radiiMemo.get(f)?.get(memoKey);
     emit?.({ type: 'start', phase, done: 0, total: f.rows });
+    if (memo) {
+      emit?.({ type: 'end', phase, done: f.rows, total: f.rows });
+      return memo;
+    }
     const r = yield* knnSquaredRadiiSteps(f, ks, {
       blockSize: block, squaredNorms: norms,
       onBand: emit && ((done, total) => emit({ type: 'progress', phase, done, total })),
     });
     emit?.({ type: 'end', phase, done: f.rows, total: f.rows });
+    if (phase === 'radii-real') {
+      if (!radiiMemo.has(f)) radiiMemo.set(f, new Map());
+      radiiMemo.get(f)!.set(memoKey, r);
+    }
     return r;
   }
   const realRadii = yield* radiiPass('radii-real', x, nx);

@@ -270,6 +270,19 @@ describe('invariance', () => {
     expect(got.counts).toEqual(COUNTS.a_gauss_d64);
   });
 
+  it('reuses the real set\'s radii for the next generated set (sweeps) without changing a count', () => {
+    const { real, generated } = SETS.a_gauss_d64;
+    const fresh = () => ({ real: { ...real, data: real.data.slice() }, generated });
+    const first = fresh();
+    const events: PrdcProgress[] = [];
+    countManifolds(first, ALL_SETTINGS);
+    const again = countManifolds(first, ALL_SETTINGS, { onProgress: (e) => events.push(e) });
+    expect(again.counts).toEqual(COUNTS.a_gauss_d64);
+    // The memoised pass reports start and end only, no per-band progress.
+    expect(events.filter((e) => e.phase === 'radii-real').map((e) => e.type)).toEqual(['start', 'end']);
+    expect(countManifolds(fresh(), ALL_SETTINGS).counts).toEqual(COUNTS.a_gauss_d64);
+  });
+
   it('progress events are monotonic per phase and end at the row counts', () => {
     const events: PrdcProgress[] = [];
     countManifolds(SETS.a_gauss_d64, [{ k: 3, membership: 'le' }], { blockSize: 64, onProgress: (e) => events.push(e) });

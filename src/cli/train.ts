@@ -24,6 +24,7 @@ interface TrainFlags {
   out?: string;
   resume?: boolean;
   loss?: (typeof LOSSES)[number];
+  aeSteps?: number;
   quiet?: boolean;
 }
 
@@ -37,9 +38,11 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
     .option('--out <dir>', 'folder for the model and its checkpoints (default ./mnist-<model>)')
     .option('--resume', 'continue from the checkpoint in --out')
     .addOption(new Option('--loss <loss>', `GAN generator loss: ${LOSSES.join(', ')}`).argParser(oneOf('--loss', LOSSES)))
+    .addOption(new Option('--ae-steps <n>', 'GAN: autoencoder steps before the adversarial phase (default 5000)').argParser(integerAtLeast('--ae-steps', 0)))
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (model: TrainModel, flags: TrainFlags) => {
       if (flags.loss !== undefined && model !== 'gan') throw new UsageError('--loss applies to `fidkit train gan` only');
+      if (flags.aeSteps !== undefined && model !== 'gan') throw new UsageError('--ae-steps applies to `fidkit train gan` only');
       const outDir = flags.out ?? `mnist-${model}`;
       const progress = flags.quiet ? undefined : trainProgress(ctx.io.stderr);
       if (model === 'classifier') {
@@ -52,10 +55,14 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
         return;
       }
       const { trainModel } = await import('../generators/generative-train.js');
-      const spec = model === 'gan' ? (await import('../generators/gan.js')).ganSpec(flags.loss ?? 'non-saturating') : (await import('../generators/vae.js')).vaeSpec();
+      const spec = model === 'gan' ? (await import('../generators/gan.js')).ganSpec(flags.loss ?? 'non-saturating', flags.aeSteps) : (await import('../generators/vae.js')).vaeSpec();
       const steps = flags.steps ?? (model === 'gan' ? DEFAULT_GAN_STEPS : DEFAULT_VAE_STEPS);
       const result = await trainModel(spec, { steps, seed: flags.seed, outDir, resume: flags.resume, onProgress: progress });
-      const last = Object.entries(result.history).map(([k, v]) => `last ${k}: ${formatValue(v[v.length - 1])}\n`);
+      // The last value each recorded series has (the GAN's phases record different ones).
+      const last = Object.entries(result.history).flatMap(([k, v]) => {
+        const finite = v.filter(Number.isFinite);
+        return finite.length === 0 ? [] : [`last ${k}: ${formatValue(finite[finite.length - 1])}\n`];
+      });
       ctx.io.stdout.write(
         `model: ${result.modelPath}\nsteps: ${result.steps}\nseed: ${result.seed}\n${model === 'gan' ? `loss: ${spec.options.loss}\n` : ''}backend: ${result.backend}\n` +
           `seconds: ${result.seconds.toFixed(1)}\n${last.join('')}` +

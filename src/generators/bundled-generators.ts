@@ -3,8 +3,9 @@
  * (`models/mnist-gan/`, `models/mnist-vae/`, written by `fidkit train gan|vae`), so sampling runs on
  * ONNX Runtime without loading TensorFlow.js — as the MNIST classifier does (`src/features/mnist/`).
  *
- * - GAN generator: the dense layers `g.fc1 … g.fcK` of {@link GENERATOR_PARAMS} in order, LeakyReLU
- *   (slope 0.2) between them and a sigmoid after the last: z [N, d] → [N, 28, 28, 1] in [0, 1].
+ * - GAN generator: the mapping `g.fc1 … g.fcK` of {@link GENERATOR_PARAMS} (LeakyReLU 0.2 between,
+ *   linear output = a 16-d autoencoder code), then the decoder `g.dec.fc1 …` (ReLU between, sigmoid
+ *   after the last): z [N, d] → [N, 28, 28, 1] in [0, 1].
  * - VAE decoder: `dec.fc1 …` of {@link DECODER_PARAMS} with ReLU between, sigmoid of the last layer's
  *   logits: z [N, 16] → [N, 28, 28, 1].
  * - VAE encoder mean: `enc.fc1 …` with ReLU, then `enc.mu`: images [N, 784] in [0, 1] → μ [N, 16]
@@ -20,15 +21,13 @@ import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { GraphBuilder } from '../onnx/graph-builder.js';
 import { createSession, type SessionOptions } from '../onnx/session.js';
-import { GENERATOR_PARAMS } from './gan.js';
+import { GENERATOR_PARAMS, LEAK } from './gan.js';
 import { bundledModelDir, readGenerativeModel, type BundledGeneratorName } from './model-files.js';
 import { MNIST_SIZE } from './mnist-data.js';
 import { loadOnnxGenerator, METADATA_LAYOUT_KEY, METADATA_RANGE_KEY, withMetadata, type OnnxGenerator } from './onnx-generator.js';
 import type { ParamTable, Weights } from './params.js';
 import { DECODER_PARAMS, ENCODER_PARAMS } from './vae.js';
 
-/** LeakyReLU slope of the GAN generator (gan.ts's `LEAK`). */
-const GAN_LEAK = 0.2;
 const LATENT_INPUT = 'z';
 const IMAGE_OUTPUT = 'images';
 /** Images per ONNX Runtime call of the encoder. */
@@ -77,12 +76,14 @@ function finishImages(g: GraphBuilder, pixels: string, outputs: number, latentDi
  * @throws {InputError} when the table's last layer is not 784 wide.
  */
 export function buildGanGeneratorModel(weights: Weights): Uint8Array {
-  const layers = denseLayers(GENERATOR_PARAMS, 'g');
+  const mapping = denseLayers(GENERATOR_PARAMS, 'g');
+  const decoder = denseLayers(GENERATOR_PARAMS, 'g.dec');
   const g = new GraphBuilder('fidkit_mnist_gan_generator');
-  const latentDim = layers[0].inputs;
+  const latentDim = mapping[0].inputs;
   const z = g.input(LATENT_INPUT, 'float32', ['batch', latentDim]);
-  const logits = mlp(g, z, weights, layers, (h) => g.op('LeakyRelu', [h], { alpha: { float: GAN_LEAK } }));
-  return finishImages(g, g.op('Sigmoid', [logits]), layers.at(-1)!.outputs, latentDim, 'MNIST GAN generator');
+  const code = mlp(g, z, weights, mapping, (h) => g.op('LeakyRelu', [h], { alpha: { float: LEAK } }));
+  const logits = mlp(g, code, weights, decoder, (h) => g.relu(h));
+  return finishImages(g, g.op('Sigmoid', [logits]), decoder.at(-1)!.outputs, latentDim, 'MNIST GAN generator');
 }
 
 /**

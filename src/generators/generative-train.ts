@@ -113,6 +113,8 @@ export async function trainModel(spec: ModelSpec, options: TrainModelOptions): P
     const momentSize = paramCount(optimised) * 4;
     const read = await readCheckpointFiles<GenerativeState>(checkpointDir, spec.model, size + 2 * momentSize);
     state = read.state;
+    // Entries a phase does not record are NaN in memory and null in JSON.
+    for (const k of Object.keys(state.history)) state.history[k] = state.history[k].map((x) => (x === null ? NaN : x));
     if (state.seed !== seed) throw new UsageError(`the checkpoint in ${checkpointDir} was trained with --seed ${state.seed}, not ${seed}: pass --seed ${state.seed} to resume it`);
     for (const [key, value] of Object.entries(spec.options)) {
       if (state.options?.[key] !== value) throw new UsageError(`the checkpoint in ${checkpointDir} was trained with --${key} ${String(state.options?.[key])}, not ${value}: pass --${key} ${String(state.options?.[key])} to resume it`);
@@ -135,7 +137,9 @@ export async function trainModel(spec: ModelSpec, options: TrainModelOptions): P
     const started = performance.now();
     const input = new Float32Array(batchSize * MNIST_SIZE * MNIST_SIZE);
     const order = new EpochOrder(seed, train.count, batchSize);
+    // Progress shows the window's mean of each value a phase records (phases leave the others NaN).
     const window = spec.recorded.map(() => 0);
+    const windowCounts = spec.recorded.map(() => 0);
     let windowSteps = 0;
     while (state.step < steps) {
       const step = state.step;
@@ -144,14 +148,19 @@ export async function trainModel(spec: ModelSpec, options: TrainModelOptions): P
       const values = session.step(input, new RandomState(noiseSeed(seed, step)), lr, step + 1);
       spec.recorded.forEach((k, i) => {
         state.history[k].push(values[i]);
-        window[i] += values[i];
+        if (Number.isFinite(values[i])) {
+          window[i] += values[i];
+          windowCounts[i]++;
+        }
       });
       windowSteps++;
       state.step = step + 1;
       if (windowSteps === PROGRESS_WINDOW || state.step === steps) {
-        const mean = Object.fromEntries(spec.recorded.map((k, i) => [k, window[i] / windowSteps]));
-        options.onProgress?.({ type: 'progress', step: state.step, total: steps, loss: window[0] / windowSteps, lr, values: mean });
+        const mean = Object.fromEntries(spec.recorded.flatMap((k, i) => (windowCounts[i] > 0 ? [[k, window[i] / windowCounts[i]]] : [])));
+        const first = windowCounts.findIndex((c) => c > 0);
+        options.onProgress?.({ type: 'progress', step: state.step, total: steps, loss: first < 0 ? NaN : window[first] / windowCounts[first], lr, values: mean });
         window.fill(0);
+        windowCounts.fill(0);
         windowSteps = 0;
       }
       if (state.step % checkpointEvery === 0 || state.step === steps) {

@@ -5,6 +5,8 @@
  * line (min/max per bucket, so spikes survive thinning) under a bold centred moving average. An
  * optional last panel repeats the last series over the first `earlySteps` steps with a shorter window,
  * since effects such as the saturating generator loss's vanishing gradient happen early in training.
+ * Series may carry dashed guide lines (e.g. the discriminator loss at chance, 2 ln 2), labelled at
+ * their right end on the side away from the nearest run.
  *
  * Axes: linear y spans the 0.5–99.5% quantiles of the raw values of all runs plus the whole moving
  * average (so a few early spikes do not flatten the rest; lines are clipped to the frame); log y spans
@@ -49,11 +51,14 @@ export interface TrainingCurvesData {
   runs: TrainingRun[];
   /** One panel each, left to right. */
   series: TrainingSeries[];
+  /** Title of every x axis; default `'training step'`. */
+  xLabel?: string;
   /** Window of the centred moving average in steps; default 200. */
   smoothing?: number;
   /**
-   * When set, an extra last panel shows the last series over steps 1…earlySteps, averaged over
-   * max(1, min(smoothing, round(earlySteps / 50))) steps so early changes stay visible.
+   * When set, an extra last panel, titled "first N steps of (c)", shows the last series over steps
+   * 1…earlySteps, averaged over max(1, min(smoothing, round(earlySteps / 50))) steps so early changes
+   * stay visible.
    */
   earlySteps?: number;
 }
@@ -163,7 +168,8 @@ export function thinMinMax(
 /** Thin a smooth line by keeping every ⌈n / maxPoints⌉-th usable point, plus the last. */
 function thinStride(values: ArrayLike<number>, maxPoints: number, usable: (v: number) => boolean): Array<[number, number]> {
   const n = values.length;
-  const stride = Math.max(1, Math.ceil(n / maxPoints));
+  // Points 0, s, 2s, … number ⌊(n−1)/s⌋ + 1 ≤ maxPoints, and the last is added only when not among them.
+  const stride = Math.max(1, Math.ceil((n - 1) / (maxPoints - 1)));
   const out: Array<[number, number]> = [];
   for (let i = 0; i < n; i += stride) if (usable(values[i])) out.push([i, values[i]]);
   if (n > 0 && (n - 1) % stride !== 0 && usable(values[n - 1])) out.push([n - 1, values[n - 1]]);
@@ -339,7 +345,7 @@ interface PanelSpec {
   window: number;
 }
 
-function panelSvg(f: Frame, k: number, p: PanelSpec, runs: TrainingRun[], clipId: string): string[] {
+function panelSvg(f: Frame, k: number, p: PanelSpec, runs: TrainingRun[], clipId: string, xLabel: string): string[] {
   const log = p.series.log === true;
   const usable = log ? (v: number) => Number.isFinite(v) && v > 0 : Number.isFinite;
   const lines = runs.map((run) => {
@@ -414,15 +420,35 @@ function panelSvg(f: Frame, k: number, p: PanelSpec, runs: TrainingRun[], clipId
     const pts = thinStride(avg, MAX_LINE_POINTS, usable);
     if (pts.length > 0) out.push(path(toXy(pts), `average run-${r}`, runColor(r), 2.2 * k, clip));
   });
+  // Where a guide's label goes (at its right end): on the side away from the run whose average runs
+  // closest to the guide over the last fifth of the steps, unless that side is outside the frame.
+  const tail = Math.floor(0.8 * p.steps);
+  const tailMeans = lines
+    .map(({ avg }) => [...avg.subarray(tail)].filter(usable))
+    .filter((v) => v.length > 0)
+    .map((v) => v.reduce((s, x) => s + x, 0) / v.length);
   for (const r of p.series.references ?? []) {
     if (!usable(r.value)) continue;
-    out.push(text(f.x1 - 6 * k, Y(r.value) - 5 * k, r.label, 11 * k, { anchor: 'end', fill: '#555555', halo: true, cls: 'guide-label' }));
+    const y = Y(r.value);
+    const nearest = tailMeans.reduce<number | undefined>(
+      (best, m) => (best === undefined || Math.abs(Y(m) - y) < Math.abs(Y(best) - y) ? m : best),
+      undefined,
+    );
+    const dataAbove = nearest !== undefined && nearest > r.value;
+    const above = y - 16 * k >= f.y0 && (!dataAbove || y + 16 * k > f.y1);
+    const ly = above ? y - 5 * k : y + 14 * k;
+    out.push(text(f.x1 - 6 * k, ly, r.label, 11 * k, { anchor: 'end', fill: '#555555', halo: true, cls: 'guide-label' }));
   }
   if (empty) out.push(text((f.x0 + f.x1) / 2, (f.y0 + f.y1) / 2, 'no finite values', 13 * k, { anchor: 'middle', fill: '#555555' }));
   out.push(
     `<rect ${box} fill="none" stroke="${AXIS_COLOR}" stroke-width="1"/>`,
-    text((f.x0 + f.x1) / 2, f.y0 - 10 * k, p.title, 15 * k, { anchor: 'middle', weight: 'bold', cls: 'panel-title' }),
-    text((f.x0 + f.x1) / 2, f.y1 + 42 * k, 'training step', 14 * k, { anchor: 'middle', cls: 'axis-title' }),
+    // Shrunk to fit over the frame (bold glyphs run about 8% wider than textWidth's estimate).
+    text((f.x0 + f.x1) / 2, f.y0 - 10 * k, p.title, Math.min(15 * k, (f.x1 - f.x0) / (1.08 * textWidth(p.title, 1) || 1)), {
+      anchor: 'middle',
+      weight: 'bold',
+      cls: 'panel-title',
+    }),
+    text((f.x0 + f.x1) / 2, f.y1 + 42 * k, xLabel, 14 * k, { anchor: 'middle', cls: 'axis-title' }),
   );
   return out;
 }
@@ -496,7 +522,7 @@ export function trainingCurvesSvg(data: TrainingCurvesData, options: TrainingCur
     const early = Math.min(data.earlySteps, steps);
     panels.push({
       series,
-      title: `${series.title}: first ${stepText(early)} steps`,
+      title: `first ${stepText(early)} steps of (${String.fromCharCode(96 + data.series.length)})`,
       steps: early,
       window: Math.max(1, Math.min(smoothing, Math.round(data.earlySteps / 50))),
     });
@@ -528,7 +554,7 @@ export function trainingCurvesSvg(data: TrainingCurvesData, options: TrainingCur
     const right = (width * (i + 1)) / panels.length;
     const f: Frame = { x0: left + 78 * k, x1: right - 18 * k, y0: panelTop, y1: plotBottom, pad: 6 * k };
     out.push(`<g class="panel panel-${i}">`);
-    out.push(...panelSvg(f, k, p, data.runs, `training-clip-${i}`));
+    out.push(...panelSvg(f, k, p, data.runs, `training-clip-${i}`, data.xLabel ?? 'training step'));
     out.push('</g>');
   });
   out.push('</svg>');

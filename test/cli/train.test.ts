@@ -20,10 +20,11 @@ describe('fidkit train', () => {
     const root = mkdtempSync(join(tmpdir(), 'fidkit-cli-train-'));
     for (const loss of ['non-saturating', 'saturating']) {
       const out = join(root, loss);
-      const r = await runCli('train', 'gan', '--loss', loss, '--steps', '2', '--out', out);
-      expect(r.stderr).toMatch(/step 2\/2: gLoss -?\d+\.\d{4}, dLoss \d+\.\d{4}, gGradNorm \d+\.\d{4}/);
+      // One autoencoder step, then two adversarial ones: the progress line averages what each phase records.
+      const r = await runCli('train', 'gan', '--loss', loss, '--ae-steps', '1', '--steps', '3', '--out', out);
+      expect(r.stderr).toMatch(/step 3\/3: gLoss -?\d+\.\d{4}, dLoss \d+\.\d{4}, gGradNorm \d+\.\d{4}, aeLoss \d+\.\d{4}/);
       expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`model: ${join(out, 'model.json')}\nsteps: 2\nseed: 0\nloss: ${loss}\n`);
+      expect(r.stdout).toContain(`model: ${join(out, 'model.json')}\nsteps: 3\nseed: 0\nloss: ${loss}\n`);
       expect(r.stdout).toMatch(/fakeDRealProbability: 0\.\d+/);
       expect(existsSync(join(out, 'weights.bin'))).toBe(true);
     }
@@ -40,6 +41,9 @@ describe('fidkit train', () => {
     const misuse = await runCli('train', 'vae', '--loss', 'saturating', '--steps', '1', '--out', join(root, 'x'));
     expect(misuse.code).toBe(2);
     expect(misuse.stderr).toContain('--loss applies to `fidkit train gan` only');
+    const misuse2 = await runCli('train', 'vae', '--ae-steps', '10', '--steps', '1', '--out', join(root, 'y'));
+    expect(misuse2.code).toBe(2);
+    expect(misuse2.stderr).toContain('--ae-steps applies to `fidkit train gan` only');
     expect((await runCli('train', 'gan', '--loss', 'wasserstein')).code).toBe(2);
     expect((await runCli('train', 'resnet')).code).toBe(2);
     expect((await runCli('train', 'classifier', '--steps', '0')).code).toBe(2);

@@ -33,7 +33,7 @@ describe('latent models', () => {
   it('reject a folder of the other kind and unknown generators', async () => {
     const tf = await loadTf();
     await expect(loadLatentModel(tf, 'mnist-gan', bundledModelDir('mnist-vae'))).rejects.toThrow(FormatError);
-    await expect(loadLatentModel(tf, 'mnist-gan', bundledModelDir('mnist-vae'))).rejects.toThrow("has format 'fidkit.mnist-vae/1', expected 'fidkit.mnist-gan/1'");
+    await expect(loadLatentModel(tf, 'mnist-gan', bundledModelDir('mnist-vae'))).rejects.toThrow("has format 'fidkit.mnist-vae/1', expected 'fidkit.mnist-gan/2'");
     await expect(loadLatentModel(tf, 'stylegan' as 'mnist-gan')).rejects.toThrow("unknown generator 'stylegan' for the latent experiments; valid generators: mnist-gan, mnist-vae");
   });
 });

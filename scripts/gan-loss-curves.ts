@@ -27,6 +27,7 @@ interface Run {
   seed: number | undefined;
   history: Record<string, number[]>;
   inProgress: boolean;
+  optimizer?: string;
 }
 
 async function readRun(dir: string): Promise<Run> {
@@ -36,7 +37,7 @@ async function readRun(dir: string): Promise<Run> {
     const model = JSON.parse(await readFile(modelPath, 'utf8'));
     const t = model.training ?? {};
     if (!t.history) throw new Error(`${modelPath} has no training.history: retrain with the current \`fidkit train gan\``);
-    return { dir, loss: t.loss ?? 'non-saturating', seed: t.seed, history: t.history, inProgress: false };
+    return { dir, loss: t.loss ?? 'non-saturating', seed: t.seed, history: t.history, inProgress: false, optimizer: model.optimizer };
   }
   if (existsSync(statePath)) {
     const state = JSON.parse(await readFile(statePath, 'utf8'));
@@ -77,13 +78,15 @@ const plotRuns: TrainingRun[] = runs.map((r, i) => ({ label: `${r.loss} G loss`,
 const ae = runs.map((r) => r.history.aeLoss?.slice(0, offsets[0]));
 const sameAe = ae[0] !== undefined && JSON.stringify(ae[0]) === JSON.stringify(ae[1]);
 
+// The GAN phase's learning rate, as model.json's optimizer description states it.
+const lr = runs[0].optimizer?.match(/GAN: Adam\(lr ([\d.e-]+)/)?.[1];
 const fmt = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const progress = runs.some((r) => r.inProgress) ? ' (runs still training)' : '';
 const phase = offsets[0] > 0 ? `, after ${fmt(offsets[0])} autoencoder steps${sameAe ? ' (identical in both runs)' : ''}` : '';
 await writeTrainingCurves(outPath, {
   title: 'MNIST GAN: non-saturating vs saturating generator loss',
   subtitle:
-    `same seed (${runs[0].seed ?? '?'}), batch 64, Adam 2e-4; first ${fmt(common)} GAN steps${phase}${progress}. ` +
+    `same seed (${runs[0].seed ?? '?'}), batch 64${lr ? `, Adam lr ${lr}` : ''}; first ${fmt(common)} GAN steps${phase}${progress}. ` +
     'G loss as minimised: non-saturating −log D(G(z)), saturating log(1 − D(G(z)))',
   xLabel: offsets[0] > 0 ? 'GAN step' : 'training step',
   runs: plotRuns,

@@ -1,6 +1,6 @@
 /**
- * @file Times the GAN and VAE training steps on the tfjs backend `train` picks (the numbers in
- * models/README.md and src/generators/gan.ts), and a DCGAN's forward pass for comparison. Run from
+ * @file Times the GAN (both phases) and VAE training steps on the tfjs backend `train` picks (the
+ * numbers in models/README.md), and a pixel-space DCGAN's forward pass for comparison. Run from
  * the repository root:
  *
  *     node --import tsx scripts/generator-step-times.ts [STEPS]
@@ -61,7 +61,8 @@ function timeDcganForward(t: Tf): void {
   console.log(`DCGAN forward passes of one step: ${((performance.now() - start) / 10 / 1000).toFixed(3)} s (batch ${B})`);
 }
 
-timeStep('MLP GAN, non-saturating', ganSpec('non-saturating'));
-timeStep('MLP GAN, saturating', ganSpec('saturating'));
+timeStep('latent GAN, autoencoder phase', ganSpec('non-saturating'));
+timeStep('latent GAN, adversarial phase, non-saturating', ganSpec('non-saturating', 0));
+timeStep('latent GAN, adversarial phase, saturating', ganSpec('saturating', 0));
 timeStep('MLP VAE', vaeSpec());
 timeDcganForward(tf);

@@ -29,6 +29,11 @@ export interface SweepOptions extends FolderOptions {
   /** How an ONNX generator's output is read (flags of `sample`). */
   readonly generatorOptions?: LoadGeneratorOptions;
   readonly truncations?: readonly number[];
+  /**
+   * Default `scale` (z·ψ): ψ = 1 is then the untruncated generator, below it codes shrink toward the
+   * prior's centre and above it they spread out, which is how the ψ list 0.25 … 2 around 1 reads.
+   * `resample` (BigGAN) truncates at every ψ (ψ = 2 mildly, ψ = 1 a lot).
+   */
   readonly mode?: TruncationMode;
   /** Samples per set (default 10,000). */
   readonly count?: number;
@@ -94,7 +99,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
   const count = options.count ?? DEFAULT_GENERATED_COUNT;
   if (!Number.isInteger(count) || count < 2) throw new UsageError(`-n must be an integer ≥ 2, got ${count}`);
   const seed = options.seed ?? 0;
-  const mode = options.mode ?? 'resample';
+  const mode = options.mode ?? 'scale';
   const k = options.k ?? DEFAULTS.prdcK;
   const warnings: string[] = [];
   const onWarning = (w: string) => {

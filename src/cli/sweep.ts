@@ -50,7 +50,11 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
         .default([...DEFAULT_TRUNCATIONS], DEFAULT_TRUNCATIONS.map((t) => (t === Infinity ? 'none' : t)).join(','))
         .argParser((text: string) => text.split(',').map(parseTruncation)),
     )
-    .addOption(new Option('--truncation-mode <mode>', 'resample: redraw components with |z| > ψ (BigGAN); scale: z·ψ').default('resample').argParser(oneOf('--truncation-mode', TRUNCATION_MODES)))
+    .addOption(
+      new Option('--truncation-mode <mode>', 'scale: z·ψ, so ψ = 1 is the untruncated generator and ψ > 1 spreads codes out; resample: redraw components with |z| > ψ (BigGAN)')
+        .default('scale')
+        .argParser(oneOf('--truncation-mode', TRUNCATION_MODES)),
+    )
     .addOption(new Option('-n, --count <n>', 'samples per set').default(DEFAULT_GENERATED_COUNT).argParser(integerAtLeast('-n', 2)))
     .addOption(new Option('--seed <s>', 'seed of the latent codes (the same codes for every ψ) and of the IS shuffle').default(0).argParser(integerAtLeast('--seed', 0)))
     .option('--reference <input>', 'reference set: mnist-test, a folder, a .npz of statistics (FID only) or a .npy of features (default: mnist-test for the bundled generators)')

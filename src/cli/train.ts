@@ -73,9 +73,9 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
     });
 }
 
-/** Default steps of `fidkit train gan|vae` (the bundled runs' lengths are set when they are trained). */
-const DEFAULT_GAN_STEPS = 20000;
-const DEFAULT_VAE_STEPS = 10000;
+/** Default steps of `fidkit train gan|vae`: those of the bundled models (models/README.md). */
+const DEFAULT_GAN_STEPS = 35000;
+const DEFAULT_VAE_STEPS = 20000;
 
 function formatValue(x: number): string {
   return Number.isFinite(x) ? x.toPrecision(6) : String(x);

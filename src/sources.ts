@@ -8,7 +8,7 @@
  *     gen:<generator>[?n=N&seed=S&truncation=ψ|none&mode=resample|scale&layout=nchw|nhwc&range=0,1|-1,1&latent-dim=d&model=DIR]
  *
  * `<generator>` is `mnist-gan`, `mnist-vae` or a path to an ONNX generator. Defaults: n 10000, seed 0,
- * no truncation, mode resample. `model=DIR` takes a bundled architecture's weights from a folder
+ * no truncation, mode scale (z·ψ). `model=DIR` takes a bundled architecture's weights from a folder
  * written by `fidkit train gan|vae`. The images are those `fidkit sample` would write with the same
  * settings: quantised to 8 bits as PNG files would be, so scoring `gen:` and scoring the folder that
  * `sample` wrote give the same numbers.
@@ -21,7 +21,7 @@ import type { ImageGenerator } from './generators/generator.js';
 import { loadGenerator } from './generators/load-generator.js';
 import { MNIST_SIZE, MNIST_SPLITS, loadMnist, type MnistSplitName } from './generators/mnist-data.js';
 import { sampleBatches, toRgb8 } from './generators/sample.js';
-import { formatTruncation, parseTruncation, TRUNCATION_MODES, type TruncationMode } from './generators/truncation.js';
+import { DEFAULT_TRUNCATION_MODE, formatTruncation, parseTruncation, TRUNCATION_MODES, type TruncationMode } from './generators/truncation.js';
 
 /** A parsed `gen:` input. */
 export interface GeneratorInput {
@@ -69,7 +69,7 @@ export function parseGeneratorInput(text: string): GeneratorInput {
     if (!Number.isInteger(v) || v < min) throw new UsageError(`${key} in '${text}' must be an integer ≥ ${min}, got '${raw}'`);
     return v;
   };
-  const mode = params.get('mode') ?? 'resample';
+  const mode = params.get('mode') ?? DEFAULT_TRUNCATION_MODE;
   if (!(TRUNCATION_MODES as readonly string[]).includes(mode)) throw new UsageError(`mode in '${text}' must be one of ${TRUNCATION_MODES.join(', ')}, got '${mode}'`);
   const layout = params.get('layout') ?? undefined;
   if (layout !== undefined && layout !== 'nchw' && layout !== 'nhwc') throw new UsageError(`layout in '${text}' must be nchw or nhwc, got '${layout}'`);

@@ -12,7 +12,7 @@ import { DEFAULTS, type MetricName } from './defaults.js';
 import { InputError, UsageError } from './errors.js';
 import type { ImageGenerator } from './generators/generator.js';
 import { loadGenerator, type LoadGeneratorOptions } from './generators/load-generator.js';
-import type { TruncationMode } from './generators/truncation.js';
+import { DEFAULT_TRUNCATION_MODE, type TruncationMode } from './generators/truncation.js';
 import { ExtractorPool, loadImages, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
 import { scoreLoaded, type ScoreReport } from './score.js';
 import { DEFAULT_GENERATED_COUNT, GENERATOR_PREFIX, generatorSource, isVirtualInput, type GeneratorInput } from './sources.js';
@@ -29,11 +29,7 @@ export interface SweepOptions extends FolderOptions {
   /** How an ONNX generator's output is read (flags of `sample`). */
   readonly generatorOptions?: LoadGeneratorOptions;
   readonly truncations?: readonly number[];
-  /**
-   * Default `scale` (z·ψ): ψ = 1 is then the untruncated generator, below it codes shrink toward the
-   * prior's centre and above it they spread out, which is how the ψ list 0.25 … 2 around 1 reads.
-   * `resample` (BigGAN) truncates at every ψ (ψ = 2 mildly, ψ = 1 a lot).
-   */
+  /** Default {@link DEFAULT_TRUNCATION_MODE}. */
   readonly mode?: TruncationMode;
   /** Samples per set (default 10,000). */
   readonly count?: number;
@@ -99,7 +95,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
   const count = options.count ?? DEFAULT_GENERATED_COUNT;
   if (!Number.isInteger(count) || count < 2) throw new UsageError(`-n must be an integer ≥ 2, got ${count}`);
   const seed = options.seed ?? 0;
-  const mode = options.mode ?? 'scale';
+  const mode = options.mode ?? DEFAULT_TRUNCATION_MODE;
   const k = options.k ?? DEFAULTS.prdcK;
   const warnings: string[] = [];
   const onWarning = (w: string) => {

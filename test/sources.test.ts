@@ -11,7 +11,7 @@ import { formatGeneratorInput, parseGeneratorInput, parseMnistInput } from '../s
 
 describe('parseGeneratorInput', () => {
   it('reads every setting and fills the defaults', () => {
-    expect(parseGeneratorInput('gen:mnist-gan')).toEqual({ generator: 'mnist-gan', count: 10_000, seed: 0, truncation: Infinity, mode: 'resample' });
+    expect(parseGeneratorInput('gen:mnist-gan')).toEqual({ generator: 'mnist-gan', count: 10_000, seed: 0, truncation: Infinity, mode: 'scale' });
     expect(parseGeneratorInput('gen:models/g.onnx?n=50&seed=3&truncation=0.7&mode=scale&layout=nchw&range=-1,1&latent-dim=8')).toEqual({
       generator: 'models/g.onnx', count: 50, seed: 3, truncation: 0.7, mode: 'scale', layout: 'nchw', range: '-1,1', latentDim: 8,
     });
@@ -21,7 +21,7 @@ describe('parseGeneratorInput', () => {
 
   it('round-trips through its canonical spelling', () => {
     const spec = parseGeneratorInput('gen:mnist-gan?seed=2&n=7&truncation=1.5');
-    expect(formatGeneratorInput(spec)).toBe('gen:mnist-gan?n=7&seed=2&truncation=1.5&mode=resample');
+    expect(formatGeneratorInput(spec)).toBe('gen:mnist-gan?n=7&seed=2&truncation=1.5&mode=scale');
     expect(parseGeneratorInput(formatGeneratorInput(spec))).toEqual(spec);
   });
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { InputError, UsageError } from '../errors.js';
 import { DEFAULT_SAMPLE_BATCH } from '../generators/sample.js';
-import { formatTruncation, parseTruncation, TRUNCATION_MODES, type TruncationMode } from '../generators/truncation.js';
+import { DEFAULT_TRUNCATION_MODE, formatTruncation, parseTruncation, TRUNCATION_MODES, type TruncationMode } from '../generators/truncation.js';
 import type { CommandContext } from './main.js';
 import { integerAtLeast, oneOf } from './options.js';
 import { ProgressReporter } from './progress.js';
@@ -75,7 +75,7 @@ export function registerSample(program: Command, ctx: CommandContext): void {
     .addOption(new Option('-o, --out <dir|grid.png>', 'a folder (new or empty) for 000000.png, 000001.png, …, or a .png file for one grid').makeOptionMandatory())
     .addOption(new Option('--truncation <psi|none>', 'truncation threshold ψ > 0, or none').default(Infinity, 'none').argParser(truncationArg))
     .addOption(
-      new Option('--truncation-mode <mode>', "'resample': redraw each component with |z| > ψ (BigGAN); 'scale': z·ψ").default('resample').argParser(oneOf('--truncation-mode', TRUNCATION_MODES)),
+      new Option('--truncation-mode <mode>', "'scale': z·ψ (ψ = 1: untruncated); 'resample': redraw each component with |z| > ψ (BigGAN)").default(DEFAULT_TRUNCATION_MODE).argParser(oneOf('--truncation-mode', TRUNCATION_MODES)),
     )
     .addOption(new Option('--seed <n>', 'seed of the latent codes (the first k images of a run are those of -n k)').default(0).argParser(integerAtLeast('--seed', 0)))
     .addOption(new Option('--columns <n>', 'grid: images per row (default ⌈√N⌉)').argParser(integerAtLeast('--columns', 1)))

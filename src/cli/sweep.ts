@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { BUNDLED_GENERATORS } from '../generators/model-files.js';
-import { TRUNCATION_MODES, parseTruncation, type TruncationMode } from '../generators/truncation.js';
+import { DEFAULT_TRUNCATION_MODE, TRUNCATION_MODES, parseTruncation, type TruncationMode } from '../generators/truncation.js';
 import { writeSweepPlot, type SweepPlotPoint } from '../report/plot.js';
 import { renderTable } from '../report/table.js';
 import { DEFAULT_GENERATED_COUNT, MNIST_PREFIX } from '../sources.js';
@@ -52,7 +52,7 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
     )
     .addOption(
       new Option('--truncation-mode <mode>', 'scale: z·ψ, so ψ = 1 is the untruncated generator and ψ > 1 spreads codes out; resample: redraw components with |z| > ψ (BigGAN)')
-        .default('scale')
+        .default(DEFAULT_TRUNCATION_MODE)
         .argParser(oneOf('--truncation-mode', TRUNCATION_MODES)),
     )
     .addOption(new Option('-n, --count <n>', 'samples per set').default(DEFAULT_GENERATED_COUNT).argParser(integerAtLeast('-n', 2)))

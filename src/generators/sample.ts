@@ -13,7 +13,7 @@ import { InputError } from '../errors.js';
 import type { DecodedImage } from '../io/decoded-image.js';
 import { RandomState } from '../random/random-state.js';
 import type { ImageGenerator } from './generator.js';
-import { sampleLatents, TRUNCATION_MODES, type TruncationMode } from './truncation.js';
+import { DEFAULT_TRUNCATION_MODE, sampleLatents, TRUNCATION_MODES, type TruncationMode } from './truncation.js';
 
 /** Codes per `generate` call unless `batchSize` says otherwise. */
 export const DEFAULT_SAMPLE_BATCH = 500;
@@ -46,7 +46,7 @@ export interface SampleBatch {
  * `count` latent codes of width `latentDim`, drawn row by row from `rng` (see the file header).
  * @throws {InputError} ψ not positive, or an unknown mode
  */
-export function drawLatents(rng: RandomState, count: number, latentDim: number, truncation = Infinity, mode: TruncationMode = 'resample'): Float32Array {
+export function drawLatents(rng: RandomState, count: number, latentDim: number, truncation = Infinity, mode: TruncationMode = DEFAULT_TRUNCATION_MODE): Float32Array {
   const out = new Float32Array(count * latentDim);
   for (let row = 0; row < count; row++) sampleLatents(rng, out.subarray(row * latentDim, (row + 1) * latentDim), truncation, mode);
   return out;
@@ -54,7 +54,7 @@ export function drawLatents(rng: RandomState, count: number, latentDim: number, 
 
 /** Check sampling options up front, so a bad value fails before any image is made. */
 function checkSampleOptions(o: SampleOptions): Required<SampleOptions> {
-  const { count, truncation = Infinity, mode = 'resample', seed = 0, batchSize = DEFAULT_SAMPLE_BATCH } = o;
+  const { count, truncation = Infinity, mode = DEFAULT_TRUNCATION_MODE, seed = 0, batchSize = DEFAULT_SAMPLE_BATCH } = o;
   if (!Number.isSafeInteger(count) || count < 1) throw new InputError(`count must be an integer ≥ 1, got ${count}`);
   if (!(truncation > 0)) throw new InputError(`truncation ψ must be positive (Infinity = none), got ${truncation}`);
   if (!(TRUNCATION_MODES as readonly string[]).includes(mode)) throw new InputError(`unknown truncation mode '${mode}'; valid modes: ${TRUNCATION_MODES.join(', ')}`);

@@ -16,13 +16,19 @@ import { fillNormal } from './params.js';
 
 export type TruncationMode = 'resample' | 'scale';
 export const TRUNCATION_MODES = Object.freeze(['resample', 'scale'] as const);
+/**
+ * The mode every command uses unless told otherwise: `scale`, so ψ = 1 is the untruncated generator,
+ * ψ < 1 shrinks codes toward the prior's centre and ψ > 1 spreads them (the sweep's ψ list 0.25 … 2
+ * reads around 1). `resample` truncates at every ψ (ψ = 2 mildly, ψ = 1 a lot).
+ */
+export const DEFAULT_TRUNCATION_MODE: TruncationMode = 'scale';
 
 /**
  * Fill `out` with truncated latents.
  * @throws {InputError} ψ not positive, or an unknown mode
  * @example sampleLatents(new RandomState(1), new Float32Array(64 * 100), 0.7) // 100 latents of 64-d
  */
-export function sampleLatents(rng: RandomState, out: Float32Array, psi: number, mode: TruncationMode = 'resample'): Float32Array {
+export function sampleLatents(rng: RandomState, out: Float32Array, psi: number, mode: TruncationMode = DEFAULT_TRUNCATION_MODE): Float32Array {
   if (!(psi > 0)) throw new InputError(`truncation ψ must be positive (Infinity = none), got ${psi}`);
   if (!(TRUNCATION_MODES as readonly string[]).includes(mode)) {
     throw new InputError(`unknown truncation mode '${mode}'; valid modes: ${TRUNCATION_MODES.join(', ')}`);
@@ -63,7 +69,7 @@ export function normalCdf(x: number): number {
 }
 
 /** Mean and variance of one latent component under {@link sampleLatents}. */
-export function latentMoments(psi: number, mode: TruncationMode = 'resample'): { mean: number; variance: number } {
+export function latentMoments(psi: number, mode: TruncationMode = DEFAULT_TRUNCATION_MODE): { mean: number; variance: number } {
   if (psi === Infinity) return { mean: 0, variance: 1 };
   if (mode === 'scale') return { mean: 0, variance: psi * psi };
   const density = Math.exp(-psi * psi / 2) / Math.sqrt(2 * Math.PI);

@@ -25,7 +25,7 @@ describe('fidkit sample', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      new RegExp(`^wrote 12 images to ${dir} \\(000000\\.png … 000011\\.png\\): mnist-vae \\(28×28×1, latent 16\\), ψ 0\\.8 \\(resample\\), seed 3, \\d+\\.\\d s\\n$`),
+      new RegExp(`^wrote 12 images to ${dir} \\(000000\\.png … 000011\\.png\\): mnist-vae \\(28×28×1, latent 16\\), ψ 0\\.8 \\(scale\\), seed 3, \\d+\\.\\d s\\n$`),
     );
     const files = readdirSync(dir).sort();
     expect(files).toEqual(Array.from({ length: 12 }, (_, i) => `${String(i).padStart(6, '0')}.png`));

@@ -71,7 +71,7 @@ describe('sampleBatches', () => {
     const count = 400;
     const none = await sampleImages(stubGenerator(8), { count, seed: 5 });
     expect(none.latents.some((v) => Math.abs(v) > 2)).toBe(true);
-    const resampled = await sampleImages(stubGenerator(8), { count, seed: 5, truncation: 0.3 });
+    const resampled = await sampleImages(stubGenerator(8), { count, seed: 5, truncation: 0.3, mode: 'resample' });
     expect(resampled.latents.every((v) => Math.abs(v) <= 0.3)).toBe(true);
     const scaled = await sampleImages(stubGenerator(8), { count, seed: 5, truncation: 0.3, mode: 'scale' });
     expect(scaled.latents).toEqual(none.latents.map((v) => Math.fround(v * 0.3)));

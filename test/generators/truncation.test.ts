@@ -16,11 +16,11 @@ function moments(x: Float32Array): { mean: number; variance: number } {
 describe('truncated latents', () => {
   for (const psi of [0.25, 0.5, 1, 2]) {
     it(`resample at ψ = ${psi}: nothing beyond ψ, mean and variance of the truncated normal`, () => {
-      const z = sampleLatents(new RandomState(7), new Float32Array(N), psi);
+      const z = sampleLatents(new RandomState(7), new Float32Array(N), psi, 'resample');
       let max = 0;
       for (const v of z) max = Math.max(max, Math.abs(v));
       expect(max).toBeLessThanOrEqual(psi);
-      const want = latentMoments(psi);
+      const want = latentMoments(psi, 'resample');
       const got = moments(z);
       // Standard errors: mean √(var/N); sample variance ≤ var·√(2/N) (the truncated tails are lighter).
       expect(Math.abs(got.mean)).toBeLessThan(5 * Math.sqrt(want.variance / N));
@@ -31,8 +31,9 @@ describe('truncated latents', () => {
   it('has the closed-form variances (ψ → ∞ gives the standard normal)', () => {
     expect(normalCdf(0)).toBeCloseTo(0.5, 7);
     expect(normalCdf(1.959963984540054)).toBeCloseTo(0.975, 7);
-    expect(latentMoments(1).variance).toBeCloseTo(0.2911, 4); // Var of N(0,1) truncated to [−1, 1]
-    expect(latentMoments(8).variance).toBeCloseTo(1, 9);
+    expect(latentMoments(1, 'resample').variance).toBeCloseTo(0.2911, 4); // Var of N(0,1) truncated to [−1, 1]
+    expect(latentMoments(8, 'resample').variance).toBeCloseTo(1, 9);
+    expect(latentMoments(1).variance).toBe(1); // the default mode, scale: ψ = 1 leaves z as it is
     expect(latentMoments(0.5, 'scale').variance).toBe(0.25);
   });
 
@@ -43,9 +44,9 @@ describe('truncated latents', () => {
   });
 
   it('is deterministic per seed', () => {
-    const a = sampleLatents(new RandomState(11), new Float32Array(4096), 0.5);
-    const b = sampleLatents(new RandomState(11), new Float32Array(4096), 0.5);
-    const c = sampleLatents(new RandomState(12), new Float32Array(4096), 0.5);
+    const a = sampleLatents(new RandomState(11), new Float32Array(4096), 0.5, 'resample');
+    const b = sampleLatents(new RandomState(11), new Float32Array(4096), 0.5, 'resample');
+    const c = sampleLatents(new RandomState(12), new Float32Array(4096), 0.5, 'resample');
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(Array.from(a)).not.toEqual(Array.from(c));
   });

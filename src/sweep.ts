@@ -20,8 +20,11 @@ import { VERSION } from './version.js';
 
 export const SWEEP_SCHEMA = 'fidkit.sweep/1';
 
-/** The thresholds a sweep uses when none are given (Infinity = no truncation). */
-export const DEFAULT_TRUNCATIONS: readonly number[] = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, Infinity];
+/**
+ * The thresholds a sweep uses when none are given. In the default `scale` mode ψ = 1 is the
+ * untruncated generator; with `--truncation-mode resample` add `none` for it.
+ */
+export const DEFAULT_TRUNCATIONS: readonly number[] = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0];
 
 export interface SweepOptions extends FolderOptions {
   /** `mnist-gan`, `mnist-vae` or an ONNX generator path. */

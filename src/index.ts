@@ -52,3 +52,19 @@ export type { ScoreOptions, ScoreReport } from './score.js';
 export { verifyFixtures } from './verify.js';
 export type { VerifyRow } from './verify.js';
 export { VERSION } from './version.js';
+
+// Generators, truncated sampling, the sweep and the latent experiments.
+export type { ImageGenerator } from './generators/generator.js';
+export { loadGenerator } from './generators/load-generator.js';
+export { loadOnnxGenerator } from './generators/onnx-generator.js';
+export { sampleBatches, sampleImages, toRgb8 } from './generators/sample.js';
+export { DEFAULT_TRUNCATION_MODE, latentMoments, parseTruncation, sampleLatents, TRUNCATION_MODES } from './generators/truncation.js';
+export type { TruncationMode } from './generators/truncation.js';
+export { formatGeneratorInput, openVirtualInput, parseGeneratorInput } from './sources.js';
+export { DEFAULT_TRUNCATIONS, sweep, SWEEP_SCHEMA } from './sweep.js';
+export type { SweepOptions, SweepReport, SweepRow } from './sweep.js';
+export { inpaint, interpolate, reconstruct } from './latent/experiments.js';
+export { lerp, slerp } from './latent/interpolate.js';
+export { writeImageGrid, writeImagePngs } from './report/image-grid.js';
+export { writeSweepPlot } from './report/plot.js';
+export { loadMnist } from './generators/mnist-data.js';

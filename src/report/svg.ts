@@ -1,8 +1,13 @@
 /**
  * @file Small SVG building blocks for fidkit's figures (pure, deterministic): XML escaping, fixed
  * coordinate formatting, 1-2-5 "nice" axis ticks, text-width estimates for DejaVu Sans, marker shapes,
- * and a greedy label placer that keeps labels off markers, lines and each other.
+ * a greedy label placer that keeps labels off markers, lines and each other, and the pieces both
+ * figures (`plot.ts`, `training-plot.ts`) share: `<text>`/`<line>` elements, the figure's title block,
+ * a panel's frame, y axis and x ticks, and the legend's row layout. Writing a figure to a file is
+ * in `figure-file.ts`.
  */
+
+import { InputError } from '../errors.js';
 
 /** Escape text for SVG element content and attribute values. */
 export function escapeXml(text: string): string {
@@ -188,4 +193,248 @@ export function markerSvg(shape: MarkerShape, x: number, y: number, r: number, c
     case 'triangle-down':
       return poly([[0, 1.3 * r], [1.15 * r, -0.75 * r], [-1.15 * r, -0.75 * r]]);
   }
+}
+
+/** Font stack of every figure: DejaVu Sans (whose widths {@link textWidth} estimates), then fallbacks. */
+export const FONT_FAMILY = 'DejaVu Sans, Arial, Helvetica, sans-serif';
+/** Colour of axes, ticks and panel frames. */
+export const AXIS_COLOR = '#777777';
+/** Colour of grid lines. */
+export const GRID_COLOR = '#e4e4e4';
+/** Default text colour. */
+export const TEXT_COLOR = '#222222';
+
+/** Style of {@link textSvg}. */
+export interface TextStyle {
+  anchor?: TextAnchor;
+  /** Default {@link TEXT_COLOR}. */
+  fill?: string;
+  weight?: 'bold';
+  /** Turn the text 90° anticlockwise about (x, y), e.g. for a y-axis title. */
+  rotate?: boolean;
+  /** A white outline under the glyphs, so text stays readable over lines. */
+  halo?: boolean;
+  cls?: string;
+}
+
+/** A `<text>` element with its baseline at `y` (attributes in a fixed order, so output is byte-stable). */
+export function textSvg(x: number, y: number, content: string, size: number, o: TextStyle = {}): string {
+  const attrs = [
+    o.cls ? `class="${o.cls}"` : '',
+    `x="${coord(x)}"`,
+    `y="${coord(y)}"`,
+    `font-size="${coord(size)}"`,
+    `fill="${o.fill ?? TEXT_COLOR}"`,
+    o.anchor && o.anchor !== 'start' ? `text-anchor="${o.anchor}"` : '',
+    o.weight ? `font-weight="${o.weight}"` : '',
+    o.rotate ? `transform="rotate(-90 ${coord(x)} ${coord(y)})"` : '',
+    o.halo ? 'stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"' : '',
+  ].filter(Boolean);
+  return `<text ${attrs.join(' ')}>${escapeXml(content)}</text>`;
+}
+
+/** A `<line>` element; `extra` is appended as raw attributes (e.g. `stroke-dasharray="3 3"`). */
+export function lineSvg(x1: number, y1: number, x2: number, y2: number, stroke: string, width: number, extra = ''): string {
+  return (
+    `<line x1="${coord(x1)}" y1="${coord(y1)}" x2="${coord(x2)}" y2="${coord(y2)}" ` +
+    `stroke="${stroke}" stroke-width="${coord(width)}"${extra ? ' ' + extra : ''}/>`
+  );
+}
+
+function checkFigureSize(what: string, name: 'width' | 'height', value: number): void {
+  const min = name === 'width' ? 600 : 300;
+  if (!Number.isInteger(value) || value < min || value > 20000) {
+    throw new InputError(`${what} ${name} must be an integer from ${min} to 20000 (SVG units), got ${value}`);
+  }
+}
+
+/**
+ * A figure's size (from `options`, else `defaults`) and its scale `k` against `defaults`. Everything
+ * scales with k, so a larger size is the same figure, not smaller print; below 0.8 text would be
+ * unreadable, so small figures keep 0.8 and get tighter plots instead.
+ * @throws {InputError} (naming the figure `what`, e.g. `'sweep plot'`) unless width is an integer from
+ *   600 to 20000 and height from 300 to 20000.
+ */
+export function figureSize(
+  what: string,
+  options: { width?: number; height?: number },
+  defaults: { width: number; height: number },
+): { width: number; height: number; k: number } {
+  const width = options.width ?? defaults.width;
+  const height = options.height ?? defaults.height;
+  checkFigureSize(what, 'width', width);
+  checkFigureSize(what, 'height', height);
+  return { width, height, k: Math.max(0.8, Math.min(width / defaults.width, height / defaults.height)) };
+}
+
+/**
+ * The opening of a figure: `<svg>` tag, background, bold title and optional grey subtitle, both shrunk to
+ * fit the width. Returns the SVG (the caller closes `</svg>`) and the baseline of the first legend row.
+ */
+export function figureHead(
+  width: number,
+  height: number,
+  k: number,
+  title: string,
+  subtitle?: string,
+): { svg: string[]; top: number } {
+  const svg: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+      `viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}">`,
+    `<rect width="${width}" height="${height}" fill="#fafafa"/>`,
+  ];
+  const titleSize = Math.min(20 * k, (width - 40 * k) / (textWidth(title, 1) || 1));
+  svg.push(textSvg(width / 2, 30 * k, title, titleSize, { anchor: 'middle', weight: 'bold', cls: 'title' }));
+  let top = 58 * k;
+  if (subtitle) {
+    const size = Math.min(14 * k, (width - 40 * k) / (textWidth(subtitle, 1) || 1));
+    svg.push(textSvg(width / 2, 52 * k, subtitle, size, { anchor: 'middle', fill: '#555555', cls: 'subtitle' }));
+    top = 80 * k;
+  }
+  return { svg, top };
+}
+
+/** One legend entry: its label (in `fill`, default {@link TEXT_COLOR}) and the sample drawn left of it. */
+export interface LegendEntry {
+  label: string;
+  fill?: string;
+  /** The sample (line, marker) spanning x…x + w, centred on the label's middle height `cy`. */
+  sample(x: number, cy: number, w: number): string[];
+}
+
+/**
+ * Legend rows centred under the title: entries fill a row up to the width (less 40k margins), then
+ * wrap. `top` is the first row's baseline; returns the SVG and the last row's baseline.
+ */
+export function legendSvg(entries: readonly LegendEntry[], width: number, top: number, k: number): { svg: string[]; bottom: number } {
+  const size = 13 * k;
+  const sample = 34 * k;
+  const gap = 26 * k;
+  const sized = entries.map((e) => ({ e, w: sample + 6 * k + textWidth(e.label, size) }));
+  const rows: (typeof sized)[] = [[]];
+  let used = 0;
+  for (const s of sized) {
+    const row = rows[rows.length - 1];
+    if (row.length > 0 && used + gap + s.w > width - 40 * k) {
+      rows.push([s]);
+      used = s.w;
+    } else {
+      used += (row.length > 0 ? gap : 0) + s.w;
+      row.push(s);
+    }
+  }
+  const svg: string[] = [];
+  rows.forEach((row, ri) => {
+    const total = row.reduce((t, s) => t + s.w, 0) + gap * (row.length - 1);
+    let x = (width - total) / 2;
+    const y = top + ri * 20 * k;
+    for (const { e, w } of row) {
+      svg.push(...e.sample(x, y - 0.32 * size, sample));
+      svg.push(textSvg(x + sample + 6 * k, y, e.label, size, { cls: 'legend', fill: e.fill }));
+      x += w + gap;
+    }
+  });
+  return { svg, bottom: top + (rows.length - 1) * 20 * k };
+}
+
+/** Frame of one panel (SVG units, y down). */
+export interface Frame {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  /** Inner margin between the frame and the outermost ticks, so markers never sit on the frame. */
+  pad: number;
+}
+
+/**
+ * Frames of `count` panels side by side in equal columns, from 44k under the legend's last row to 58k
+ * above the bottom; `margin.left`/`margin.right` are the gaps inside each column (room for the y axis).
+ */
+export function panelFrames(
+  width: number,
+  height: number,
+  k: number,
+  count: number,
+  legendBottom: number,
+  margin: { left: number; right: number; pad: number },
+): Frame[] {
+  const top = legendBottom + 44 * k;
+  const bottom = height - 58 * k;
+  return Array.from({ length: count }, (_, i) => ({
+    x0: (width * i) / count + margin.left,
+    x1: (width * (i + 1)) / count - margin.right,
+    y0: top,
+    y1: bottom,
+    pad: margin.pad,
+  }));
+}
+
+/** The printed label of a tick of `t`: exactly `t.decimals` decimals, never `-0`. */
+export function tickText(v: number, t: Ticks): string {
+  const s = v.toFixed(t.decimals);
+  return s === '-0' ? '0' : s;
+}
+
+/** Linear map of [t.lo, t.hi] onto the frame's width inside its pad. */
+export function xScale(f: Frame, t: { lo: number; hi: number }): (v: number) => number {
+  return (v) => f.x0 + f.pad + ((v - t.lo) / (t.hi - t.lo)) * (f.x1 - f.x0 - 2 * f.pad);
+}
+
+/**
+ * A y axis: a grid line, tick and label per tick (at `Y(value)`), and the rotated `title` left of the
+ * widest label (with class `titleCls` if given).
+ */
+export function yAxisSvg(
+  f: Frame,
+  ticks: ReadonlyArray<{ value: number; label: string }>,
+  Y: (v: number) => number,
+  k: number,
+  title: string,
+  titleCls?: string,
+): string[] {
+  const out: string[] = [];
+  for (const { value, label } of ticks) {
+    const y = Y(value);
+    out.push(lineSvg(f.x0, y, f.x1, y, GRID_COLOR, 1, 'class="grid"'));
+    out.push(lineSvg(f.x0 - 4 * k, y, f.x0, y, AXIS_COLOR, 1));
+    out.push(textSvg(f.x0 - 7 * k, y + 4 * k, label, 12 * k, { anchor: 'end', cls: 'tick' }));
+  }
+  const widest = Math.max(...ticks.map((t) => textWidth(t.label, 12 * k)));
+  out.push(textSvg(f.x0 - 14 * k - widest, (f.y0 + f.y1) / 2, title, 14 * k, { anchor: 'middle', rotate: true, cls: titleCls }));
+  return out;
+}
+
+/** One x tick at `x`: a vertical grid line, a tick under the frame and its label. */
+export function xTickSvg(f: Frame, x: number, label: string, k: number): string[] {
+  return [
+    lineSvg(x, f.y0, x, f.y1, GRID_COLOR, 1, 'class="grid"'),
+    lineSvg(x, f.y1, x, f.y1 + 4 * k, AXIS_COLOR, 1),
+    textSvg(x, f.y1 + 18 * k, label, 12 * k, { anchor: 'middle', cls: 'tick' }),
+  ];
+}
+
+/**
+ * A panel's frame: `back` (white fill, drawn first), `front` (outline, bold title above, x-axis title
+ * below; drawn last, over the data) and `box`, the frame's x/y/width/height attributes (e.g. for a
+ * clip path). The title is `titleSize` px (default 15k); the x title gets class `xTitleCls` if given.
+ */
+export function panelChrome(
+  f: Frame,
+  k: number,
+  title: string,
+  xTitle: string,
+  o: { titleSize?: number; xTitleCls?: string } = {},
+): { box: string; back: string; front: string[] } {
+  const box = `x="${coord(f.x0)}" y="${coord(f.y0)}" width="${coord(f.x1 - f.x0)}" height="${coord(f.y1 - f.y0)}"`;
+  const mid = (f.x0 + f.x1) / 2;
+  return {
+    box,
+    back: `<rect ${box} fill="#ffffff"/>`,
+    front: [
+      `<rect ${box} fill="none" stroke="${AXIS_COLOR}" stroke-width="1"/>`,
+      textSvg(mid, f.y0 - 10 * k, title, o.titleSize ?? 15 * k, { anchor: 'middle', weight: 'bold', cls: 'panel-title' }),
+      textSvg(mid, f.y1 + 42 * k, xTitle, 14 * k, { anchor: 'middle', cls: o.xTitleCls }),
+    ],
+  };
 }

@@ -16,16 +16,30 @@
  * `trainingCurvesSvg` builds the SVG text (pure and deterministic: the same data gives the same bytes,
  * each line has at most 2,000 points, so a figure of 10,000-step runs stays well under 1 MB);
  * `writeTrainingCurves` writes it as .svg, or rasterises it with sharp (librsvg) to .png, one SVG unit
- * per pixel times `scale`. Fonts, colours, tick logic and frames follow the sweep figure
- * (`plot.ts`); its small unexported `text`/`line`/frame helpers are re-stated here rather than
- * exported from there.
+ * per pixel times `scale`. Fonts, colours, title block, panel frames, axes and legend layout are the
+ * sweep figure's (`plot.ts`): both build them with the shared helpers of `svg.ts`.
  */
 
-import { extname } from 'node:path';
-import sharp from 'sharp';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
-import { coord, escapeXml, niceTicks, textWidth, type TextAnchor } from './svg.js';
+import {
+  coord,
+  figureHead,
+  figureSize,
+  legendSvg,
+  lineSvg,
+  niceTicks,
+  panelChrome,
+  panelFrames,
+  TEXT_COLOR,
+  textSvg,
+  textWidth,
+  tickText,
+  xScale,
+  xTickSvg,
+  yAxisSvg,
+} from './svg.js';
+import { writeFigure } from './figure-file.js';
+import type { Frame } from './svg.js';
 
 /** One training run: a legend label and its per-step values by series key (index i = step i + 1). */
 export interface TrainingRun {
@@ -84,12 +98,8 @@ export const DEFAULT_SMOOTHING = 200;
 /** Most points of one drawn line (raw or average). */
 export const MAX_LINE_POINTS = 2000;
 
-const FONT_FAMILY = 'DejaVu Sans, Arial, Helvetica, sans-serif';
 /** The sweep figure's sweep colour, then its reference colours: run i gets colour i (cycling). */
 const RUN_COLORS = ['#1f77b4', '#d62728', '#2a9d3a', '#8e44ad', '#b8651b', '#d6399a', '#555555', '#118a9a'];
-const AXIS_COLOR = '#777777';
-const GRID_COLOR = '#e4e4e4';
-const TEXT_COLOR = '#222222';
 const GUIDE_COLOR = '#888888';
 const RAW_OPACITY = 0.28;
 
@@ -176,35 +186,6 @@ function thinStride(values: ArrayLike<number>, maxPoints: number, usable: (v: nu
   return out;
 }
 
-/** A `<text>` element (as plot.ts's); `halo` draws a white outline under the glyphs. */
-function text(
-  x: number,
-  y: number,
-  content: string,
-  size: number,
-  o: { anchor?: TextAnchor; fill?: string; weight?: 'bold'; rotate?: boolean; halo?: boolean; cls?: string } = {},
-): string {
-  const attrs = [
-    o.cls ? `class="${o.cls}"` : '',
-    `x="${coord(x)}"`,
-    `y="${coord(y)}"`,
-    `font-size="${coord(size)}"`,
-    `fill="${o.fill ?? TEXT_COLOR}"`,
-    o.anchor && o.anchor !== 'start' ? `text-anchor="${o.anchor}"` : '',
-    o.weight ? `font-weight="${o.weight}"` : '',
-    o.rotate ? `transform="rotate(-90 ${coord(x)} ${coord(y)})"` : '',
-    o.halo ? 'stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"' : '',
-  ].filter(Boolean);
-  return `<text ${attrs.join(' ')}>${escapeXml(content)}</text>`;
-}
-
-function line(x1: number, y1: number, x2: number, y2: number, stroke: string, width: number, extra = ''): string {
-  return (
-    `<line x1="${coord(x1)}" y1="${coord(y1)}" x2="${coord(x2)}" y2="${coord(y2)}" ` +
-    `stroke="${stroke}" stroke-width="${coord(width)}"${extra ? ' ' + extra : ''}/>`
-  );
-}
-
 /** A `<path>` through the points (`M x,y L x,y x,y …`). */
 function path(points: Array<[number, number]>, cls: string, stroke: string, width: number, extra = ''): string {
   const pts = points.map(([x, y]) => `${coord(x)},${coord(y)}`);
@@ -213,15 +194,6 @@ function path(points: Array<[number, number]>, cls: string, stroke: string, widt
     `<path class="${cls}" d="${d}" fill="none" stroke="${stroke}" stroke-width="${coord(width)}" ` +
     `stroke-linejoin="round" stroke-linecap="round"${extra ? ' ' + extra : ''}/>`
   );
-}
-
-/** Frame of one panel, with the inner margin between frame and outermost ticks. */
-interface Frame {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-  pad: number;
 }
 
 /** A y axis: where its ticks go and how to map a value. */
@@ -241,11 +213,7 @@ function logTickLabel(v: number): string {
 
 function linearAxis(min: number, max: number): Axis {
   const t = niceTicks(min, max, 5);
-  const label = (v: number) => {
-    const s = v.toFixed(t.decimals);
-    return s === '-0' ? '0' : s;
-  };
-  return { ticks: t.values.map((value) => ({ value, label: label(value) })), unit: (v) => (v - t.lo) / (t.hi - t.lo) };
+  return { ticks: t.values.map((value) => ({ value, label: tickText(value, t) })), unit: (v) => (v - t.lo) / (t.hi - t.lo) };
 }
 
 /**
@@ -305,13 +273,6 @@ function quantile(sorted: Float64Array, q: number): number {
 /** A step count with thousands separators: 10000 → "10,000". */
 function stepText(v: number): string {
   return String(v).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-function checkSize(name: string, value: number): void {
-  const min = name === 'width' ? 600 : 300;
-  if (!Number.isInteger(value) || value < min || value > 20000) {
-    throw new InputError(`training-curves ${name} must be an integer from ${min} to 20000 (SVG units), got ${value}`);
-  }
 }
 
 function checkData(data: TrainingCurvesData): void {
@@ -380,36 +341,23 @@ function panelSvg(f: Frame, k: number, p: PanelSpec, runs: TrainingRun[], clipId
   const axis = log ? logAxis(lo, hi) : linearAxis(lo, hi);
   const Y = (v: number) => f.y1 - f.pad - axis.unit(v) * (f.y1 - f.y0 - 2 * f.pad);
   const xt = niceTicks(0, Math.max(1, p.steps), 5);
-  const X = (step: number) => f.x0 + f.pad + ((step - xt.lo) / (xt.hi - xt.lo)) * (f.x1 - f.x0 - 2 * f.pad);
+  const X = xScale(f, xt);
 
-  const box = `x="${coord(f.x0)}" y="${coord(f.y0)}" width="${coord(f.x1 - f.x0)}" height="${coord(f.y1 - f.y0)}"`;
-  const out: string[] = [
-    `<clipPath id="${clipId}"><rect ${box}/></clipPath>`,
-    `<rect ${box} fill="#ffffff"/>`,
-  ];
-  // y axis: grid, ticks, labels, title left of the widest label.
-  for (const { value, label } of axis.ticks) {
-    const y = Y(value);
-    out.push(line(f.x0, y, f.x1, y, GRID_COLOR, 1, 'class="grid"'));
-    out.push(line(f.x0 - 4 * k, y, f.x0, y, AXIS_COLOR, 1));
-    out.push(text(f.x0 - 7 * k, y + 4 * k, label, 12 * k, { anchor: 'end', cls: 'tick' }));
-  }
-  const widest = Math.max(...axis.ticks.map((t) => textWidth(t.label, 12 * k)));
-  out.push(text(f.x0 - 14 * k - widest, (f.y0 + f.y1) / 2, p.series.yLabel, 14 * k, { anchor: 'middle', rotate: true, cls: 'axis-title' }));
-  // x axis.
-  for (const v of xt.values) {
-    const x = X(v);
-    out.push(line(x, f.y0, x, f.y1, GRID_COLOR, 1, 'class="grid"'));
-    out.push(line(x, f.y1, x, f.y1 + 4 * k, AXIS_COLOR, 1));
-    out.push(text(x, f.y1 + 18 * k, stepText(v), 12 * k, { anchor: 'middle', cls: 'tick' }));
-  }
+  const chrome = panelChrome(f, k, p.title, xLabel, {
+    // Shrunk to fit over the frame (bold glyphs run about 8% wider than textWidth's estimate).
+    titleSize: Math.min(15 * k, (f.x1 - f.x0) / (1.08 * textWidth(p.title, 1) || 1)),
+    xTitleCls: 'axis-title',
+  });
+  const out: string[] = [`<clipPath id="${clipId}"><rect ${chrome.box}/></clipPath>`, chrome.back];
+  out.push(...yAxisSvg(f, axis.ticks, Y, k, p.series.yLabel, 'axis-title'));
+  for (const v of xt.values) out.push(...xTickSvg(f, X(v), stepText(v), k));
 
   const clip = `clip-path="url(#${clipId})"`;
   // Guides first, then every run's raw line, then every average: no run's raw hides another's mean.
   for (const r of p.series.references ?? []) {
     if (!usable(r.value)) continue;
     const y = Y(r.value);
-    out.push(line(f.x0, y, f.x1, y, GUIDE_COLOR, 1.2 * k, `class="guide" stroke-dasharray="6 4"`));
+    out.push(lineSvg(f.x0, y, f.x1, y, GUIDE_COLOR, 1.2 * k, `class="guide" stroke-dasharray="6 4"`));
   }
   const toXy = (pts: Array<[number, number]>) => pts.map(([i, v]) => [X(i + 1), Y(v)] as [number, number]);
   lines.forEach(({ raw }, r) => {
@@ -437,57 +385,27 @@ function panelSvg(f: Frame, k: number, p: PanelSpec, runs: TrainingRun[], clipId
     const dataAbove = nearest !== undefined && nearest > r.value;
     const above = y - 16 * k >= f.y0 && (!dataAbove || y + 16 * k > f.y1);
     const ly = above ? y - 5 * k : y + 14 * k;
-    out.push(text(f.x1 - 6 * k, ly, r.label, 11 * k, { anchor: 'end', fill: '#555555', halo: true, cls: 'guide-label' }));
+    out.push(textSvg(f.x1 - 6 * k, ly, r.label, 11 * k, { anchor: 'end', fill: '#555555', halo: true, cls: 'guide-label' }));
   }
-  if (empty) out.push(text((f.x0 + f.x1) / 2, (f.y0 + f.y1) / 2, 'no finite values', 13 * k, { anchor: 'middle', fill: '#555555' }));
-  out.push(
-    `<rect ${box} fill="none" stroke="${AXIS_COLOR}" stroke-width="1"/>`,
-    // Shrunk to fit over the frame (bold glyphs run about 8% wider than textWidth's estimate).
-    text((f.x0 + f.x1) / 2, f.y0 - 10 * k, p.title, Math.min(15 * k, (f.x1 - f.x0) / (1.08 * textWidth(p.title, 1) || 1)), {
-      anchor: 'middle',
-      weight: 'bold',
-      cls: 'panel-title',
-    }),
-    text((f.x0 + f.x1) / 2, f.y1 + 42 * k, xLabel, 14 * k, { anchor: 'middle', cls: 'axis-title' }),
-  );
+  if (empty) out.push(textSvg((f.x0 + f.x1) / 2, (f.y0 + f.y1) / 2, 'no finite values', 13 * k, { anchor: 'middle', fill: '#555555' }));
+  out.push(...chrome.front);
   return out;
 }
 
 /** Legend under the title: each run's colour, then what the light and bold lines are. */
 function legend(width: number, top: number, k: number, runs: TrainingRun[], window: number): { svg: string[]; bottom: number } {
-  const size = 13 * k;
-  const sample = 34 * k;
-  const gap = 26 * k;
   const entries = [
     ...runs.map((r, i) => ({ label: r.label, color: runColor(i), width: 2.2 * k, opacity: 1, fill: TEXT_COLOR })),
     { label: 'each step', color: '#555555', width: 1 * k, opacity: RAW_OPACITY + 0.1, fill: '#555555' },
     { label: `${stepText(window)}-step moving average`, color: '#555555', width: 2.2 * k, opacity: 1, fill: '#555555' },
-  ].map((e) => ({ ...e, w: sample + 6 * k + textWidth(e.label, size) }));
-  const rows: (typeof entries)[] = [[]];
-  let used = 0;
-  for (const e of entries) {
-    const row = rows[rows.length - 1];
-    if (row.length > 0 && used + gap + e.w > width - 40 * k) {
-      rows.push([e]);
-      used = e.w;
-    } else {
-      used += (row.length > 0 ? gap : 0) + e.w;
-      row.push(e);
-    }
-  }
-  const svg: string[] = [];
-  rows.forEach((row, ri) => {
-    const total = row.reduce((s, e) => s + e.w, 0) + gap * (row.length - 1);
-    let x = (width - total) / 2;
-    const y = top + ri * 20 * k;
-    for (const e of row) {
-      const cy = y - 0.32 * size;
-      svg.push(line(x, cy, x + sample, cy, e.color, e.width, e.opacity < 1 ? `stroke-opacity="${e.opacity}"` : ''));
-      svg.push(text(x + sample + 6 * k, y, e.label, size, { cls: 'legend', fill: e.fill }));
-      x += e.w + gap;
-    }
-  });
-  return { svg, bottom: top + (rows.length - 1) * 20 * k };
+  ].map((e) => ({
+    label: e.label,
+    fill: e.fill,
+    sample: (x: number, cy: number, w: number) => [
+      lineSvg(x, cy, x + w, cy, e.color, e.width, e.opacity < 1 ? `stroke-opacity="${e.opacity}"` : ''),
+    ],
+  }));
+  return legendSvg(entries, width, top, k);
 }
 
 /**
@@ -509,10 +427,7 @@ function legend(width: number, top: number, k: number, runs: TrainingRun[], wind
  *   300…20000).
  */
 export function trainingCurvesSvg(data: TrainingCurvesData, options: TrainingCurvesOptions = {}): string {
-  const width = options.width ?? TRAINING_CURVES_SIZE.width;
-  const height = options.height ?? TRAINING_CURVES_SIZE.height;
-  checkSize('width', width);
-  checkSize('height', height);
+  const { width, height, k } = figureSize('training-curves', options, TRAINING_CURVES_SIZE);
   checkData(data);
   const smoothing = data.smoothing ?? DEFAULT_SMOOTHING;
   const steps = Math.max(...data.runs.flatMap((r) => data.series.map((s) => r.history[s.key].length)));
@@ -529,30 +444,13 @@ export function trainingCurvesSvg(data: TrainingCurvesData, options: TrainingCur
   }
   panels.forEach((p, i) => (p.title = `(${String.fromCharCode(97 + i)}) ${p.title}`));
 
-  // Everything scales with the figure (as in the sweep figure); below 0.8 text would be unreadable.
-  const k = Math.max(0.8, Math.min(width / TRAINING_CURVES_SIZE.width, height / TRAINING_CURVES_SIZE.height));
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
-      `viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}">`,
-    `<rect width="${width}" height="${height}" fill="#fafafa"/>`,
-  ];
-  const titleSize = Math.min(20 * k, (width - 40 * k) / (textWidth(data.title, 1) || 1));
-  out.push(text(width / 2, 30 * k, data.title, titleSize, { anchor: 'middle', weight: 'bold', cls: 'title' }));
-  let top = 58 * k;
-  if (data.subtitle) {
-    const size = Math.min(14 * k, (width - 40 * k) / (textWidth(data.subtitle, 1) || 1));
-    out.push(text(width / 2, 52 * k, data.subtitle, size, { anchor: 'middle', fill: '#555555', cls: 'subtitle' }));
-    top = 80 * k;
-  }
+  const { svg: out, top } = figureHead(width, height, k, data.title, data.subtitle);
   const leg = legend(width, top, k, data.runs, smoothing);
   out.push(...leg.svg);
 
-  const panelTop = leg.bottom + 44 * k;
-  const plotBottom = height - 58 * k;
+  const frames = panelFrames(width, height, k, panels.length, leg.bottom, { left: 78 * k, right: 18 * k, pad: 6 * k });
   panels.forEach((p, i) => {
-    const left = (width * i) / panels.length;
-    const right = (width * (i + 1)) / panels.length;
-    const f: Frame = { x0: left + 78 * k, x1: right - 18 * k, y0: panelTop, y1: plotBottom, pad: 6 * k };
+    const f = frames[i];
     out.push(`<g class="panel panel-${i}">`);
     out.push(...panelSvg(f, k, p, data.runs, `training-clip-${i}`, data.xLabel ?? 'training step'));
     out.push('</g>');
@@ -574,20 +472,8 @@ export async function writeTrainingCurves(
   data: TrainingCurvesData,
   options: WriteTrainingCurvesOptions = {},
 ): Promise<void> {
-  const ext = extname(path).toLowerCase();
-  if (ext !== '.png' && ext !== '.svg') {
-    throw new InputError(`cannot write the training curves to ${path}: the file name must end in .png or .svg`);
-  }
-  const scale = options.scale ?? 1;
-  if (!(scale >= 0.25 && scale <= 8)) {
-    throw new InputError(`training-curves scale must be a number from 0.25 to 8, got ${scale}`);
-  }
-  const svg = trainingCurvesSvg(data, options);
-  if (ext === '.svg') {
-    await writeFileAtomic(path, svg);
-    return;
-  }
-  // librsvg renders at `density` dpi; 72 dpi maps one SVG unit (px) to one output pixel.
-  const png = await sharp(Buffer.from(svg), { density: 72 * scale }).png().toBuffer();
-  await writeFileAtomic(path, png);
+  await writeFigure(path, () => trainingCurvesSvg(data, options), options.scale, {
+    name: 'the training curves',
+    what: 'training-curves',
+  });
 }

@@ -130,9 +130,9 @@ export function generate(tf: Tf, v: Vars, z: tfTypes.Tensor2D): tfTypes.Tensor2D
 
 /**
  * One power iteration per D weight matrix W [in,out] on the stored u [out]: v = W·u/‖W·u‖,
- * u ← Wᵀ·v/‖Wᵀ·v‖ (assigned), and the normalised weights W/σ with σ = vᵀ·W·u. Runs outside the
- * gradient tape except σ's dependence on W, which is differentiated (u and v are constants, as in
- * Miyato et al.). Returns D's variables with the weights replaced. Call inside `tf.tidy`.
+ * u ← Wᵀ·v/‖Wᵀ·v‖ (stored unless `update` is false). Returns the (v, u) pair of each matrix, which
+ * {@link normalisedVars} turns into W/σ with σ = vᵀ·W·u; run outside the gradient tape, so u and v
+ * are constants and only σ's dependence on W is differentiated (as in Miyato et al.). Call inside `tf.tidy`.
  */
 function spectrallyNormalised(tf: Tf, variables: Record<string, tfTypes.Variable>, update = true): { vectors: Record<string, [tfTypes.Tensor, tfTypes.Tensor]> } {
   const vectors: Record<string, [tfTypes.Tensor, tfTypes.Tensor]> = {};

@@ -111,7 +111,7 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
       return;
     }
     ctx.io.stdout.write(renderSweepTable(report));
-    ctx.io.stdout.write(`\n${report.rows.length} sets of ${report.count} samples in ${report.seconds.toFixed(1)} s (n = ${report.count}: -n sets it; FID and recall depend on n)\n`);
+    ctx.io.stdout.write(`\n${report.rows.length} set${report.rows.length === 1 ? '' : 's'} of ${report.count} samples in ${report.seconds.toFixed(1)} s (n = ${report.count}: -n sets it; FID and recall depend on n)\n`);
     if (flags.plot) ctx.io.stdout.write(`plot: ${flags.plot}\n`);
   });
 }

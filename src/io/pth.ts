@@ -15,11 +15,11 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { inflateSync } from 'fflate';
 import { halfToFloat } from './float16.js';
 import { FormatError } from '../errors.js';
 import type { StateDict, Tensor, TensorDtype } from '../types.js';
 import { CODECS_ENCODE, PyDict, describe, unpickle, type PyCallable, type UnpickleHooks } from './pickle.js';
+import { openZip, readZipMember, type ZipArchive } from './zip.js';
 
 /** The element types torch storages can have that this reader understands. */
 type StorageDtype = TensorDtype | 'float16' | 'bfloat16';
@@ -296,100 +296,14 @@ function storageDtype(cls: unknown, source: string): StorageDtype {
 // ---------------------------------------------------------------------------------------------------------
 // Zip format
 
-interface ZipEntry {
-  readonly name: string;
-  readonly method: number;
-  readonly compressedSize: number;
-  readonly size: number;
-  readonly localHeader: number;
-}
-
-/** Read the central directory (zip64 aware) without touching member data. */
-function zipDirectory(b: Uint8Array, source: string): Map<string, ZipEntry> {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const bad = (m: string): never => {
-    throw new FormatError(`${source}: ${m}; the zip archive is truncated or corrupt (re-download or re-save it)`);
-  };
-  let eocd = -1;
-  for (let p = b.length - 22; p >= Math.max(0, b.length - 22 - 65535); p--) {
-    if (dv.getUint32(p, true) === 0x06054b50) {
-      eocd = p;
-      break;
-    }
-  }
-  if (eocd < 0) bad('no end-of-central-directory record');
-  let count = dv.getUint16(eocd + 10, true);
-  let cdSize = dv.getUint32(eocd + 12, true);
-  let cdOffset = dv.getUint32(eocd + 16, true);
-  if (eocd >= 20 && dv.getUint32(eocd - 20, true) === 0x07064b50) {
-    const z = Number(dv.getBigUint64(eocd - 12, true));
-    if (z + 56 > b.length || dv.getUint32(z, true) !== 0x06064b50) bad('a broken zip64 end-of-central-directory record');
-    count = Number(dv.getBigUint64(z + 32, true));
-    cdSize = Number(dv.getBigUint64(z + 40, true));
-    cdOffset = Number(dv.getBigUint64(z + 48, true));
-  }
-  if (cdOffset + cdSize > b.length) bad('the central directory lies past the end of the file');
-  const entries = new Map<string, ZipEntry>();
-  let p = cdOffset;
-  for (let i = 0; i < count; i++) {
-    if (p + 46 > b.length || dv.getUint32(p, true) !== 0x02014b50) bad(`central directory entry ${i} is damaged`);
-    const method = dv.getUint16(p + 10, true);
-    let compressedSize = dv.getUint32(p + 20, true);
-    let size = dv.getUint32(p + 24, true);
-    const nameLen = dv.getUint16(p + 28, true);
-    const extraLen = dv.getUint16(p + 30, true);
-    const commentLen = dv.getUint16(p + 32, true);
-    let localHeader = dv.getUint32(p + 42, true);
-    if (p + 46 + nameLen + extraLen > b.length) bad(`central directory entry ${i} is damaged`);
-    const name = new TextDecoder().decode(b.subarray(p + 46, p + 46 + nameLen));
-    // zip64: sizes/offset saturated at 0xFFFFFFFF are in the 0x0001 extra field, in this order.
-    let e = p + 46 + nameLen;
-    const extraEnd = e + extraLen;
-    while (e + 4 <= extraEnd) {
-      const id = dv.getUint16(e, true);
-      const len = dv.getUint16(e + 2, true);
-      if (id === 0x0001) {
-        let q = e + 4;
-        const next = (): number => {
-          const v = Number(dv.getBigUint64(q, true));
-          q += 8;
-          return v;
-        };
-        if (size === 0xffffffff) size = next();
-        if (compressedSize === 0xffffffff) compressedSize = next();
-        if (localHeader === 0xffffffff) localHeader = next();
-      }
-      e += 4 + len;
-    }
-    entries.set(name, { name, method, compressedSize, size, localHeader });
-    p = extraEnd + commentLen;
-  }
-  return entries;
-}
-
-/** A member's bytes: a view into the archive when stored (torch never compresses), inflated otherwise. */
-function zipMember(b: Uint8Array, e: ZipEntry, source: string): Uint8Array {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const bad = (m: string): never => {
-    throw new FormatError(`${source}: member ${e.name} ${m}; the archive is truncated or corrupt`);
-  };
-  if (e.localHeader + 30 > b.length || dv.getUint32(e.localHeader, true) !== 0x04034b50) bad('has no valid local header');
-  const start = e.localHeader + 30 + dv.getUint16(e.localHeader + 26, true) + dv.getUint16(e.localHeader + 28, true);
-  if (start + e.compressedSize > b.length) bad(`needs ${e.compressedSize} bytes but the file ends first`);
-  const raw = b.subarray(start, start + e.compressedSize);
-  if (e.method === 0) return raw;
-  if (e.method === 8) {
-    try {
-      return inflateSync(raw, { out: new Uint8Array(e.size) });
-    } catch (err) {
-      return bad(`cannot be inflated (${(err as Error).message})`);
-    }
-  }
-  return bad(`uses zip compression method ${e.method}, which torch never writes`);
+/** A record's bytes (stored records, all torch writes, are views into the file). */
+function zipRecord(zip: ZipArchive, name: string): Uint8Array {
+  return readZipMember(zip, zip.entries.get(name)!);
 }
 
 function parseZipPth(bytes: Uint8Array, source: string): unknown {
-  const entries = zipDirectory(bytes, source);
+  const zip = openZip(bytes, source);
+  const entries = zip.entries;
   const pkl = [...entries.keys()].filter((n) => n === 'data.pkl' || /^[^/]+\/data\.pkl$/.test(n));
   if (pkl.length !== 1) {
     throw new FormatError(
@@ -399,7 +313,7 @@ function parseZipPth(bytes: Uint8Array, source: string): unknown {
   }
   const prefix = pkl[0].slice(0, -'data.pkl'.length);
   const byteorderEntry = entries.get(`${prefix}byteorder`);
-  const byteorder = byteorderEntry ? latin1(zipMember(bytes, byteorderEntry, source)).trim() : 'little';
+  const byteorder = byteorderEntry ? latin1(zipRecord(zip, byteorderEntry.name)).trim() : 'little';
   if (byteorder !== 'little' && byteorder !== 'big') throw new FormatError(`${source}: unknown byteorder record "${byteorder}"`);
 
   const storages = new Map<string, StorageRef>();
@@ -414,7 +328,7 @@ function parseZipPth(bytes: Uint8Array, source: string): unknown {
       if (known) return known;
       const entry = entries.get(`${prefix}data/${key}`);
       if (!entry) throw new FormatError(`${source}: storage record ${prefix}data/${key} is missing; the archive is incomplete`);
-      const data = zipMember(bytes, entry, source);
+      const data = zipRecord(zip, entry.name);
       const size = ELEMENT_SIZE[dtype];
       if (data.length % size !== 0) {
         throw new FormatError(`${source}: storage ${key} has ${data.length} bytes, not a multiple of ${size} (${dtype})`);
@@ -425,7 +339,7 @@ function parseZipPth(bytes: Uint8Array, source: string): unknown {
     },
     tensors,
   );
-  const { value } = unpickle(zipMember(bytes, entries.get(pkl[0])!, source), 0, hooks, `${source}:${pkl[0]}`);
+  const { value } = unpickle(zipRecord(zip, pkl[0]), 0, hooks, `${source}:${pkl[0]}`);
   materialiseAll(tensors, source);
   return value;
 }

@@ -4,7 +4,6 @@
  * The archives are hand-written (test/io/zip-bombs.ts) so that members can declare any size: the 2 GiB and
  * 5 GiB bombs are ~1000:1 deflate streams of zeros, 2 MB and 5 MB on disk.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
 import { readNpz } from '../../src/io/npz.js';
 import { readStatisticsFile, statisticsFromMembers } from '../../src/io/stats-file.js';
-import { FIXTURES, ROOT } from '../cli/run-cli.js';
+import { measuredCli } from '../cli/measured-cli.js';
+import { FIXTURES } from '../cli/run-cli.js';
 import { crc32, deflatedMember, deflatedZeros, npyHeader, storedMember, zipBytes, type ZipMember } from './zip-bombs.js';
 
 const GIB = 2 ** 30;
@@ -29,20 +29,6 @@ function errorOf(f: () => unknown): Error {
     return e as Error;
   }
   throw new Error('expected an error');
-}
-
-/** Spawn the built CLI and report its exit code, stderr, wall time and peak RSS (read in the child at exit). */
-function measuredCli(...argv: string[]): { code: number; stderr: string; seconds: number; maxRssMb: number } {
-  const hook = "process.on('exit',()=>process.stderr.write('\\n@maxrss='+process.resourceUsage().maxRSS+'\\n'))";
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(hook)}`, join(ROOT, 'bin', 'fidkit.js'), ...argv], {
-    encoding: 'utf8',
-    cwd: ROOT,
-    timeout: 120_000,
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  const m = /@maxrss=(\d+)/.exec(r.stderr);
-  return { code: r.status ?? -1, stderr: r.stderr.replace(/\n@maxrss=\d+\n/, ''), seconds, maxRssMb: m ? Number(m[1]) / 1024 : Infinity };
 }
 
 describe('zip bombs in .npz statistics (fidkit score through the built CLI)', () => {
@@ -67,7 +53,7 @@ describe('zip bombs in .npz statistics (fidkit score through the built CLI)', ()
   for (const label of ['junk', 'unused-npy', 'zip64']) {
     it(`${label}: exit 1 naming the file and the member, in little time and memory`, () => {
       const { path, member } = bombs[label];
-      const r = measuredCli('score', path, OTHER, '--metrics', 'fid');
+      const r = measuredCli(['score', path, OTHER, '--metrics', 'fid']);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toContain(path);
       expect(r.stderr).toContain(`member ${member}`);
@@ -82,7 +68,7 @@ describe('zip bombs in .npz statistics (fidkit score through the built CLI)', ()
     const path = join(dir, 'dup.npz');
     const [mu, sigma] = goodMembers();
     writeFileSync(path, zipBytes([mu, sigma, deflatedMember('mu.npy', new Uint8Array(real['mu.npy']))]));
-    const r = measuredCli('score', path, OTHER, '--metrics', 'fid');
+    const r = measuredCli(['score', path, OTHER, '--metrics', 'fid']);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(`${path}: member mu.npy appears twice`);
   });

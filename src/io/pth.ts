@@ -341,9 +341,12 @@ function storageDtype(cls: unknown, source: string): StorageDtype {
 // ---------------------------------------------------------------------------------------------------------
 // Zip format
 
-/** A record's bytes (stored records, all torch writes, are views into the file). */
+/**
+ * A record's bytes (stored records, all torch writes, are views into the file). Their CRC is not checked:
+ * `torch.serialization.set_crc32_options(False)` saves files without one, and torch.load never checks it.
+ */
 function zipRecord(zip: ZipArchive, name: string): Uint8Array {
-  return readZipMember(zip, zip.entries.get(name)!);
+  return readZipMember(zip, zip.entries.get(name)!, { checkStoredCrc: false });
 }
 
 function parseZipPth(bytes: Uint8Array, source: string, tensors: PthTensor[]): unknown {

@@ -153,11 +153,13 @@ export interface ReadMemberOptions {
    * before the rest is inflated.
    */
   readonly sizeFromHead?: (head: Uint8Array) => number | undefined;
+  /** Check the CRC-32 of stored members too (default true; inflated members are always checked). */
+  readonly checkStoredCrc?: boolean;
 }
 
 /**
  * A member's bytes: a view into the archive when stored, else inflated, never past the declared size, and
- * checked against the directory's CRC-32.
+ * checked against the directory's CRC-32 (stored members unless `checkStoredCrc` is false).
  * @throws {FormatError} naming the file and the member: unsupported method, a size that disagrees with the
  *   declared one or with `sizeFromHead`, a broken deflate stream, a CRC mismatch
  */
@@ -181,6 +183,7 @@ export function readZipMember(zip: ZipArchive, entry: ZipEntry, options: ReadMem
   } else {
     return bad(`uses zip compression method ${entry.method}; only stored and deflate members are read`);
   }
+  if (entry.method === 0 && options.checkStoredCrc === false) return out;
   const crc = crc32(out);
   if (crc !== entry.crc32) bad(`fails its CRC-32 check (${crc.toString(16)}, directory says ${entry.crc32.toString(16)})`);
   return out;

@@ -11,6 +11,7 @@ import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/errors.js';
 import { readNpz } from '../../src/io/npz.js';
+import { parsePth } from '../../src/io/pth.js';
 import { readStatisticsFile, statisticsFromMembers } from '../../src/io/stats-file.js';
 import { measuredCli } from '../cli/measured-cli.js';
 import { FIXTURES } from '../cli/run-cli.js';
@@ -146,5 +147,12 @@ describe('readNpz reads only what is used, never past the declared size', () => 
     // Unsupported compression methods are named when the member is read.
     const bz = zipBytes([{ ...stored, method: 12 as 0 }]);
     expect(errorOf(() => readNpz(bz, 'b.npz').mu).message).toMatch(/b\.npz: member mu\.npy uses zip compression method 12/);
+  });
+
+  it('guards zip-format .pth files the same way (a deflated data.pkl bomb)', () => {
+    const bomb: ZipMember = { name: 'archive/data.pkl', data: deflatedZeros(2048), method: 8, size: 2 * GIB };
+    const e = errorOf(() => parsePth(zipBytes([bomb]), 'b.pth'));
+    expect(e).toBeInstanceOf(FormatError);
+    expect(e.message).toMatch(/^b\.pth: member archive\/data\.pkl would inflate \d+ bytes to 2147483648 \(\d+:1\): that is a zip bomb/);
   });
 });

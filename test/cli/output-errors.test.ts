@@ -37,6 +37,21 @@ describe('an output that is an input', () => {
   });
 });
 
+describe('every command with inputs and an output checks it first', () => {
+  it('latent -o the --image target, sample and sweep outputs under a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fidkit-outcmd-'));
+    const target = join(dir, 'digit.png');
+    copyFileSync(join(FIXTURES, 'images', 'set_a', 'a01_mnist_28_gray.png'), target);
+    let r = await runCli('latent', 'reconstruct', '--image', target, '--steps', '1', '-o', target);
+    expect([r.code, r.stderr]).toEqual([2, `fidkit: -o ${target} is the input ${target}: writing it would destroy the input; choose another output path\n${USAGE}`]);
+    const under = join(target, 'grid.png');
+    r = await runCli('sample', '--generator', 'mnist-gan', '-n', '4', '-o', under);
+    expect([r.code, r.stderr]).toEqual([1, `fidkit: cannot write ${under}: a part of the path exists and is not a folder: choose another output path\n`]);
+    r = await runCli('sweep', '--plot', dir, '-n', '10', '--quiet');
+    expect([r.code, r.stderr]).toEqual([1, `fidkit: cannot write ${dir}: it is a folder: name a file inside it, e.g. ${join(dir, 'sweep.png')}\n`]);
+  });
+});
+
 describe('outputs that cannot be written', () => {
   it('-o naming a folder, or a path under a file, exits 1 with one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fidkit-outerr-'));

@@ -9,8 +9,8 @@
  *   never by library code, which must not change a host program's signal handling) removes them
  *   synchronously on SIGINT/SIGTERM before the process dies of the signal.
  * - SIGKILL cannot be caught: the next write of the same path (and `fidkit cache ls|clear`)
- *   removes `<name>.tmp.<pid>.<random>` siblings whose process is gone
- *   ({@link removeStaleTemporaryFiles}).
+ *   removes `<name>.tmp.<pid>.<random>` siblings whose process is gone and that are older than
+ *   the current process ({@link removeStaleTemporaryFiles}).
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, rmSync, write as writeCallback, close as closeCallback, type Stats } from 'node:fs';
@@ -106,9 +106,15 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
+/** When this process started (ms since the epoch). */
+const STARTED_MS = Date.now() - process.uptime() * 1000;
+
 /**
  * Remove temporary files left by killed processes: in `folder`, the names `<name>.tmp.<pid>.<hex>`
- * (any name when `name` is undefined) whose pid is no longer running. Best effort, never throws.
+ * (any name when `name` is undefined) whose pid is not running here and which were last modified
+ * before this process started. The second condition protects a folder shared between machines
+ * (a cache on NFS), where a live writer's pid is unknown here but its file is being written now.
+ * Best effort, never throws.
  * @returns the paths removed
  */
 export async function removeStaleTemporaryFiles(folder: string, name?: string): Promise<string[]> {
@@ -119,6 +125,8 @@ export async function removeStaleTemporaryFiles(folder: string, name?: string): 
     if (!m || (name !== undefined && entry.slice(0, m.index) !== name)) continue;
     if (processIsAlive(Number(m[1]))) continue;
     const path = join(folder, entry);
+    const info = await stat(path).catch(() => undefined);
+    if (!info || info.mtimeMs >= STARTED_MS) continue;
     if (await rm(path, { force: true }).then(() => true, () => false)) removed.push(path);
   }
   return removed;

@@ -4,7 +4,7 @@
  * after a SIGKILL (which no handler sees) the next run of the same output removes the stale file.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,7 +103,11 @@ describe('interrupting fidkit stats', () => {
     mkdirSync(join(cache, 'features'), { recursive: true });
     const staleCache = join(cache, 'features', `0123abcd.npz.tmp.${deadPid}.0badc0de`);
     const staleDownload = join(cache, `pt_inception.pth.tmp.${deadPid}.0badc0de`);
-    for (const f of [staleOut, staleCache, staleDownload]) writeFileSync(f, 'partial');
+    const old = new Date(Date.now() - 60_000);
+    for (const f of [staleOut, staleCache, staleDownload]) {
+      writeFileSync(f, 'partial');
+      utimesSync(f, old, old);
+    }
     const r = spawnSync(process.execPath, [BIN, 'stats', 'mnist:test?n=100', '--extractor', 'mnist', '-o', out], { cwd: ROOT, env, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(temporaries(dir).sort()).toEqual([staleDownload, staleCache].sort());
@@ -111,5 +115,22 @@ describe('interrupting fidkit stats', () => {
     expect(ls.status).toBe(0);
     expect(ls.stderr).toBe(`removed 2 temporary files left by killed runs in ${cache}\n`);
     expect(temporaries(dir)).toEqual([]);
+  });
+
+  it('a real SIGKILL during the final write leaves a temporary file that the next run of that output removes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fidkit-sigkill-'));
+    const env = { ...process.env, FIDKIT_CACHE: join(dir, 'cache') };
+    const features = join(dir, 'features.npy');
+    writeFileSync(features, writeNpy({ shape: [32, 768], data: new Float32Array(32 * 768).map((_, i) => Math.cos(i) * (i % 5)) }));
+    const out = join(dir, 'out.npz');
+    const r = await interrupted(['stats', features, '-o', out], env, 'SIGKILL', 0, { dir, name: 'out.npz' });
+    expect(r.signal).toBe('SIGKILL');
+    const left = temporaries(dir);
+    // The kill lands after the temporary file appeared; it is gone only if the rename won the race.
+    if (!existsSync(out)) expect(left).toHaveLength(1);
+    const again = spawnSync(process.execPath, [BIN, 'stats', features, '-o', out], { cwd: ROOT, env });
+    expect(again.status).toBe(0);
+    expect(temporaries(dir)).toEqual([]);
+    expect((await readStatisticsFile(out)).stats.count).toBe(32);
   });
 });

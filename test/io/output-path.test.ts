@@ -1,4 +1,4 @@
-import { linkSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,9 +48,13 @@ describe('checkOutputs', () => {
     const dead = join(dir, 'stats.npz.tmp.999999999.0badc0de');
     const mine = join(dir, `stats.npz.tmp.${process.pid}.12345678`);
     const other = join(dir, 'other.npz.tmp.999999999.0badc0de');
-    for (const f of [dead, mine, other]) writeFileSync(f, 'partial');
+    // A dead pid whose file is newer than this process may be a live writer on another machine (shared folder).
+    const recent = join(dir, 'stats.npz.tmp.999999998.0badc0de');
+    for (const f of [dead, mine, other, recent]) writeFileSync(f, 'partial');
+    const old = new Date(Date.now() - process.uptime() * 1000 - 60_000);
+    for (const f of [dead, mine, other]) utimesSync(f, old, old);
     await checkOutputs([join(dir, 'stats.npz')], []);
-    expect(readdirSync(dir).sort()).toEqual(['in.npy', 'other.npz.tmp.999999999.0badc0de', `stats.npz.tmp.${process.pid}.12345678`]);
+    expect(readdirSync(dir).sort()).toEqual(['in.npy', 'other.npz.tmp.999999999.0badc0de', `stats.npz.tmp.${process.pid}.12345678`, 'stats.npz.tmp.999999998.0badc0de']);
   });
 });
 

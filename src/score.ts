@@ -73,7 +73,7 @@ export interface ScoreReport {
 
 function statsOf(input: LoadedInput): FidStatistics {
   if (input.stats) return input.stats;
-  if (input.features && input.features.rows >= 2) return momentsFromFeatures(input.features);
+  if (input.features && input.features.rows >= 2) return momentsFromFeatures(input.features, input.path);
   throw new InputError(`${input.path}: FID needs at least 2 samples, got ${input.count ?? 0}`);
 }
 
@@ -145,7 +145,7 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
       }
     }
     const singularMode = options.fidSingular ?? DEFAULTS.fidSingular;
-    const r = frechetDistance(statsOf(a), statsOf(ref), { singular: singularMode });
+    const r = frechetDistance(statsOf(a), statsOf(ref), { singular: singularMode, labels: [a.path, ref.path] });
     report.metrics.fid = {
       value: r.value,
       method: r.diagnostics.method,

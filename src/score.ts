@@ -162,7 +162,7 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
         `is needs classifier logits (N×1008 for the FID Inception), but ${a.path} has 2048 columns — pool3 features, not logits`,
       );
     }
-    const r = inceptionScore(logits, { splits: options.isSplits ?? DEFAULTS.isSplits, shuffle: options.isShuffle ?? DEFAULTS.isShuffle, seed });
+    const r = inceptionScore(logits, { splits: options.isSplits ?? DEFAULTS.isSplits, shuffle: options.isShuffle ?? DEFAULTS.isShuffle, seed, label: a.path });
     report.metrics.is = { mean: r.mean, std: r.std, splits: r.splits, shuffled: r.shuffled, seed: r.seed, count: r.count };
   }
 
@@ -179,7 +179,7 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
       subsetSize = smallest;
     }
     // Subsets spread over worker threads; the result is bit-identical to one thread.
-    const r = await kernelInceptionDistanceParallel(x, y, { subsets: options.kidSubsets ?? DEFAULTS.kidSubsets, subsetSize, seed });
+    const r = await kernelInceptionDistanceParallel(x, y, { subsets: options.kidSubsets ?? DEFAULTS.kidSubsets, subsetSize, seed, labels: [a.path, ref.path] });
     report.metrics.kid = { mean: r.mean, std: r.std, subsets: r.subsets, subsetSize: r.subsetSize, seed: r.seed };
   }
 

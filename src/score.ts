@@ -194,7 +194,7 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
       ...(wantPr ? [{ k: options.k ?? DEFAULTS.prK, membership: 'le' as const }] : []),
       ...(wantPrdc ? [{ k: options.k ?? DEFAULTS.prdcK, membership: 'lt' as const }] : []),
     ];
-    const { counts } = countManifolds(sets, settings);
+    const { counts } = countManifolds(sets, settings, { labels: { generated: a.path, real: ref.path } });
     if (wantPr) {
       const r = precisionRecallFromCounts(counts[0]);
       report.metrics.pr = { precision: r.precision, recall: r.recall, fScore: r.fScore, k: r.k, membership: r.membership, counts: { ...r.counts } };

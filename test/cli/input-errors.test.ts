@@ -60,6 +60,7 @@ describe('input errors name the file', () => {
     await refused(['stats', P('nan-row.npy'), '-o', P('out.npz')], msg);
     await refused(['score', F('d64_set1_features.npy'), P('nan-row.npy'), '--metrics', 'kid'], `${P('nan-row.npy')}: KID: second feature set has a non-finite value (NaN) at row 5, column 3`);
     await refused(['score', P('nan-row.npy'), '--metrics', 'is', '--is-splits', '1'], `${P('nan-row.npy')}: logits contain a non-finite value (NaN) at row 5, column 3`);
+    await refused(['score', P('nan-row.npy'), F('d64_set1_features.npy'), '--metrics', 'pr'], `${P('nan-row.npy')}: precision/recall: generated features (10×64) hold NaN at row 5, column 3`);
   });
 
   it('stats of a folder of one image', async () => {

@@ -213,7 +213,7 @@ export function frechetDistance(a: FidStatistics, b: FidStatistics, options: Fre
   const clampedToZero = rawValue < 0 && !offsetApplied;
   if (!offsetApplied && rawValue < -1e-8 * scale) {
     throw new InputError(
-      `Fréchet distance came out as ${rawValue} (< 0 beyond round-off); the covariances are probably not positive semidefinite`,
+      `${options.labels ? `${options.labels[0]} vs ${options.labels[1]}: ` : ''}Fréchet distance came out as ${rawValue} (< 0 beyond round-off); the covariances are probably not positive semidefinite`,
     );
   }
   const value = clampedToZero ? 0 : rawValue;

@@ -196,6 +196,7 @@ export async function loadImages(
       momentsLayer: want.moments ? fidLayer : undefined,
       keepLayers: [...new Set([...(want.features ? [fidLayer] : []), ...(want.logits ? [isLayer] : [])])],
       onProgress: options.onProgress && ((e) => options.onProgress!(path, e)),
+      label: path,
     });
     entry = { count: result.count, skipped: result.skipped, moments: result.moments?.state(), features: result.kept[fidLayer], logits: result.kept[isLayer] };
     if (key) {
@@ -212,7 +213,7 @@ export async function loadImages(
     count: entry.count,
     ...(options.shard ? { shard: options.shard } : {}),
   };
-  const moments = entry.moments ? Moments.fromState(entry.moments) : undefined;
+  const moments = entry.moments ? Moments.fromState(entry.moments, { label: path }) : undefined;
   return {
     path,
     kind,

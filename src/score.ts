@@ -73,7 +73,7 @@ export interface ScoreReport {
 
 function statsOf(input: LoadedInput): FidStatistics {
   if (input.stats) return input.stats;
-  if (input.features && input.features.rows >= 2) return momentsFromFeatures(input.features);
+  if (input.features && input.features.rows >= 2) return momentsFromFeatures(input.features, input.path);
   throw new InputError(`${input.path}: FID needs at least 2 samples, got ${input.count ?? 0}`);
 }
 
@@ -145,7 +145,7 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
       }
     }
     const singularMode = options.fidSingular ?? DEFAULTS.fidSingular;
-    const r = frechetDistance(statsOf(a), statsOf(ref), { singular: singularMode });
+    const r = frechetDistance(statsOf(a), statsOf(ref), { singular: singularMode, labels: [a.path, ref.path] });
     report.metrics.fid = {
       value: r.value,
       method: r.diagnostics.method,
@@ -162,7 +162,7 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
         `is needs classifier logits (N×1008 for the FID Inception), but ${a.path} has 2048 columns — pool3 features, not logits`,
       );
     }
-    const r = inceptionScore(logits, { splits: options.isSplits ?? DEFAULTS.isSplits, shuffle: options.isShuffle ?? DEFAULTS.isShuffle, seed });
+    const r = inceptionScore(logits, { splits: options.isSplits ?? DEFAULTS.isSplits, shuffle: options.isShuffle ?? DEFAULTS.isShuffle, seed, label: a.path });
     report.metrics.is = { mean: r.mean, std: r.std, splits: r.splits, shuffled: r.shuffled, seed: r.seed, count: r.count };
   }
 
@@ -179,7 +179,7 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
       subsetSize = smallest;
     }
     // Subsets spread over worker threads; the result is bit-identical to one thread.
-    const r = await kernelInceptionDistanceParallel(x, y, { subsets: options.kidSubsets ?? DEFAULTS.kidSubsets, subsetSize, seed });
+    const r = await kernelInceptionDistanceParallel(x, y, { subsets: options.kidSubsets ?? DEFAULTS.kidSubsets, subsetSize, seed, labels: [a.path, ref.path] });
     report.metrics.kid = { mean: r.mean, std: r.std, subsets: r.subsets, subsetSize: r.subsetSize, seed: r.seed };
   }
 
@@ -194,7 +194,7 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
       ...(wantPr ? [{ k: options.k ?? DEFAULTS.prK, membership: 'le' as const }] : []),
       ...(wantPrdc ? [{ k: options.k ?? DEFAULTS.prdcK, membership: 'lt' as const }] : []),
     ];
-    const { counts } = countManifolds(sets, settings);
+    const { counts } = countManifolds(sets, settings, { labels: { generated: a.path, real: ref.path } });
     if (wantPr) {
       const r = precisionRecallFromCounts(counts[0]);
       report.metrics.pr = { precision: r.precision, recall: r.recall, fScore: r.fScore, k: r.k, membership: r.membership, counts: { ...r.counts } };

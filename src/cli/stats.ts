@@ -41,7 +41,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
       const f = loaded.features;
       if (!f) throw new InputError(`${input} already holds statistics; 'stats' needs images or per-sample features (a .npy)`);
       const { start, end } = shard ? shardRange(f.rows, shard) : { start: 0, end: f.rows };
-      moments = new Moments(f.cols).add({ data: f.data.subarray(start * f.cols, end * f.cols), rows: end - start, cols: f.cols });
+      moments = new Moments(f.cols, { label: input }).add({ data: f.data.subarray(start * f.cols, end * f.cols), rows: end - start, cols: f.cols });
       what = `rows ${start}…${end - 1} (${end - start} samples)`;
     }
     const metadata = { ...loaded.metadata, fidkitVersion: VERSION, source: input };

@@ -49,6 +49,8 @@ export interface FolderOptions {
   readonly batchSize?: number;
   readonly skipBad?: boolean;
   readonly recursive?: boolean;
+  /** Extensions of the files a folder contributes (`--ext`); default `IMAGE_EXTENSIONS` (io/folder.ts). */
+  readonly extensions?: readonly string[];
   readonly offline?: boolean;
   readonly cacheDir?: string;
   /** Reuse and store extracted features in the cache (default true; `--no-cache`). */
@@ -148,8 +150,24 @@ export async function loadInput(path: string, needs: LayerNeeds, options: Folder
   );
 }
 
-async function loadFolder(path: string, needs: LayerNeeds, options: FolderOptions, pool: ExtractorPool): Promise<LoadedInput> {
-  const listing = await listImages(path, { recursive: options.recursive });
+/**
+ * The warnings every command that reads folders prints about one loaded input: files skipped as
+ * unreadable (`--skip-bad`) and files ignored for their extension. One wording for score, stats,
+ * features and sweep.
+ */
+export function inputWarnings(input: Pick<LoadedInput, 'path' | 'skipped' | 'ignored'>): string[] {
+  const warnings: string[] = [];
+  if (input.skipped?.length) warnings.push(`${input.path}: skipped ${input.skipped.length} unreadable image(s), e.g. ${input.skipped[0].message}`);
+  if (input.ignored) warnings.push(`${input.path}: ignored ${input.ignored} file(s) without an image extension (--ext chooses the extensions)`);
+  return warnings;
+}
+
+/**
+ * The image files of a folder in the order their features are stacked: listed with `recursive`
+ * and `extensions`, sorted as the Python tools sort them, then cut to `shard`'s slice.
+ */
+export async function folderFiles(path: string, options: FolderOptions): Promise<{ files: string[]; ignored: number; whole: StatsMetadata }> {
+  const listing = await listImages(path, { recursive: options.recursive, extensions: options.extensions });
   let files = listing.files;
   let whole: StatsMetadata = {};
   if (options.shard) {
@@ -158,8 +176,13 @@ async function loadFolder(path: string, needs: LayerNeeds, options: FolderOption
     const { start, end } = shardRange(files.length, options.shard);
     files = files.slice(start, end);
   }
+  return { files, ignored: listing.ignored, whole };
+}
+
+async function loadFolder(path: string, needs: LayerNeeds, options: FolderOptions, pool: ExtractorPool): Promise<LoadedInput> {
+  const { files, ignored, whole } = await folderFiles(path, options);
   const input = await loadImages(path, 'images', fileSource(files, options.skipBad), { files }, needs, options, pool);
-  return { ...input, ignored: listing.ignored, metadata: { ...input.metadata, ...whole } };
+  return { ...input, ignored, metadata: { ...input.metadata, ...whole } };
 }
 
 /**

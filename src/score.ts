@@ -10,7 +10,7 @@
 import { stat } from 'node:fs/promises';
 import { DEFAULTS, METRICS, type FidSingularMode, type MetricName } from './defaults.js';
 import { InputError, UsageError } from './errors.js';
-import { ExtractorPool, layerNeeds, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
+import { ExtractorPool, inputWarnings, layerNeeds, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
 import { frechetDistance } from './metrics/frechet.js';
 import { inceptionScore } from './metrics/inception-score.js';
 import { kernelInceptionDistanceParallel } from './metrics/kid-parallel.js';
@@ -122,10 +122,7 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
     metrics: {},
     warnings,
   };
-  for (const inp of inputs) {
-    if (inp.skipped?.length) warnings.push(`${inp.path}: skipped ${inp.skipped.length} unreadable image(s), e.g. ${inp.skipped[0].message}`);
-    if (inp.ignored) warnings.push(`${inp.path}: ignored ${inp.ignored} file(s) without an image extension`);
-  }
+  for (const inp of inputs) warnings.push(...inputWarnings(inp));
   const needTwo = (m: string) => {
     if (!b) throw new UsageError(`${m} compares two sets: pass input1 (generated) and input2 (reference)`);
     if (a.dim !== b.dim) {

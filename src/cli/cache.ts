@@ -32,10 +32,10 @@ export function registerCache(program: Command, ctx: CommandContext): void {
     .command('clear')
     .description('delete every cached feature entry')
     .option('--cache-dir <dir>', 'cache folder')
-    .action(async (flags: { cacheDir?: string }) => {
+    .action(async (flags: { cacheDir?: string; quiet?: boolean }) => {
       await removeStale(ctx, flags.cacheDir);
       const n = await clearFeatureCache(flags.cacheDir);
-      ctx.io.stderr.write(`removed ${n} cached entries from ${featureCacheDir(flags.cacheDir)}\n`);
+      if (!flags.quiet) ctx.io.stderr.write(`removed ${n} cached entries from ${featureCacheDir(flags.cacheDir)}\n`);
     });
 }
 

@@ -65,8 +65,7 @@ function addCommon(cmd: Command, experiment: string): Command {
     .option('--model <dir>', 'a folder written by `fidkit train gan|vae` (of the --generator kind) instead of the bundled model')
     .addOption(new Option('-o, --out <grid.png>', 'the grid image to write (PNG)').makeOptionMandatory())
     .addOption(new Option('--scale <n>', 'integer upscale of each 28×28 tile in the grid (nearest neighbour)').default(GRID_SCALE).argParser(integerAtLeast('--scale', 1)))
-    .option('--json', `print one JSON document (schema fidkit.latent-${experiment}/1) instead of the table`)
-    .option('-q, --quiet', 'no progress or warnings on stderr');
+    .option('--json', `print one JSON document (schema fidkit.latent-${experiment}/1) instead of the table`);
 }
 
 /** The target flags, then `extra` (inpaint's --mask), the optimiser's flags and the common ones. */

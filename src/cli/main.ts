@@ -10,7 +10,9 @@ import { FidkitError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 export { removeTemporaryFilesOnSignal } from '../io/atomic-write.js';
 import { registerCache } from './cache.js';
+import { registerFeatures } from './features.js';
 import { registerLatent } from './latent.js';
+import { addCommonOptions } from './options.js';
 import { registerSample } from './sample.js';
 import { registerScore } from './score.js';
 import { registerStats } from './stats.js';
@@ -43,6 +45,7 @@ export function createCli(ctx: CommandContext): Command {
     .configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });
   registerScore(program, ctx);
   registerStats(program, ctx);
+  registerFeatures(program, ctx);
   registerVerify(program, ctx);
   registerCache(program, ctx);
   registerTrain(program, ctx);
@@ -50,7 +53,9 @@ export function createCli(ctx: CommandContext): Command {
   registerLatent(program, ctx);
   registerSample(program, ctx);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  // The common flags (-q) are added here, once, so no command can miss them; each action reads them from its flags.
   for (const cmd of all(program).slice(1)) {
+    addCommonOptions(cmd);
     cmd.exitOverride().configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });
   }
   return program;

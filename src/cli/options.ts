@@ -7,6 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULTS, PROTOCOLS, type Protocol } from '../defaults.js';
 import { extractorNames } from '../features/registry.js';
 import type { FolderOptions } from '../inputs.js';
+import { IMAGE_EXTENSIONS } from '../io/folder.js';
 
 /** Parser for an integer ≥ `min`. */
 export function integerAtLeast(flag: string, min: number): (text: string) => number {
@@ -46,6 +47,33 @@ export function listOf<T extends string>(flag: string, allowed: readonly T[]): (
   return (text) => [...new Set(text.split(',').map((s) => one(s.trim().toLowerCase())))];
 }
 
+/**
+ * Parser for `--ext png,jpg,…`: extensions of the files to read, any case, with or without the dot.
+ * Only extensions fidkit decodes are accepted, so a typo fails here rather than as "0 images".
+ */
+export function extensionList(text: string): string[] {
+  const list = [...new Set(text.split(',').map((s) => s.trim().replace(/^\./, '').toLowerCase()).filter((s) => s.length > 0))];
+  if (list.length === 0) throw new InvalidArgumentError(`Expected a comma-separated list of extensions for --ext (e.g. png,jpg) but received '${text}'.`);
+  const unknown = list.filter((e) => !(IMAGE_EXTENSIONS as readonly string[]).includes(e));
+  if (unknown.length > 0) {
+    throw new InvalidArgumentError(`Unsupported --ext ${unknown.map((e) => `'${e}'`).join(', ')}; fidkit reads ${IMAGE_EXTENSIONS.join(', ')}.`);
+  }
+  return list;
+}
+
+/** The flags every command takes. */
+export interface CommonFlags {
+  quiet?: boolean;
+}
+
+/**
+ * Add the flags every command takes (one definition, applied to each command by `createCli`).
+ * `--quiet` silences progress, notes and warnings on stderr; errors are still printed.
+ */
+export function addCommonOptions(cmd: Command): Command {
+  return cmd.option('-q, --quiet', 'no progress or warnings on stderr (errors are still printed)');
+}
+
 /** The flags of every command that reads image folders. */
 export interface FolderFlags {
   protocol: Protocol;
@@ -54,6 +82,7 @@ export interface FolderFlags {
   batchSize: number;
   skipBad?: boolean;
   recursive?: boolean;
+  ext?: string[];
   offline?: boolean;
   cacheDir?: string;
   cache: boolean;
@@ -69,6 +98,7 @@ export function addFolderOptions(cmd: Command): Command {
     .addOption(new Option('--batch-size <n>', 'images per batch').default(DEFAULTS.batchSize).argParser(integerAtLeast('--batch-size', 1)))
     .option('--skip-bad', 'skip unreadable images (and report how many) instead of stopping at the first')
     .option('--recursive', 'also read images in subfolders')
+    .addOption(new Option('--ext <list>', `comma-separated extensions of the files to read, any case (default: ${IMAGE_EXTENSIONS.join(',')})`).argParser(extensionList))
     .option('--offline', 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing')
     .option('--cache-dir <dir>', 'cache folder (default $FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit)')
     .option('--no-cache', 'neither reuse nor store extracted features')
@@ -87,6 +117,7 @@ export function folderOptions(flags: FolderFlags): FolderOptions {
     batchSize: flags.batchSize,
     skipBad: flags.skipBad,
     recursive: flags.recursive,
+    extensions: flags.ext,
     offline: flags.offline,
     cacheDir: flags.cacheDir,
     cache: flags.cache,

@@ -88,7 +88,6 @@ export function registerSample(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--batch-size <n>', 'latent codes per generator call (never changes the images)').default(DEFAULT_SAMPLE_BATCH).argParser(integerAtLeast('--batch-size', 1)))
     .option('--force', 'write into a non-empty folder, deleting the numbered PNGs an earlier run left there')
     .option('--json', 'print one JSON document (schema fidkit.sample/1) instead of the summary line')
-    .option('-q, --quiet', 'no progress on stderr')
     .action(async (flags: SampleFlags) => {
       const started = Date.now();
       const grid = flags.out.toLowerCase().endsWith('.png');

@@ -43,8 +43,7 @@ export function registerScore(program: Command, ctx: CommandContext): void {
       new Option('--fid-singular <mode>', "singular covariance product: 'exact' value, or 'pytorch-fid' (add 1e-6·I where pytorch-fid does)")
         .default(DEFAULTS.fidSingular)
         .argParser(oneOf('--fid-singular', FID_SINGULAR_MODES)),
-    )
-    .option('-q, --quiet', 'no warnings or progress on stderr');
+    );
   addFolderOptions(cmd).action(async (input1: string, input2: string | undefined, flags: ScoreFlags) => {
       const progress = flags.quiet ? undefined : new ProgressReporter(ctx.io.stderr);
       const report = await score(input2 === undefined ? [input1] : [input1, input2], {

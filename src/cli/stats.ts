@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { InputError, UsageError } from '../errors.js';
 import { checkOutputs } from '../io/output-path.js';
 import { readMomentsFile, writeMomentsFile, writeStatisticsFile } from '../io/stats-file.js';
-import { loadInput } from '../inputs.js';
+import { inputWarnings, loadInput } from '../inputs.js';
 import { mergeShards, parseShard, shardRange, type Shard } from '../shards.js';
 import { Moments } from '../stats/moments.js';
 import { VERSION } from '../version.js';
@@ -27,14 +27,17 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     const output = flags.output;
     const shard: Shard | undefined = flags.shard === undefined ? undefined : parseShard(flags.shard);
     await checkOutputs([output], [input]);
-    const progress = new ProgressReporter(ctx.io.stderr);
+    const say = (line: string): void => {
+      if (!flags.quiet) ctx.io.stderr.write(`${line}\n`);
+    };
     const loaded = await loadInput(input, { moments: true, logits: false, features: false }, {
       ...folderOptions(flags),
       shard,
-      onProgress: progress.update,
-      onWarning: (w) => ctx.io.stderr.write(`warning: ${w}\n`),
-      onNote: (n) => ctx.io.stderr.write(`${n}\n`),
+      onProgress: flags.quiet ? undefined : new ProgressReporter(ctx.io.stderr).update,
+      onWarning: (w) => say(`warning: ${w}`),
+      onNote: say,
     });
+    for (const w of inputWarnings(loaded)) say(`warning: ${w}`);
     let moments = loaded.moments;
     let what = `${loaded.count} images`;
     if (!moments) {
@@ -47,10 +50,10 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     const metadata = { ...loaded.metadata, fidkitVersion: VERSION, source: input };
     if (shard) {
       await writeMomentsFile(output, moments.state(), { ...metadata, shard });
-      ctx.io.stderr.write(`wrote shard ${shard.index}/${shard.count} of ${input}: ${what}, to ${output}\n`);
+      say(`wrote shard ${shard.index}/${shard.count} of ${input}: ${what}, to ${output}`);
     } else {
       await writeStatisticsFile(output, moments.statistics(), metadata);
-      ctx.io.stderr.write(`wrote statistics of ${moments.count} samples to ${output}\n`);
+      say(`wrote statistics of ${moments.count} samples to ${output}`);
     }
   });
 
@@ -59,12 +62,12 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .description('combine shard files from `stats --shard k/n` into the statistics of the whole input')
     .argument('<parts...>', 'shard files (all n of them)')
     .requiredOption('-o, --output <file>', 'the .npz statistics to write')
-    .action(async (parts: string[], flags: { output: string }) => {
+    .action(async (parts: string[], flags: { output: string; quiet?: boolean }) => {
       await checkOutputs([flags.output], parts);
       const loaded = [];
       for (const path of parts) loaded.push({ path, ...(await readMomentsFile(path)) });
       const { moments, metadata } = mergeShards(loaded);
       await writeStatisticsFile(flags.output, moments.statistics(), { ...metadata, fidkitVersion: VERSION });
-      ctx.io.stderr.write(`merged ${parts.length} shards (${moments.count} samples) into ${flags.output}\n`);
+      if (!flags.quiet) ctx.io.stderr.write(`merged ${parts.length} shards (${moments.count} samples) into ${flags.output}\n`);
     });
 }

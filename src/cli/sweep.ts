@@ -67,8 +67,7 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--latent-dim <d>', 'ONNX generators: latent width when the model leaves it dynamic').argParser(integerAtLeast('--latent-dim', 1)))
     .option('--model <dir>', 'mnist-gan/mnist-vae: a folder written by `fidkit train gan|vae` instead of the bundled weights')
     .option('--json', 'print one JSON document (schema fidkit.sweep/1) instead of the table')
-    .option('--plot <file>', 'write the figure: FID and IS against ψ, precision against recall (.png or .svg)')
-    .option('-q, --quiet', 'no progress or warnings on stderr');
+    .option('--plot <file>', 'write the figure: FID and IS against ψ, precision against recall (.png or .svg)');
   addFolderOptions(cmd).action(async (flags: SweepFlags) => {
     const bundled = (BUNDLED_GENERATORS as readonly string[]).includes(flags.generator);
     const reference = alias(flags.reference ?? (bundled ? 'mnist:test' : ''));

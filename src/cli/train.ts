@@ -39,7 +39,6 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
     .option('--resume', 'continue from the checkpoint in --out')
     .addOption(new Option('--loss <loss>', `GAN generator loss: ${LOSSES.join(', ')}`).argParser(oneOf('--loss', LOSSES)))
     .addOption(new Option('--ae-steps <n>', 'GAN: autoencoder steps before the adversarial phase (default 5000)').argParser(integerAtLeast('--ae-steps', 0)))
-    .option('-q, --quiet', 'no progress on stderr')
     .action(async (model: TrainModel, flags: TrainFlags) => {
       if (flags.loss !== undefined && model !== 'gan') throw new UsageError('--loss applies to `fidkit train gan` only');
       if (flags.aeSteps !== undefined && model !== 'gan') throw new UsageError('--ae-steps applies to `fidkit train gan` only');

@@ -291,8 +291,31 @@ export function writeNpy(arr: { dtype?: NpyDtype; shape: readonly number[]; data
   if (count !== arr.data.length) {
     throw new InputError(`writeNpy: shape [${arr.shape.join(', ')}] holds ${count} elements but data has ${arr.data.length}`);
   }
-  const shapeText = arr.shape.length === 1 ? `(${arr.shape[0]},)` : `(${arr.shape.join(', ')})`;
-  let header = `{'descr': '${DESCR_OF[dtype]}', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  return npyBytes(DESCR_OF[dtype], arr.shape, new Uint8Array(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength));
+}
+
+/** A 1-d array of text, written as NumPy's fixed-width unicode dtype. */
+export interface NpyStrings {
+  readonly strings: readonly string[];
+}
+
+/**
+ * Serialise strings as a 1-d `.npy` of dtype `<U{w}` (UTF-32LE, w = the longest string in code
+ * points; shorter ones NUL-padded), which `np.load` reads without `allow_pickle`, unlike an
+ * object array. NumPy strips the trailing NULs, so strings must not end in U+0000.
+ */
+export function writeNpyStrings(arr: NpyStrings): Uint8Array {
+  const codes = arr.strings.map((s) => Array.from(s, (c) => c.codePointAt(0)!));
+  const width = codes.reduce((w, c) => Math.max(w, c.length), 1); // reduce, not spread: N may exceed the argument limit
+  const body = new Uint32Array(codes.length * width); // typed arrays are little-endian on every platform Node supports
+  codes.forEach((c, i) => body.set(c, i * width));
+  return npyBytes(`<U${width}`, [codes.length], new Uint8Array(body.buffer));
+}
+
+/** Header (dict literal padded to a 64-byte boundary, version 2.0 only if it needs it) + body. */
+function npyBytes(descr: string, shape: readonly number[], body: Uint8Array): Uint8Array {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   let major = 1;
   let prefix = 10;
   if (header.length + 1 + prefix > 65535) {
@@ -301,7 +324,6 @@ export function writeNpy(arr: { dtype?: NpyDtype; shape: readonly number[]; data
   }
   const total = Math.ceil((prefix + header.length + 1) / 64) * 64;
   header = header + ' '.repeat(total - prefix - header.length - 1) + '\n';
-  const body = new Uint8Array(arr.data.buffer, arr.data.byteOffset, arr.data.byteLength);
   const out = new Uint8Array(total + body.length);
   out.set(MAGIC, 0);
   out[6] = major;

@@ -6,7 +6,7 @@
  */
 import { zipSync, type Zippable } from 'fflate';
 import { readInputFile } from './read-input.js';
-import { npyByteLength, readNpy, writeNpy, type NdArray } from './npy.js';
+import { npyByteLength, readNpy, writeNpy, writeNpyStrings, type NdArray, type NpyStrings } from './npy.js';
 import { openZip, readZipMember } from './zip.js';
 
 /**
@@ -41,10 +41,10 @@ export async function readNpzFile(path: string): Promise<Record<string, NdArray>
  * Serialise arrays as an `.npz` archive readable by `np.load`.
  * @param compress deflate the members like `np.savez_compressed` (default true)
  */
-export function writeNpz(members: Record<string, NdArray>, options: { compress?: boolean } = {}): Uint8Array {
+export function writeNpz(members: Record<string, NdArray | NpyStrings>, options: { compress?: boolean } = {}): Uint8Array {
   const level = options.compress === false ? 0 : 6;
   const zippable: Zippable = {};
-  for (const [key, arr] of Object.entries(members)) zippable[`${key}.npy`] = [writeNpy(arr), { level }];
+  for (const [key, arr] of Object.entries(members)) zippable[`${key}.npy`] = ['strings' in arr ? writeNpyStrings(arr) : writeNpy(arr), { level }];
   // A fixed timestamp keeps the bytes reproducible (zip stores local time, 1980 is its epoch).
   return zipSync(zippable, { mtime: new Date(1980, 0, 1, 0, 0, 0) });
 }

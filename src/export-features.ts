@@ -1,0 +1,130 @@
+/**
+ * @file `exportFeatures`: the API behind `fidkit features`. One layer of an extractor for every
+ * image of a folder, a generator (`gen:…`) or bundled digits (`mnist:…`), as an N×D float32 matrix
+ * stacked in the order `score` stacks them (paths sorted as pytorch-fid sorts them), with the id of
+ * each row: the file path, or `<label>#<i>` for the i-th (0-based) image of a virtual input.
+ *
+ * The default layers of `fid` and `is` go through the same {@link loadImages} as `score` (and its
+ * feature cache), so their rows are bit for bit the ones `score` computes; other layers are
+ * extracted directly with the same loop and batch size.
+ */
+import { stat } from 'node:fs/promises';
+import { DEFAULTS } from './defaults.js';
+import { FidkitError, UsageError } from './errors.js';
+import { extractImages, fileSource, type ImageSource } from './features/extract.js';
+import { ExtractorPool, folderFiles, loadImages, type FolderOptions } from './inputs.js';
+import type { Shard } from './shards.js';
+import { isVirtualInput, openVirtualInput } from './sources.js';
+import type { FeatureMatrix } from './types.js';
+
+/** Options of {@link exportFeatures}. */
+export interface ExportFeaturesOptions extends FolderOptions {
+  /** The extractor layer to write (default: the extractor's FID layer, `pool3` for Inception). */
+  readonly layer?: string;
+}
+
+/** What {@link exportFeatures} extracted. */
+export interface ExportedFeatures {
+  /** The input as given (folder) or its canonical label (`gen:`/`mnist:`). */
+  readonly input: string;
+  /** N×D float32, row i belongs to `ids[i]`. */
+  readonly features: FeatureMatrix & { readonly data: Float32Array };
+  /** One per row: the image's path, or `<label>#<index>` for generated and bundled images. */
+  readonly ids: string[];
+  readonly layer: string;
+  readonly extractor: string;
+  readonly protocol: string;
+  readonly weightsSha256: string;
+  /** Folders: files skipped as unreadable (`skipBad`) and files ignored for their extension. */
+  readonly skipped: { path: string; message: string }[];
+  readonly ignored: number;
+  readonly shard?: Shard;
+}
+
+interface OpenedImages {
+  readonly label: string;
+  readonly kind: 'images' | 'generated';
+  readonly source: ImageSource;
+  readonly cacheId: { files?: readonly string[]; identity?: string };
+  /** Row ids before skipping (folders: the files). */
+  readonly ids: string[];
+  readonly ignored: number;
+  dispose(): Promise<void>;
+}
+
+async function openImages(path: string, options: FolderOptions): Promise<OpenedImages> {
+  if (isVirtualInput(path)) {
+    if (options.shard) throw new UsageError(`--shard splits folders; for ${path}, run it with a smaller n=… per job and different seeds instead`);
+    const v = await openVirtualInput(path);
+    const ids = Array.from({ length: v.source.total }, (_, i) => `${v.label}#${i}`);
+    return { label: v.label, kind: 'generated', source: v.source, cacheId: { identity: v.identity }, ids, ignored: 0, dispose: () => v.dispose() };
+  }
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new FidkitError('E_NOT_FOUND', `input not found: ${path} — check the path`);
+  if (!info.isDirectory()) {
+    throw new UsageError(
+      `features reads image folders, generators (gen:mnist-gan?n=10000) or bundled MNIST digits (mnist:test); ${path} is a file${/\.np[yz]$/i.test(path) ? ' that already holds features or statistics' : ''}`,
+    );
+  }
+  const { files, ignored } = await folderFiles(path, options);
+  return { label: path, kind: 'images', source: fileSource(files, options.skipBad), cacheId: { files }, ids: files, ignored, dispose: async () => undefined };
+}
+
+/**
+ * Extract one layer's features of every image of `path`.
+ *
+ * @example
+ * const { features, ids } = await exportFeatures('samples/', { layer: 'pool3', protocol: 'tf' });
+ * @throws {UsageError} an unknown layer (the message lists the extractor's layers), a file instead of an input of images, `shard` on a virtual input
+ * @throws {FidkitError} a missing path, an empty folder, an unreadable image (unless `skipBad`)
+ */
+export async function exportFeatures(path: string, options: ExportFeaturesOptions = {}): Promise<ExportedFeatures> {
+  const pool = new ExtractorPool(options);
+  try {
+    const { extractor, name, weightsId } = await pool.get();
+    const fidLayer = extractor.defaultLayerFor('fid');
+    const isLayer = extractor.defaultLayerFor('is');
+    const layer = options.layer ?? fidLayer;
+    if (!extractor.layers.includes(layer)) {
+      throw new UsageError(`extractor '${name}' has no layer '${layer}'; its layers are ${extractor.layers.join(', ')}`);
+    }
+    const opened = await openImages(path, options);
+    try {
+      let matrix: FeatureMatrix | undefined;
+      let skipped: { path: string; message: string }[];
+      if (layer === fidLayer || layer === isLayer) {
+        const loaded = await loadImages(opened.label, opened.kind, opened.source, opened.cacheId, { moments: false, features: layer === fidLayer, logits: layer === isLayer }, options, pool);
+        matrix = layer === fidLayer ? loaded.features : loaded.logits;
+        skipped = loaded.skipped ?? [];
+      } else {
+        const r = await extractImages(opened.source, extractor, {
+          batchSize: options.batchSize ?? DEFAULTS.batchSize,
+          keepLayers: [layer],
+          onProgress: options.onProgress && ((e) => options.onProgress!(opened.label, e)),
+        });
+        matrix = r.kept[layer];
+        skipped = r.skipped;
+      }
+      const gone = new Set(skipped.map((s) => s.path));
+      const ids = opened.ids.filter((id) => !gone.has(id));
+      if (!matrix || matrix.rows !== ids.length) throw new Error(`features of ${path}: ${matrix?.rows ?? 'no'} rows for ${ids.length} images`);
+      const data = matrix.data instanceof Float32Array ? matrix.data : Float32Array.from(matrix.data);
+      return {
+        input: opened.label,
+        features: { data, rows: matrix.rows, cols: matrix.cols },
+        ids,
+        layer,
+        extractor: name,
+        protocol: extractor.protocol,
+        weightsSha256: weightsId,
+        skipped,
+        ignored: opened.ignored,
+        ...(options.shard ? { shard: options.shard } : {}),
+      };
+    } finally {
+      await opened.dispose();
+    }
+  } finally {
+    await pool.dispose();
+  }
+}

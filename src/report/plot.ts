@@ -22,7 +22,9 @@ import {
   figureSize,
   LabelPlacer,
   legendSvg,
+  logTicks,
   lineSvg,
+  markerExtent,
   markerSvg,
   niceTicks,
   panelChrome,
@@ -90,10 +92,16 @@ const REFERENCE_DASH = '7 4';
 
 type PsiMetric = 'fid' | 'is';
 
-const PSI_PANELS: Record<PsiMetric, { title: string; axis: string }> = {
-  fid: { title: 'FID against ψ', axis: 'FID (lower is better)' },
-  is: { title: 'Inception Score against ψ', axis: 'IS (higher is better)' },
+const PSI_PANELS: Record<PsiMetric, { title: string; axis: string; logAxis: string }> = {
+  fid: { title: 'FID against ψ', axis: 'FID (lower is better)', logAxis: 'FID (log scale, lower is better)' },
+  is: { title: 'Inception Score against ψ', axis: 'IS (higher is better)', logAxis: 'IS (log scale, higher is better)' },
 };
+
+/**
+ * Past this max/min ratio the FID axis is logarithmic: a collapsed-sample FID in the hundreds would
+ * otherwise squash the 10–50 range where the sweep's interesting points lie into a few pixels.
+ */
+const LOG_AXIS_RATIO = 10;
 
 const refColor = (i: number) => REFERENCE_COLORS[i % REFERENCE_COLORS.length];
 const refShape = (i: number) => REFERENCE_SHAPES[i % REFERENCE_SHAPES.length];
@@ -144,6 +152,24 @@ function yAxis(f: Frame, t: Ticks, k: number, title: string): string[] {
   return yAxisSvg(f, t.values.map((value) => ({ value, label: tickText(value, t) })), yScale(f, t), k, title);
 }
 
+/**
+ * The y axis of a ψ panel and its map: linear, or logarithmic (1-2-5 ticks per decade, "log scale" in
+ * the title) when `log` allows it and the values are positive and span more than {@link LOG_AXIS_RATIO}.
+ */
+function psiYAxis(f: Frame, k: number, values: number[], metric: PsiMetric, log: boolean): { svg: string[]; Y: (v: number) => number } {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  if (log && lo > 0 && hi / lo > LOG_AXIS_RATIO) {
+    const t = logTicks(lo, hi);
+    const [a, b] = [Math.log10(t.lo), Math.log10(t.hi)];
+    const Y = (v: number) => f.y1 - f.pad - ((Math.log10(v) - a) / (b - a)) * (f.y1 - f.y0 - 2 * f.pad);
+    const ticks = t.values.map((value, i) => ({ value, label: t.labels[i] }));
+    return { svg: yAxisSvg(f, ticks, Y, k, PSI_PANELS[metric].logAxis, 'axis-title log-axis'), Y };
+  }
+  const t = niceTicks(lo, hi);
+  return { svg: yAxis(f, t, k, PSI_PANELS[metric].axis), Y: yScale(f, t) };
+}
+
 function inside(f: Frame): Rect {
   return { x: f.x0 + 2, y: f.y0 + 2, w: f.x1 - f.x0 - 4, h: f.y1 - f.y0 - 4 };
 }
@@ -160,8 +186,8 @@ function psiPanel(
   const points = sweep.filter((p) => has(p[metric]));
   const references = refs.map((r, i) => ({ r, i })).filter(({ r }) => has(r[metric]));
   const values = [...points.map((p) => p[metric]!), ...references.map(({ r }) => r[metric]!)];
-  const yt = niceTicks(Math.min(...values), Math.max(...values));
-  const Y = yScale(f, yt);
+  const y = psiYAxis(f, k, values, metric, metric === 'fid');
+  const Y = y.Y;
 
   // x: finite ψ of every sweep row (so panels share their x axis), then a "none" slot past a break.
   const finitePsi = sweep.map(psiOf).filter(Number.isFinite);
@@ -174,7 +200,7 @@ function psiPanel(
   const X = (psi: number) => (psi === Infinity || !xt ? noneX : left + ((psi - xt.lo) / (xt.hi - xt.lo)) * (right - left));
 
   const chrome = panelChrome(f, k, `(${letter}) ${PSI_PANELS[metric].title}`, 'truncation ψ');
-  const out: string[] = [chrome.back, ...yAxis(f, yt, k, PSI_PANELS[metric].axis)];
+  const out: string[] = [chrome.back, ...y.svg];
   for (const v of xt?.values ?? []) out.push(...xTickSvg(f, X(v), tickText(v, xt!), k));
   if (hasNone) out.push(...xTickSvg(f, noneX, 'none', k));
 
@@ -277,28 +303,38 @@ function prPanel(f: Frame, k: number, sweep: SweepPlotPoint[], refs: SweepPlotPo
   references.forEach(({ i }, j) => {
     const [x, y] = refXy[j];
     markers.push(markerSvg(refShape(i), x, y, 1.2 * r, refColor(i), 'marker reference'));
-    placer.avoidRect(markerBox(x, y, 1.5 * r));
+    placer.avoidRect(markerBox(x, y, markerExtent(refShape(i), 1.2 * r)));
   });
-  // Eight places around the point, then the same eight two and three times as far out.
-  const around = (x: number, y: number, d: number, size: number): LabelCandidate[] => {
+  // Places around a mark of half-size `m`: right, left, above, below, the four diagonals, then above and
+  // below with the label's edge flush with the mark's (a long label by the panel's edge fits there),
+  // in rings 4, 8 and 12 units out from the mark's edge; only if all of those are taken, further out.
+  const around = (x: number, y: number, m: number, size: number): LabelCandidate[] => {
     const dy = 0.35 * size; // baseline offset that centres the text vertically on the point
-    return [d, 2 * d, 3 * d].flatMap((e) => [
-      { x: x + e, y: y + dy, anchor: 'start' as const },
-      { x: x - e, y: y + dy, anchor: 'end' as const },
-      { x, y: y - e, anchor: 'middle' as const },
-      { x, y: y + e + 0.75 * size, anchor: 'middle' as const },
-      { x: x + 0.75 * e, y: y - 0.75 * e, anchor: 'start' as const },
-      { x: x - 0.75 * e, y: y - 0.75 * e, anchor: 'end' as const },
-      { x: x + 0.75 * e, y: y + 0.75 * e + 0.75 * size, anchor: 'start' as const },
-      { x: x - 0.75 * e, y: y + 0.75 * e + 0.75 * size, anchor: 'end' as const },
-    ]);
+    const ring = (e: number): LabelCandidate[] => {
+      const q = 0.7 * e; // diagonals: the box's corner e from the mark's corner
+      return [
+        { x: x + m + e, y: y + dy, anchor: 'start' },
+        { x: x - m - e, y: y + dy, anchor: 'end' },
+        { x, y: y - m - e - 0.22 * size, anchor: 'middle' },
+        { x, y: y + m + e + 0.78 * size, anchor: 'middle' },
+        { x: x + m + q, y: y - m - q - 0.22 * size, anchor: 'start' },
+        { x: x - m - q, y: y - m - q - 0.22 * size, anchor: 'end' },
+        { x: x + m + q, y: y + m + q + 0.78 * size, anchor: 'start' },
+        { x: x - m - q, y: y + m + q + 0.78 * size, anchor: 'end' },
+        { x: x + m, y: y - m - e - 0.22 * size, anchor: 'end' },
+        { x: x - m, y: y - m - e - 0.22 * size, anchor: 'start' },
+        { x: x + m, y: y + m + e + 0.78 * size, anchor: 'end' },
+        { x: x - m, y: y + m + e + 0.78 * size, anchor: 'start' },
+      ];
+    };
+    return [4 * k, 8 * k, 12 * k, 20 * k, 30 * k].flatMap(ring);
   };
   // Longer reference labels first: they have fewer places to go.
   const labels: string[] = [];
   references.forEach(({ r: ref, i }, j) => {
     const [x, y] = refXy[j];
     const size = 12 * k;
-    const c = placer.place(ref.label, size, around(x, y, 1.5 * r + 4 * k, size));
+    const c = placer.place(ref.label, size, around(x, y, markerExtent(refShape(i), 1.2 * r), size));
     const style = { anchor: c.anchor, fill: refColor(i), halo: true, cls: 'reference-label' };
     labels.push(textSvg(c.x, c.y, ref.label, size, style));
   });
@@ -306,7 +342,7 @@ function prPanel(f: Frame, k: number, sweep: SweepPlotPoint[], refs: SweepPlotPo
     const [x, y] = xy[j];
     const size = 11 * k;
     const label = psiText(p);
-    const c = placer.place(label, size, around(x, y, r + 3 * k, size));
+    const c = placer.place(label, size, around(x, y, r, size));
     labels.push(textSvg(c.x, c.y, label, size, { anchor: c.anchor, fill: SWEEP_TEXT_COLOR, halo: true, cls: 'psi-label' }));
   });
   out.push(...data, ...labels, ...markers, ...chrome.front);

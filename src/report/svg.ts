@@ -60,6 +60,33 @@ export function niceTicks(min: number, max: number, target = 5): Ticks {
   return { lo: values[0], hi: values[values.length - 1], step, values, decimals };
 }
 
+/** Ticks of a logarithmic axis: the covered range and each tick's value and printed label. */
+export interface LogTicks {
+  lo: number;
+  hi: number;
+  values: number[];
+  labels: string[];
+}
+
+/**
+ * Ticks at 1, 2 and 5 × 10^k covering [min, max] (min > 0), for a log axis; past 4 decades only the powers
+ * of ten, so the labels do not crowd.
+ * @example logTicks(1.76, 357).values // [1, 2, 5, 10, 20, 50, 100, 200, 500]
+ */
+export function logTicks(min: number, max: number): LogTicks {
+  if (!(min > 0) || !Number.isFinite(max) || max < min) throw new Error(`internal: bad log tick range [${min}, ${max}]`);
+  const first = Math.floor(Math.log10(min) + 1e-9);
+  const last = Math.ceil(Math.log10(max) - 1e-9);
+  const mantissas = last - first > 4 ? [1] : [1, 2, 5];
+  // toPrecision rounds away 2 * 10 ** -1 = 0.20000000000000004-style noise.
+  const all: number[] = [];
+  for (let e = first; e <= last; e++) for (const m of mantissas) all.push(Number((m * 10 ** e).toPrecision(1)));
+  const lo = Math.max(...all.filter((v) => v <= min * (1 + 1e-9)));
+  const hi = Math.min(...all.filter((v) => v >= max * (1 - 1e-9)));
+  const values = all.filter((v) => v >= lo && v <= hi);
+  return { lo, hi, values, labels: values.map((v) => String(v)) };
+}
+
 /**
  * Estimated advance width of `text` in DejaVu Sans at `fontSize` px: per-character classes of the font's
  * real advances (narrow punctuation ≈ 0.32 em, digits 0.64 em, capitals ≈ 0.72 em), erring wide so
@@ -130,12 +157,18 @@ export interface LabelCandidate {
   anchor: TextAnchor;
 }
 
+/** Least clearance (SVG units) the label placer keeps between a label's box and anything else. */
+export const LABEL_GAP = 3;
+
 /**
  * Greedy label placement: each label takes the first of its candidate positions that stays inside the
- * bounds and overlaps the fewest obstacles (markers, line segments, labels placed before it).
+ * bounds and overlaps no obstacle (markers, line segments, labels placed before it) — else the one
+ * overlapping the fewest. Boxes are grown by {@link LABEL_GAP} first: the white halo under the glyphs
+ * and the error of {@link textWidth} would otherwise let neighbours touch.
  */
 export class LabelPlacer {
   private readonly rects: Rect[] = [];
+  private readonly labels: Rect[] = [];
   private readonly segments: Array<[number, number, number, number]> = [];
   constructor(private readonly bounds: Rect) {}
 
@@ -155,11 +188,14 @@ export class LabelPlacer {
     let bestScore = Infinity;
     candidates.forEach((c, i) => {
       const box = textBox(c.x, c.y, text, fontSize, c.anchor);
-      const pad = { x: box.x - 1, y: box.y - 1, w: box.w + 2, h: box.h + 2 };
+      const g = LABEL_GAP;
+      const pad = { x: box.x - g, y: box.y - g, w: box.w + 2 * g, h: box.h + 2 * g };
       const b = this.bounds;
       const outside = box.x < b.x || box.y < b.y || box.x + box.w > b.x + b.w || box.y + box.h > b.y + b.h;
+      // A label on another label is unreadable; one on a line or marker (drawn over it) is only untidy.
       let hits = 0;
       for (const r of this.rects) if (rectsOverlap(pad, r)) hits++;
+      for (const r of this.labels) if (rectsOverlap(pad, r)) hits += 10;
       for (const [x1, y1, x2, y2] of this.segments) if (segmentHitsRect(x1, y1, x2, y2, pad)) hits++;
       const score = (outside ? 1000 : 0) + 10 * hits + i * 0.01;
       if (score < bestScore) {
@@ -167,12 +203,17 @@ export class LabelPlacer {
         best = c;
       }
     });
-    this.rects.push(textBox(best.x, best.y, text, fontSize, best.anchor));
+    this.labels.push(textBox(best.x, best.y, text, fontSize, best.anchor));
     return best;
   }
 }
 
 export type MarkerShape = 'circle' | 'square' | 'diamond' | 'triangle' | 'triangle-down';
+
+/** Half the size of the box {@link markerSvg} draws for `shape` at radius `r` (its larger half-side). */
+export function markerExtent(shape: MarkerShape, r: number): number {
+  return { circle: 1, square: 0.9, diamond: 1.25, triangle: 1.3, 'triangle-down': 1.3 }[shape] * r;
+}
 
 /** A marker of radius `r` centred on (x, y), with a white outline so it stands out over lines. */
 export function markerSvg(shape: MarkerShape, x: number, y: number, r: number, color: string, cls: string): string {

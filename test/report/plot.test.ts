@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { sweepPlotSvg, writeSweepPlot, type SweepPlotData, type SweepPlotPoint } from '../../src/report/plot.js';
-import { escapeXml, niceTicks, rectsOverlap, segmentHitsRect, textBox, type TextAnchor } from '../../src/report/svg.js';
+import { escapeXml, logTicks, niceTicks, rectsOverlap, segmentHitsRect, textBox, type Rect, type TextAnchor } from '../../src/report/svg.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fidkit-plot-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -48,8 +48,11 @@ function texts(svg: string, cls?: string): string[] {
 /** The boxes of the labels placed inside panels, per panel. */
 function labelBoxes(svg: string) {
   return svg.split('<g class="panel ').slice(1).map((panel) =>
-    [...panel.matchAll(/<text class="(?:reference-label|psi-label)" x="([\d.-]+)" y="([\d.-]+)" font-size="([\d.]+)"[^>]*?(?:text-anchor="(\w+)")?[^>]*>([^<]*)<\/text>/g)].map(
-      (m) => ({ text: m[5], box: textBox(Number(m[1]), Number(m[2]), m[5], Number(m[3]), (m[4] ?? 'start') as TextAnchor) }),
+    [...panel.matchAll(/<text class="(?:reference-label|psi-label)" x="([\d.-]+)" y="([\d.-]+)" font-size="([\d.]+)"([^>]*)>([^<]*)<\/text>/g)].map(
+      (m) => {
+        const anchor = (m[4].match(/text-anchor="(\w+)"/)?.[1] ?? 'start') as TextAnchor;
+        return { text: m[5], box: textBox(Number(m[1]), Number(m[2]), m[5], Number(m[3]), anchor) };
+      },
     ),
   );
 }
@@ -64,6 +67,14 @@ describe('svg helpers', () => {
     expect(niceTicks(0.1, 0.3).decimals).toBe(2);
     expect(niceTicks(5, 5).values).toEqual([2, 3, 4, 5, 6, 7, 8]);
     expect(niceTicks(0, 0).values).toEqual([-1, -0.5, 0, 0.5, 1]);
+  });
+
+  it('logTicks puts 1-2-5 ticks in each decade covering the range, only powers of ten past 4 decades', () => {
+    expect(logTicks(1.76, 357).values).toEqual([1, 2, 5, 10, 20, 50, 100, 200, 500]);
+    expect(logTicks(1.76, 357).labels).toEqual(['1', '2', '5', '10', '20', '50', '100', '200', '500']);
+    expect(logTicks(0.03, 0.9).values).toEqual([0.02, 0.05, 0.1, 0.2, 0.5, 1]);
+    expect(logTicks(2, 50).values).toEqual([2, 5, 10, 20, 50]);
+    expect(logTicks(0.01, 2000).values).toEqual([0.01, 0.1, 1, 10, 100, 1000, 10000]);
   });
 
   it('escapes XML and tests geometry', () => {
@@ -93,7 +104,9 @@ describe('sweepPlotSvg', () => {
       '(c) precision against recall (labels: ψ)',
     ]);
     const [fid, is, pr] = svg.split('<g class="panel ').slice(1);
-    expect(texts(fid, 'tick')).toEqual(['0', '10', '20', '30', '40', '0.0', '0.5', '1.0', '1.5', '2.0', 'none']);
+    // FID 0.9…40 spans more than a decade: log axis.
+    expect(texts(fid, 'tick')).toEqual(['0.5', '1', '2', '5', '10', '20', '50', '0.0', '0.5', '1.0', '1.5', '2.0', 'none']);
+    expect(texts(fid, 'axis-title log-axis')).toEqual(['FID (log scale, lower is better)']);
     expect(texts(is, 'tick')).toEqual(['6', '7', '8', '9', '10', '0.0', '0.5', '1.0', '1.5', '2.0', 'none']);
     expect(texts(pr, 'tick')).toEqual([...Array(2)].flatMap(() => ['0.0', '0.2', '0.4', '0.6', '0.8', '1.0']));
     expect(texts(fid, 'reference-label')).toEqual(['MNIST test (real): 0.9', 'VAE: 30']);
@@ -208,5 +221,158 @@ describe('writeSweepPlot', () => {
     await expect(writeSweepPlot(join(tmp, 'sweep.jpg'), data)).rejects.toThrow(
       `cannot write the sweep plot to ${join(tmp, 'sweep.jpg')}: the file name must end in .png or .svg`,
     );
+  });
+});
+
+/**
+ * The bundled sweep as `fidkit sweep` prints it at n 10,000 (mnist-gan, scale truncation, seed 0, against
+ * mnist:test; real = mnist:train-10k, VAE = mnist-vae). Hard-coded so the test needs no model run.
+ */
+function bundled(): SweepPlotData {
+  const psi = [0.25, 0.5, 0.75, 1, 1.5, 2];
+  const fid = [357, 115, 32.2, 17.8, 33.5, 53.0];
+  const is = [3.38, 6.75, 8.67, 9.08, 8.45, 7.54];
+  const precision = [0.915, 0.95, 0.963, 0.961, 0.93, 0.872];
+  const recall = [0.066, 0.274, 0.36, 0.398, 0.443, 0.506];
+  return {
+    title: 'Truncation sweep: mnist-gan against mnist:test',
+    subtitle: '10000 samples per set, scale truncation, seed 0, extractor mnist, k = 5',
+    sweepLabel: 'mnist-gan, truncated',
+    sweep: psi.map((truncation, i) => ({
+      label: 'mnist-gan',
+      truncation,
+      fid: fid[i],
+      is: is[i],
+      precision: precision[i],
+      recall: recall[i],
+    })),
+    references: [
+      { label: 'real (mnist:train-10k)', truncation: null, is: 9.8, fid: 1.76, precision: 0.94, recall: 0.94 },
+      { label: 'mnist-vae', truncation: null, is: 5.99, fid: 109.2, precision: 0.81, recall: 0.56 },
+    ],
+  };
+}
+
+/**
+ * The same sweep at n 2,000 (`fidkit sweep -n 2000`, the quick look): recall reaches 0.65, so the sweep's
+ * end crowds the real square — the layout where its label used to land 100 px away at the panel's top.
+ */
+function bundledN2000(): SweepPlotData {
+  const data = bundled();
+  const fid = [361.041, 113.855, 31.736, 18.741, 34.318, 54.059];
+  const is = [3.286, 6.672, 8.581, 8.879, 8.318, 7.445];
+  const precision = [0.9155, 0.96, 0.9605, 0.9595, 0.9285, 0.8795];
+  const recall = [0.1131, 0.427, 0.5802, 0.632, 0.6542, 0.6545];
+  data.sweep.forEach((p, i) => Object.assign(p, { fid: fid[i], is: is[i], precision: precision[i], recall: recall[i] }));
+  data.references = [
+    { label: 'real (mnist:train-10k?n=2000)', truncation: null, is: 9.669, fid: 4.743, precision: 0.9415, recall: 0.9351 },
+    { label: 'mnist-vae', truncation: null, is: 5.884, fid: 111.244, precision: 0.811, recall: 0.596 },
+  ];
+  return data;
+}
+
+/** Shortest distance between two boxes (0 when they touch or overlap). */
+function gap(a: Rect, b: Rect): number {
+  const dx = Math.max(0, b.x - (a.x + a.w), a.x - (b.x + b.w));
+  const dy = Math.max(0, b.y - (a.y + a.h), a.y - (b.y + b.h));
+  return Math.hypot(dx, dy);
+}
+
+const num = (m: RegExpMatchArray, i: number) => Number(m[i]);
+
+/** What one panel of the SVG draws: its frame, labels, marker boxes (in drawing order), segments. */
+function panelGeometry(panel: string) {
+  const frame = panel.match(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="#ffffff"\/>/)!;
+  const markers: Array<{ cls: string; box: Rect }> = [];
+  for (const m of panel.matchAll(/<(circle|rect|polygon) class="(marker [a-z]+)" ([^>]*)\/>/g)) {
+    const attr = (name: string) => Number(m[3].match(new RegExp(`\\b${name}="([\\d.-]+)"`))![1]);
+    let box: Rect;
+    if (m[1] === 'circle') box = { x: attr('cx') - attr('r'), y: attr('cy') - attr('r'), w: 2 * attr('r'), h: 2 * attr('r') };
+    else if (m[1] === 'rect') box = { x: attr('x'), y: attr('y'), w: attr('width'), h: attr('height') };
+    else {
+      const pts = m[3].match(/points="([^"]*)"/)![1].split(' ').map((p) => p.split(',').map(Number));
+      const xs = pts.map((p) => p[0]);
+      const ys = pts.map((p) => p[1]);
+      box = { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
+    }
+    markers.push({ cls: m[2], box });
+  }
+  const segments: Array<[number, number, number, number]> = [];
+  for (const m of panel.matchAll(/<polyline class="sweep-line" points="([^"]*)"/g)) {
+    const pts = m[1].split(' ').map((p) => p.split(',').map(Number));
+    for (let i = 1; i < pts.length; i++) segments.push([pts[i - 1][0], pts[i - 1][1], pts[i][0], pts[i][1]]);
+  }
+  const referenceLines = [...panel.matchAll(/<line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"[^>]*class="reference-line"/g)].map(
+    (m) => [num(m, 1), num(m, 2), num(m, 3), num(m, 4)] as [number, number, number, number],
+  );
+  return {
+    frame: { x: num(frame, 1), y: num(frame, 2), w: num(frame, 3), h: num(frame, 4) },
+    markers,
+    segments: [...segments, ...referenceLines],
+    referenceLines,
+  };
+}
+
+describe.each([
+  ['n 10,000', bundled],
+  ['n 2,000', bundledN2000],
+])('sweep plot labels on the bundled sweep at %s', (_, make) => {
+  const data = make();
+  const svg = sweepPlotSvg(data);
+  const panels = svg.split('<g class="panel ').slice(1);
+  const labels = labelBoxes(svg);
+
+  it('uses a log FID axis (357 / 1.76 spans more than a decade) with 1-2-5 ticks and says so', () => {
+    const ticks = ['1', '2', '5', '10', '20', '50', '100', '200', '500'].slice(make === bundled ? 0 : 1); // n 2,000: real FID 4.74
+    expect(texts(panels[0], 'tick').slice(0, ticks.length)).toEqual(ticks);
+    expect(texts(panels[0], 'axis-title log-axis')).toEqual(['FID (log scale, lower is better)']);
+    // IS 3.38…9.8 stays linear.
+    expect(texts(panels[1], 'log-axis')).toEqual([]);
+    // The 17.8…53 range gets room: ψ 1 (FID 17.8) and ψ 2 (53.0) lie > 60 px apart (≈ 12 px on the old linear axis).
+    const g = panelGeometry(panels[0]);
+    const sweepY = g.markers.filter((m) => m.cls === 'marker sweep').map((m) => m.box.y + m.box.h / 2);
+    expect(sweepY[3] - sweepY[5]).toBeGreaterThan(60);
+  });
+
+  it('keeps every label 2 px clear of the other labels and the markers, off the lines, inside its panel', () => {
+    expect(labels.map((l) => l.length)).toEqual([2, 2, 2 + 6]);
+    panels.forEach((panel, p) => {
+      const g = panelGeometry(panel);
+      const ls = labels[p];
+      for (let i = 0; i < ls.length; i++) {
+        const { text, box } = ls[i];
+        const f = g.frame;
+        expect(box.x >= f.x && box.y >= f.y && box.x + box.w <= f.x + f.w && box.y + box.h <= f.y + f.h, `${text} inside`).toBe(true);
+        // 2 px: the labels' white halo is 1.5 px wide, and labels that touch read as one.
+        for (let j = i + 1; j < ls.length; j++) expect(gap(box, ls[j].box), `${text} / ${ls[j].text}`).toBeGreaterThanOrEqual(2);
+        for (const m of g.markers) expect(gap(box, m.box), `${text} on a marker`).toBeGreaterThanOrEqual(2);
+        for (const [x1, y1, x2, y2] of g.segments) {
+          expect(segmentHitsRect(x1, y1, x2, y2, box), `${text} on segment ${x1},${y1}–${x2},${y2}`).toBe(false);
+        }
+      }
+    });
+  });
+
+  it('puts each label within 12 px of its mark', () => {
+    // (a), (b): a reference label next to its dashed line (reference i ↔ line i).
+    for (const p of [0, 1]) {
+      const g = panelGeometry(panels[p]);
+      labels[p].forEach(({ text, box }, i) => {
+        const y = g.referenceLines[i][1];
+        const d = Math.max(0, box.y - y, y - (box.y + box.h));
+        expect(d, text).toBeLessThanOrEqual(12);
+      });
+    }
+    // (c): ψ labels next to their sweep marker, reference labels next to their reference marker.
+    const g = panelGeometry(panels[2]);
+    const sweep = g.markers.filter((m) => m.cls === 'marker sweep');
+    const refs = g.markers.filter((m) => m.cls === 'marker reference');
+    const psiText = ['0.25', '0.5', '0.75', '1', '1.5', '2'];
+    for (const { text, box } of labels[2]) {
+      const refIndex = data.references.findIndex((r) => r.label === text);
+      const mark = refIndex >= 0 ? refs[refIndex] : sweep[psiText.indexOf(text)];
+      expect(mark, text).toBeDefined();
+      expect(gap(box, mark.box), text).toBeLessThanOrEqual(12);
+    }
   });
 });

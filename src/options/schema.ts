@@ -71,6 +71,11 @@ export interface OptionSpec<T = unknown> {
   readonly commands: readonly CommandName[];
   /** The command cannot run without it. */
   readonly required?: boolean;
+  /**
+   * The API applies the default, not the flag parser, because "not given" means something there
+   * (KID shrinks its subset size to a small set only when the size was not given).
+   */
+  readonly defaultInApi?: boolean;
 }
 
 const opt = <T>(spec: OptionSpec<T>): OptionSpec<T> => Object.freeze(spec);
@@ -100,7 +105,7 @@ export const O = Object.freeze({
   scoreJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print one JSON document (schema fidkit.score/1) instead of a table', commands: ['score'] }),
   seed: opt({ key: 'seed', flag: '--seed <n>', type: integer(0), default: 2020, doc: "seed of the IS shuffle and KID subsets (torch-fidelity's)", commands: ['score'] }),
   kidSubsets: opt({ key: 'kidSubsets', flag: '--kid-subsets <n>', type: integer(1), default: 100, doc: 'number of KID subsets', commands: ['score'] }),
-  kidSubsetSize: opt({ key: 'kidSubsetSize', flag: '--kid-subset-size <n>', type: integer(2), default: 1000, doc: 'rows per KID subset (shrunk with a warning when a set is smaller and the size was not given)', commands: ['score'] }),
+  kidSubsetSize: opt({ key: 'kidSubsetSize', flag: '--kid-subset-size <n>', type: integer(2), default: 1000, defaultInApi: true, doc: 'rows per KID subset (shrunk with a warning when a set is smaller and the size was not given)', commands: ['score'] }),
   isSplits: opt({ key: 'isSplits', flag: '--is-splits <n>', type: integer(1), default: 10, doc: 'number of Inception Score splits', commands: ['score'] }),
   isShuffle: opt({ key: 'isShuffle', flag: '--no-is-shuffle', type: flag, default: true, doc: "don't shuffle rows before the IS splits (the original OpenAI formula)", commands: ['score'] }),
   /** Neighbourhood sizes of the two manifold metrics when --k is not given (API: prK, prdcK). */

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'E_NOT_FOUND' // a path that does not exist
   | 'E_USAGE' // wrong flags or arguments
   | 'E_WEIGHTS' // weights missing, wrong hash, wrong architecture
-  | 'E_CHECK'; // a verification against reference numbers failed
+  | 'E_CHECK' // a verification against reference numbers failed
+  | 'E_WRITE'; // an output that cannot be written (permissions, read-only or full disk, a folder in the way)
 
 export class FidkitError extends Error {
   readonly code: ErrorCode;

@@ -44,7 +44,7 @@ export type { FeatureExtractor } from './features/extractor.js';
 export { extractFiles } from './features/extract.js';
 export { loadInception } from './features/inception/index.js';
 export { loadMnistClassifier } from './features/mnist/index.js';
-export { readPth } from './io/pth.js';
+export { readPth, type PthOptions } from './io/pth.js';
 export { assertInceptionStateDict } from './features/inception/state-dict.js';
 export { decodeImage } from './io/images.js';
 export { listImages } from './io/folder.js';

@@ -11,7 +11,8 @@ import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ExtractionProgress, type ImageSource } from './features/extract.js';
 import { loadExtractor, type LoadedExtractor } from './features/registry.js';
 import { featureCacheKey, readFeatureCache, writeFeatureCache, type FeatureCacheEntry } from './io/feature-cache.js';
-import { listImages } from './io/folder.js';
+import { sha256File } from './io/cache.js';
+import { listImages, listingIdentity } from './io/folder.js';
 import { featureMatrixFromNpy, readNpyFile } from './io/npy.js';
 import { readNpzFile } from './io/npz.js';
 import { statisticsFromMembers, type StatsMetadata } from './io/stats-file.js';
@@ -129,7 +130,9 @@ export async function loadInput(path: string, needs: LayerNeeds, options: Folder
   }
   if (ext === '.npy') {
     const features = featureMatrixFromNpy(await readNpyFile(path), path);
-    return { path, kind: 'features', count: features.rows, dim: features.cols, features, logits: features };
+    // A shard records the whole file it was cut from, so `stats merge` can refuse foreign shards.
+    const metadata = options.shard ? { inputId: `sha256:${await sha256File(path)}`, inputCount: features.rows } : undefined;
+    return { path, kind: 'features', count: features.rows, dim: features.cols, features, logits: features, metadata };
   }
   throw new UsageError(
     `don't know how to read ${path}: inputs are image folders, .npz statistics, .npy features (N×D), generators (gen:mnist-gan?n=10000) or bundled MNIST digits (mnist:test)`,
@@ -139,12 +142,15 @@ export async function loadInput(path: string, needs: LayerNeeds, options: Folder
 async function loadFolder(path: string, needs: LayerNeeds, options: FolderOptions, pool: ExtractorPool): Promise<LoadedInput> {
   const listing = await listImages(path, { recursive: options.recursive });
   let files = listing.files;
+  let whole: StatsMetadata = {};
   if (options.shard) {
+    // Recorded in the shard, so `stats merge` can refuse shards of different folders.
+    whole = { inputId: await listingIdentity(path, files), inputCount: files.length };
     const { start, end } = shardRange(files.length, options.shard);
     files = files.slice(start, end);
   }
   const input = await loadImages(path, 'images', fileSource(files, options.skipBad), { files }, needs, options, pool);
-  return { ...input, ignored: listing.ignored };
+  return { ...input, ignored: listing.ignored, metadata: { ...input.metadata, ...whole } };
 }
 
 /**
@@ -181,6 +187,7 @@ export async function loadImages(
       momentsLayer: want.moments ? fidLayer : undefined,
       keepLayers: [...new Set([...(want.features ? [fidLayer] : []), ...(want.logits ? [isLayer] : [])])],
       onProgress: options.onProgress && ((e) => options.onProgress!(path, e)),
+      label: path,
     });
     entry = { count: result.count, skipped: result.skipped, moments: result.moments?.state(), features: result.kept[fidLayer], logits: result.kept[isLayer] };
     if (key) {
@@ -197,7 +204,7 @@ export async function loadImages(
     count: entry.count,
     ...(options.shard ? { shard: options.shard } : {}),
   };
-  const moments = entry.moments ? Moments.fromState(entry.moments) : undefined;
+  const moments = entry.moments ? Moments.fromState(entry.moments, { label: path }) : undefined;
   return {
     path,
     kind,

@@ -48,7 +48,11 @@ export interface ShardPart {
 
 /**
  * Merge shard moments into one accumulator, checking that the parts belong together: the same
- * dimension, extractor, protocol, layer and shard count, and every shard 1…n present exactly once.
+ * dimension, extractor, protocol, layer and shard count, the same whole input (`inputId`,
+ * `inputCount`), and every shard 1…n present exactly once.
+ *
+ * Shards of earlier fidkit versions record no input: they still merge with each other (unchecked),
+ * but a mix of old and new shards is refused, since the old ones cannot be shown to belong.
  * @throws {InputError} a missing, duplicated or foreign shard, named by file
  */
 export function mergeShards(parts: readonly ShardPart[]): { moments: Moments; metadata: StatsMetadata } {
@@ -65,6 +69,7 @@ export function mergeShards(parts: readonly ShardPart[]): { moments: Moments; me
         );
       }
     }
+    assertSameInput(p, first);
   }
   const shards = parts.map((p) => p.metadata?.shard);
   if (shards.every((s) => s !== undefined)) {
@@ -87,3 +92,27 @@ export function mergeShards(parts: readonly ShardPart[]): { moments: Moments; me
   const { shard: _shard, kind: _kind, count: _count, ...rest } = first.metadata ?? {};
   return { moments, metadata: { ...rest, count: moments.count } };
 }
+
+/** Shards of one input record the same `inputId` and `inputCount` (see {@link mergeShards}). */
+function assertSameInput(p: ShardPart, first: ShardPart): void {
+  const a = p.metadata?.inputId;
+  const b = first.metadata?.inputId;
+  if ((a === undefined) !== (b === undefined)) {
+    const [old, recent] = a === undefined ? [p, first] : [first, p];
+    throw new InputError(
+      `${old.path} records no input (written by an earlier fidkit) but ${recent.path} does (inputId), so they cannot be shown to come from one input: re-create ${old.path} with this fidkit`,
+    );
+  }
+  if (a !== b) {
+    throw new InputError(
+      `${p.path} and ${first.path} are shards of different inputs (inputId ${short(a)} vs ${short(b)}): merge only the shards of one folder or file`,
+    );
+  }
+  if (p.metadata?.inputCount !== first.metadata?.inputCount) {
+    throw new InputError(
+      `${p.path} was cut from ${p.metadata?.inputCount} samples but ${first.path} from ${first.metadata?.inputCount} (inputCount): merge only the shards of one folder or file`,
+    );
+  }
+}
+
+const short = (id: string | undefined): string => (id === undefined ? 'none' : id.slice(0, 'sha256:'.length + 12) + '…');

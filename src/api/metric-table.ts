@@ -119,7 +119,7 @@ export function defaultMetrics(inputCount: number): string[] {
 /** Statistics of an input for FID: its own, or the moments of its features. */
 function statsOf(input: LoadedInput): FidStatistics {
   if (input.stats) return input.stats;
-  if (input.features && input.features.rows >= 2) return momentsFromFeatures(input.features);
+  if (input.features && input.features.rows >= 2) return momentsFromFeatures(input.features, input.path);
   throw new InputError(`${input.path}: FID needs at least 2 samples, got ${input.count ?? 0}`);
 }
 
@@ -150,7 +150,7 @@ export const FID = registerMetric({
       }
     }
     const singularMode = options.fidSingular ?? DEFAULTS.fidSingular;
-    const r = frechetDistance(statsOf(generated), statsOf(reference), { singular: singularMode });
+    const r = frechetDistance(statsOf(generated), statsOf(reference), { singular: singularMode, labels: [generated.path, reference.path] });
     return { value: r.value, method: r.diagnostics.method, singularMode, offsetApplied: r.diagnostics.offsetApplied, note: r.diagnostics.note };
   },
   rows: (m) => [['FID', m.value, null, `${m.method}${m.offsetApplied ? ', eps offset' : ''}`]],
@@ -167,7 +167,7 @@ export const IS = registerMetric({
     if (logits.cols === 2048) {
       throw new UsageError(`is needs classifier logits (N×1008 for the FID Inception), but ${generated.path} has 2048 columns — pool3 features, not logits`);
     }
-    const r = inceptionScore(logits, { splits: options.isSplits ?? DEFAULTS.isSplits, shuffle: options.isShuffle ?? DEFAULTS.isShuffle, seed: options.seed ?? DEFAULTS.seed });
+    const r = inceptionScore(logits, { splits: options.isSplits ?? DEFAULTS.isSplits, shuffle: options.isShuffle ?? DEFAULTS.isShuffle, seed: options.seed ?? DEFAULTS.seed, label: generated.path });
     return { mean: r.mean, std: r.std, splits: r.splits, shuffled: r.shuffled, seed: r.seed, count: r.count };
   },
   rows: (m) => [['IS', m.mean, m.std, `${m.splits} splits${m.shuffled ? `, shuffled (seed ${m.seed})` : ''}`]],
@@ -191,7 +191,7 @@ export const KID = registerMetric({
       subsetSize = smallest;
     }
     // Subsets spread over worker threads; the result is bit-identical to one thread.
-    const r = await kernelInceptionDistanceParallel(x, y, { subsets: options.kidSubsets ?? DEFAULTS.kidSubsets, subsetSize, seed: options.seed ?? DEFAULTS.seed });
+    const r = await kernelInceptionDistanceParallel(x, y, { subsets: options.kidSubsets ?? DEFAULTS.kidSubsets, subsetSize, seed: options.seed ?? DEFAULTS.seed, labels: [generated.path, reference.path] });
     return { mean: r.mean, std: r.std, subsets: r.subsets, subsetSize: r.subsetSize, seed: r.seed };
   },
   rows: (m) => [['KID', m.mean, m.std, `${m.subsets} subsets of ${m.subsetSize}, seed ${m.seed}`]],
@@ -284,7 +284,9 @@ export async function runMetrics(
     if (!counts) {
       const first = entries.find((e) => e.manifoldSettings)!;
       const reference = pairOf(first);
-      counts = countManifolds({ generated: featuresOf(a, first.name), real: featuresOf(reference, first.name) }, settings).counts;
+      counts = countManifolds({ generated: featuresOf(a, first.name), real: featuresOf(reference, first.name) }, settings, {
+        labels: { generated: a.path, real: reference.path },
+      }).counts;
     }
     const i = settings.findIndex((s) => s.k === setting.k && s.membership === setting.membership);
     if (i < 0) throw new Error(`metric asked for k-NN setting k=${setting.k} ${setting.membership} it did not declare`);

@@ -8,6 +8,7 @@ import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors.js';
+import { checkOutputs } from '../io/output-path.js';
 import type { BundledGeneratorName } from '../generators/model-files.js';
 import type { DigitPrediction } from '../latent/classify.js';
 import type { LatentFitProgress } from '../latent/optimize.js';
@@ -105,7 +106,7 @@ export function registerLatent(program: Command, ctx: CommandContext): void {
       .addOption(new Option('--frames <n>', 'frames per path, both endpoints included').default(LATENT_DEFAULTS.frames).argParser(integerAtLeast('--frames', 2))),
     'interpolate',
   ).action(async (flags: InterpolateFlags) => {
-    await checkOut(flags.out);
+    await checkOut(flags.out, [flags.from, flags.to]);
     const { interpolate, parseEndpoint } = await import('../latent/experiments.js');
     // A malformed endpoint is a usage error (exit 2).
     const endpointOf = (flag: string, text: string | undefined) => {
@@ -140,7 +141,7 @@ export function registerLatent(program: Command, ctx: CommandContext): void {
     'reconstruct',
   ).action(async (flags: FitFlags) => {
     const target = targetOf(flags);
-    await checkOut(flags.out);
+    await checkOut(flags.out, [flags.image]);
     const { reconstruct } = await import('../latent/experiments.js');
     const r = await reconstruct({ ...fitOptions(flags, target), onProgress: fitProgress(ctx, flags) });
     warn(ctx, flags, r.warnings);
@@ -171,7 +172,7 @@ export function registerLatent(program: Command, ctx: CommandContext): void {
   ).action(async (flags: InpaintFlags) => {
     const target = targetOf(flags);
     const mask = await maskOf(flags.mask);
-    await checkOut(flags.out);
+    await checkOut(flags.out, [flags.image]);
     const { inpaint } = await import('../latent/experiments.js');
     const r = await inpaint({ ...fitOptions(flags, target), mask, onProgress: fitProgress(ctx, flags) });
     warn(ctx, flags, r.warnings);
@@ -207,10 +208,11 @@ function fitOptions(flags: FitFlags, target: TargetSpec) {
   return { generator: flags.generator, model: flags.model, target, starts: flags.starts, steps: flags.steps, learningRate: flags.lr, seed: flags.seed, priorWeight: flags.priorWeight };
 }
 
-/** `-o` must name a .png file that is not a folder (checked before the slow part). */
-async function checkOut(path: string): Promise<void> {
+/** `-o` must name a writable .png file that is not a folder nor an input image (checked before the slow part). */
+async function checkOut(path: string, inputs: (string | undefined)[]): Promise<void> {
   if (!path.toLowerCase().endsWith('.png')) throw new UsageError(`-o ${path}: the grid is written as PNG; give a file name ending in .png`);
   if ((await stat(path).catch(() => undefined))?.isDirectory()) throw new InputError(`${path} is a folder: -o names the grid PNG file to write`);
+  await checkOutputs([{ path, example: 'grid.png' }], inputs.filter((i) => i !== undefined));
 }
 
 async function writeGrid(path: string, grid: LatentGrid, scale: number): Promise<{ width: number; height: number }> {

@@ -8,6 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { FidkitError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
+export { removeTemporaryFilesOnSignal } from '../io/atomic-write.js';
 import { registerCache } from './cache.js';
 import { registerLatent } from './latent.js';
 import { registerSample } from './sample.js';

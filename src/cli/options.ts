@@ -72,7 +72,10 @@ export function addFolderOptions(cmd: Command): Command {
     .option('--offline', 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing')
     .option('--cache-dir <dir>', 'cache folder (default $FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit)')
     .option('--no-cache', 'neither reuse nor store extracted features')
-    .option('--cache-strict', 'key the feature cache on file contents (SHA-256) instead of sizes and modification times');
+    .option(
+      '--cache-strict',
+      'key the feature cache on file contents (SHA-256) instead of sizes and modification times; the default key notices added, removed or renamed files and changed sizes or times, but not an image replaced by one of the same size with its time restored (rsync -t, cp -p, tar)',
+    );
 }
 
 /** The API options behind {@link addFolderOptions}'s flags. */

@@ -12,6 +12,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { InputError, UsageError } from '../errors.js';
+import { checkOutputs } from '../io/output-path.js';
 import { DEFAULT_SAMPLE_BATCH } from '../generators/sample.js';
 import { DEFAULT_TRUNCATION_MODE, formatTruncation, parseTruncation, TRUNCATION_MODES, type TruncationMode } from '../generators/truncation.js';
 import type { CommandContext } from './main.js';
@@ -100,6 +101,7 @@ export function registerSample(program: Command, ctx: CommandContext): void {
       const digits = Math.max(MIN_DIGITS, String(flags.count - 1).length);
       // Checked before the generator loads, emptied after: a failed load deletes nothing.
       const stale = grid ? (await checkGridPath(flags.out), []) : await checkFolder(flags.out, flags.force ?? false);
+      await checkOutputs([{ path: flags.out, example: 'grid.png' }], [flags.generator, ...(flags.model ? [flags.model] : [])], { folder: !grid });
       const [{ loadGenerator }, { sampleBatches, sampleImages }, grids] = await Promise.all([
         import('../generators/load-generator.js'),
         import('../generators/sample.js'),

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { InputError, UsageError } from '../errors.js';
+import { checkOutputs } from '../io/output-path.js';
 import { readMomentsFile, writeMomentsFile, writeStatisticsFile } from '../io/stats-file.js';
 import { loadInput } from '../inputs.js';
 import { mergeShards, parseShard, shardRange, type Shard } from '../shards.js';
@@ -25,6 +26,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     if (flags.output === undefined) throw new UsageError('stats needs -o FILE: the .npz to write');
     const output = flags.output;
     const shard: Shard | undefined = flags.shard === undefined ? undefined : parseShard(flags.shard);
+    await checkOutputs([output], [input]);
     const progress = new ProgressReporter(ctx.io.stderr);
     const loaded = await loadInput(input, { moments: true, logits: false, features: false }, {
       ...folderOptions(flags),
@@ -39,7 +41,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
       const f = loaded.features;
       if (!f) throw new InputError(`${input} already holds statistics; 'stats' needs images or per-sample features (a .npy)`);
       const { start, end } = shard ? shardRange(f.rows, shard) : { start: 0, end: f.rows };
-      moments = new Moments(f.cols).add({ data: f.data.subarray(start * f.cols, end * f.cols), rows: end - start, cols: f.cols });
+      moments = new Moments(f.cols, { label: input }).add({ data: f.data.subarray(start * f.cols, end * f.cols), rows: end - start, cols: f.cols });
       what = `rows ${start}…${end - 1} (${end - start} samples)`;
     }
     const metadata = { ...loaded.metadata, fidkitVersion: VERSION, source: input };
@@ -58,6 +60,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     .argument('<parts...>', 'shard files (all n of them)')
     .requiredOption('-o, --output <file>', 'the .npz statistics to write')
     .action(async (parts: string[], flags: { output: string }) => {
+      await checkOutputs([flags.output], parts);
       const loaded = [];
       for (const path of parts) loaded.push({ path, ...(await readMomentsFile(path)) });
       const { moments, metadata } = mergeShards(loaded);

@@ -5,6 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
+import { checkOutputs } from '../io/output-path.js';
 import { BUNDLED_GENERATORS } from '../generators/model-files.js';
 import { DEFAULT_TRUNCATION_MODE, TRUNCATION_MODES, parseTruncation, type TruncationMode } from '../generators/truncation.js';
 import { writeSweepPlot, type SweepPlotPoint } from '../report/plot.js';
@@ -87,6 +88,7 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
         `sweep: ${flags.generator}, ψ ∈ {${flags.truncation.map((t) => (t === Infinity ? 'none' : t)).join(', ')}} (${flags.truncationMode}), ${flags.count} samples per set, seed ${flags.seed}; reference ${reference}; extractor ${extractor}\n`,
       );
     }
+    if (flags.plot) await checkOutputs([{ path: flags.plot, flag: '--plot', example: 'sweep.png' }], [reference, ...(real ? [real] : []), ...compare, ...(flags.model ? [flags.model] : [])]);
     const report = await sweep({
       ...folderOptions(flags),
       extractor,

@@ -30,6 +30,8 @@ export interface ExtractionOptions {
   readonly onProgress?: (event: ExtractionProgress) => void;
   /** Stops between batches; the promise rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+  /** What the images are (a folder path, a generator), named in error messages about their features. */
+  readonly label?: string;
 }
 
 export interface ExtractionResult {
@@ -109,7 +111,7 @@ export function extractFiles(files: readonly string[], extractor: FeatureExtract
  * @throws {InputError} an unreadable image (unless `skipBad`), or no image left to extract
  */
 export async function extractImages(source: ImageSource, extractor: FeatureExtractor, options: ExtractionOptions): Promise<ExtractionResult> {
-  const { batchSize, momentsLayer, keepLayers = [], onProgress, signal } = options;
+  const { batchSize, momentsLayer, keepLayers = [], onProgress, signal, label } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InputError(`batch size must be a positive integer, got ${batchSize}`);
   const layers = [...new Set([...(momentsLayer ? [momentsLayer] : []), ...keepLayers])];
   for (const layer of layers) {
@@ -117,7 +119,7 @@ export async function extractImages(source: ImageSource, extractor: FeatureExtra
       throw new InputError(`extractor '${extractor.name}' has no layer '${layer}'; its layers are ${extractor.layers.join(', ')}`);
     }
   }
-  const moments = momentsLayer ? new Moments(extractor.dims[momentsLayer]) : undefined;
+  const moments = momentsLayer ? new Moments(extractor.dims[momentsLayer], { label }) : undefined;
   const stores = new Map(keepLayers.map((l) => [l, new RowStore(extractor.dims[l])]));
   const skipped: ExtractionResult['skipped'] = [];
   const total = source.total;

@@ -20,7 +20,7 @@
  *   nodes): `Tanh` → [-1, 1], `Sigmoid` → [0, 1]; else fidkit refuses and names the flag. A wrong
  *   guess would shift every score silently, which is why nothing else is assumed.
  * - Pixels are mapped to [0, 1] ((v + 1) / 2 for [-1, 1]), clamped there, and returned as
- *   [N, H, W, C]. A NaN in the output is an error, never written as a black pixel.
+ *   [N, H, W, C]. A NaN or ±Inf in the output is an error, never clamped into a black or white pixel.
  *
  * The model's protobuf is read with `onnx-proto` for the input/output types, shapes, metadata and the
  * output's producing operator; one probe run on a single zero code gives the real output shape.
@@ -189,7 +189,9 @@ export function withMetadata(bytes: Uint8Array, props: Readonly<Record<string, s
 /**
  * Map one batch of generator output to [N, H, W, C] in [0, 1]: transpose NCHW, rescale [-1, 1],
  * clamp. Writes into `out` at `offset` (elements) and returns `out`.
- * @throws {InputError} when a value is NaN (naming the row, counted from `firstRow`).
+ * @param source the generator's name for error messages (its file)
+ * @throws {InputError} when a value is NaN or ±Inf (naming the row, counted from `firstRow`): clamping
+ *   Inf to 0 or 1 would score an image the model never made.
  */
 export function toUnitNhwc(
   data: Float32Array,
@@ -200,6 +202,7 @@ export function toUnitNhwc(
   offset = 0,
   rows = dims[0],
   firstRow = 0,
+  source?: string,
 ): Float32Array {
   const [, a, b, c] = dims;
   const [height, width, channels] = layout === 'nchw' ? [b, c, a] : [a, b, c];
@@ -213,7 +216,11 @@ export function toUnitNhwc(
     for (let i = 0; i < per; i++) {
       // NHWC index i = (y·W + x)·C + ch reads NCHW (ch·H + y)·W + x = ch·plane + (i / C).
       const v = layout === 'nhwc' ? data[src + i] : data[src + (i % channels) * plane + Math.floor(i / channels)];
-      if (Number.isNaN(v)) throw new InputError(`the generator's output has NaN for latent row ${firstRow + n}: the model fails on this code (check its weights, or the latent scale it was trained with)`);
+      if (!Number.isFinite(v)) {
+        throw new InputError(
+          `${source ? `${source}: ` : ''}the generator's output has ${v} for latent row ${firstRow + n}: the model fails on this code (check its weights, or the latent scale it was trained with)`,
+        );
+      }
       const u = (v + shift) * scale;
       out[dst + i] = u < 0 ? 0 : u > 1 ? 1 : u;
     }
@@ -407,7 +414,7 @@ class OnnxImageGenerator implements OnnxGenerator {
       if (result.dims.length !== 4 || result.dims[0] !== rows || result.dims.some((v, i) => i > 0 && v !== dims[i])) {
         throw new InputError(`${this.name}: output shape [${result.dims.join(', ')}] for ${rows} codes differs from the first run's [${dims.join(', ')}]: the generator's image size must not depend on its input`);
       }
-      toUnitNhwc(result.data, result.dims, layout, range, out, start * per, n, start);
+      toUnitNhwc(result.data, result.dims, layout, range, out, start * per, n, start, this.name);
     }
     return out;
   }

@@ -16,12 +16,16 @@
  */
 
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { close, createReadStream, write } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { FidkitError } from '../errors.js';
-import { temporaryPathFor } from './atomic-write.js';
+import { createTemporary, releaseTemporary, removeStaleTemporaryFiles, temporaryPathFor, writeError } from './atomic-write.js';
+
+const writeFd = promisify(write);
+const closeFd = promisify(close);
 
 /** A progress event of a download. `total` is undefined when the server sends no length. */
 export interface DownloadProgress {
@@ -132,6 +136,7 @@ async function ensureCached(file: RemoteFile, dest: string, options: CacheOption
         `${hint} to a local copy, or copy the file from ${file.urls[0]} to ${dest}, or drop --offline to download it`,
     );
   }
+  await removeStaleTemporaryFiles(resolveCacheDir(options), file.name); // left by a killed download
   const failures: Error[] = [];
   for (const url of file.urls) {
     try {
@@ -177,9 +182,14 @@ export async function downloadTo(url: string, dest: string, file: RemoteFile, op
   const emit = options.onProgress ?? (() => {});
   const hint = options.localFileHint ?? 'pass --weights PATH';
   const retry = `; nothing was saved. Retry, or download the file yourself and ${hint}`;
-  await mkdir(join(dest, '..'), { recursive: true });
   const tmp = temporaryPathFor(dest);
-  const handle = await open(tmp, 'wx');
+  let handle: number;
+  try {
+    await mkdir(join(dest, '..'), { recursive: true });
+    handle = createTemporary(tmp);
+  } catch (err) {
+    throw writeError(err, dest);
+  }
   let closed = false;
   try {
     let response: Response;
@@ -207,17 +217,22 @@ export async function downloadTo(url: string, dest: string, file: RemoteFile, op
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         hash.update(chunk);
-        await handle.write(chunk);
+        try {
+          for (let offset = 0; offset < chunk.length; ) offset += (await writeFd(handle, chunk, offset, chunk.length - offset)).bytesWritten;
+        } catch (err) {
+          throw writeError(err, dest); // disk full is not a network problem: say so
+        }
         loaded += chunk.length;
         emit({ type: 'progress', loaded, total, file: file.name, url });
       }
     } catch (err) {
+      if (err instanceof FidkitError) throw err;
       throw new DownloadError(`download of ${url} failed after ${loaded} bytes: ${describe(err as Error)}`, retry, {
         cause: err,
       });
     }
-    await handle.close();
     closed = true;
+    await closeFd(handle);
     if (announced !== undefined && loaded !== announced) {
       throw new DownloadError(`download of ${url} was cut off after ${loaded} of ${announced} bytes`, retry);
     }
@@ -233,10 +248,12 @@ export async function downloadTo(url: string, dest: string, file: RemoteFile, op
       );
     }
     await rename(tmp, dest);
+    releaseTemporary(tmp);
     emit({ type: 'end', loaded, total: total ?? loaded, file: file.name, url });
   } catch (err) {
-    if (!closed) await handle.close().catch(() => {});
+    if (!closed) await closeFd(handle).catch(() => {});
     await rm(tmp, { force: true });
-    throw err;
+    releaseTemporary(tmp);
+    throw writeError(err, dest);
   }
 }

@@ -5,8 +5,11 @@
  * moments, the feature matrix, the logits — plus a JSON metadata member.
  *
  * The key is a SHA-256 over the sorted file list with each file's size and mtime (or, with
- * `strict`, each file's content hash) and everything that changes the numbers, so a changed folder
- * is never served stale results. Entries are written atomically (io/atomic-write.ts).
+ * `strict`, each file's content hash) and everything that changes the numbers. The fast key misses
+ * one change: an image replaced by another of the same size with its mtime restored (rsync -t,
+ * cp -p, tar), which is served the old entry; `strict` (--cache-strict) catches it, and the README
+ * says so (test/cli/feature-cache.test.ts shows both). Entries are written atomically
+ * (io/atomic-write.ts).
  */
 import { createHash } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';

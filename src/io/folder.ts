@@ -11,9 +11,10 @@
  * (`features.npy` rows, KID subsets); FID and IS statistics do not depend on it.
  */
 
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, readdir, realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { FidkitError, InputError } from '../errors.js';
 
 /** Extensions listed by default: pytorch-fid's `IMAGE_EXTENSIONS`. */
@@ -156,6 +157,17 @@ export async function listImages(folder: string, options: ListImagesOptions = {}
   files.sort(compareCodePoints);
   await checkReadable(files);
   return { files, ignored, subfolders, hidden };
+}
+
+/**
+ * What identifies a listing wherever the folder is mounted: `sha256:` of each image's path
+ * relative to `folder` and its size, in listing order. Two machines holding the same dataset under
+ * different paths agree; a different or changed dataset does not.
+ */
+export async function listingIdentity(folder: string, files: readonly string[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of files) h.update(`${relative(folder, f)}\t${(await stat(f)).size}\n`);
+  return `sha256:${h.digest('hex')}`;
 }
 
 /** Fail before any work starts when a listed file cannot be read (permissions). */

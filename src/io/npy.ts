@@ -179,6 +179,46 @@ function fortranToC<T extends NpyData>(data: T, shape: readonly number[]): T {
   return out;
 }
 
+/** Longest header {@link npyByteLength} waits for; numpy's own headers are a few hundred bytes. */
+const MAX_HEADER_BYTES = 1 << 20;
+
+/**
+ * The total size in bytes (header and data) of the `.npy` whose first bytes are `head`, or undefined when
+ * `head` is too short to tell. Lets an archive reader compare a member's declared size with what its header
+ * implies before inflating the rest.
+ * @throws {FormatError} not a .npy, an unsupported version or dtype, a malformed or implausibly long header
+ */
+export function npyByteLength(head: Uint8Array, name = '.npy data'): number | undefined {
+  if (head.length < 12) return undefined;
+  if (MAGIC.some((b, i) => head[i] !== b)) throw new FormatError(`${name} is not a NumPy .npy file (missing the \\x93NUMPY magic)`);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const major = head[6];
+  if (major !== 1 && major !== 2 && major !== 3) {
+    throw new FormatError(`${name}: .npy format version ${major}.${head[7]} is not supported (1.0–3.0 are)`);
+  }
+  const headerStart = major === 1 ? 10 : 12;
+  const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (headerLen > MAX_HEADER_BYTES) throw new FormatError(`${name}: a .npy header of ${headerLen} bytes is implausible; the file is corrupt`);
+  if (head.length < headerStart + headerLen) return undefined;
+  const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(head.subarray(headerStart, headerStart + headerLen));
+  const { descr, shape } = parseHeader(text, name);
+  const info = dtypeInfo(descr, name);
+  return headerStart + headerLen + elementCount(shape) * info.size;
+}
+
+/** The element type named by a header's `descr`. @throws {FormatError} an unsupported dtype */
+function dtypeInfo(descr: string, name: string): { dtype: NpyDtype; size: number } {
+  const order = descr[0];
+  const code = descr.slice(1);
+  const info = DTYPES[code === '?' ? 'b1' : code] ?? (descr === '|b1' || descr === '?' ? DTYPES.b1 : undefined);
+  if (!'<>|='.includes(order) || info === undefined) {
+    throw new FormatError(
+      `${name}: dtype '${descr}' is not supported; use float32/float64, (u)int8–64 or bool (e.g. arr.astype(np.float32))`,
+    );
+  }
+  return info;
+}
+
 /**
  * Parse the bytes of a `.npy` file.
  * @param bytes the whole file
@@ -208,14 +248,7 @@ export function readNpy(bytes: Uint8Array, name = '.npy data'): NdArray {
   const headerBytes = bytes.subarray(headerStart, headerStart + headerLen);
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(headerBytes);
   const { descr, fortranOrder, shape } = parseHeader(header, name);
-  const order = descr[0];
-  const code = descr.slice(1);
-  const info = DTYPES[code === '?' ? 'b1' : code] ?? (descr === '|b1' || descr === '?' ? DTYPES.b1 : undefined);
-  if (!'<>|='.includes(order) || info === undefined) {
-    throw new FormatError(
-      `${name}: dtype '${descr}' is not supported; use float32/float64, (u)int8–64 or bool (e.g. arr.astype(np.float32))`,
-    );
-  }
+  const info = dtypeInfo(descr, name);
   const count = elementCount(shape);
   const dataStart = headerStart + headerLen;
   if (dataStart + count * info.size > bytes.length) {
@@ -223,7 +256,7 @@ export function readNpy(bytes: Uint8Array, name = '.npy data'): NdArray {
       `${name}: truncated .npy data: shape [${shape.join(', ')}] needs ${count * info.size} bytes, file has ${bytes.length - dataStart}`,
     );
   }
-  let data = decodeElements(bytes, dataStart, count, info.dtype, info.size, order === '>');
+  let data = decodeElements(bytes, dataStart, count, info.dtype, info.size, descr[0] === '>');
   if (fortranOrder) data = fortranToC(data, shape);
   return { dtype: info.dtype, shape, data };
 }

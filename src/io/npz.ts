@@ -1,27 +1,33 @@
 /**
  * @file NumPy `.npz` archives: a zip of `<name>.npy` members, stored (`np.savez`) or deflated
- * (`np.savez_compressed`, what pytorch-fid's `--save-stats` writes). fflate does the zip work.
+ * (`np.savez_compressed`, what pytorch-fid's `--save-stats` writes). Reading goes through zip.ts, which
+ * checks the directory first and inflates a member only when it is used, never past the size its `.npy`
+ * header implies; fflate writes them.
  */
-import { unzipSync, zipSync, type Zippable } from 'fflate';
+import { zipSync, type Zippable } from 'fflate';
 import { readInputFile } from './read-input.js';
-import { FormatError } from '../errors.js';
-import { readNpy, writeNpy, type NdArray } from './npy.js';
+import { npyByteLength, readNpy, writeNpy, type NdArray } from './npy.js';
+import { openZip, readZipMember } from './zip.js';
 
 /**
- * Parse an `.npz` archive into its arrays, keyed by member name without `.npy`.
- * @throws {FormatError} not a zip archive, or a member that is not a valid `.npy`
+ * Open an `.npz` archive: its arrays keyed by member name without `.npy`. Like numpy's `NpzFile`, a member
+ * is inflated and parsed the first time its key is read (then kept), so listing the keys costs nothing and a
+ * caller pays only for the arrays it uses; non-`.npy` members are ignored, as `np.load` does.
+ * @throws {FormatError} when opening: not a zip archive, duplicate names, sizes no array could have; when a
+ *   key is read: a member that is not a valid `.npy`, or whose size disagrees with its header or CRC
  */
 export function readNpz(bytes: Uint8Array, name = '.npz data'): Record<string, NdArray> {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes);
-  } catch (err) {
-    throw new FormatError(`${name} is not a readable .npz (zip) archive: ${(err as Error).message}`, { cause: err });
-  }
+  const zip = openZip(bytes, name, '.npz (zip) archive');
   const out: Record<string, NdArray> = {};
-  for (const [member, data] of Object.entries(files)) {
-    if (!member.endsWith('.npy')) continue; // np.load ignores non-.npy members too
-    out[member.slice(0, -4)] = readNpy(data, `${name}:${member}`);
+  for (const entry of zip.entries.values()) {
+    if (!entry.name.endsWith('.npy')) continue; // np.load ignores non-.npy members too
+    const where = `${name}:${entry.name}`;
+    let value: NdArray | undefined;
+    const read = (): NdArray => {
+      value ??= readNpy(readZipMember(zip, entry, { sizeFromHead: (head) => npyByteLength(head, where) }), where);
+      return value;
+    };
+    Object.defineProperty(out, entry.name.slice(0, -4), { enumerable: true, get: read });
   }
   return out;
 }

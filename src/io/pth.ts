@@ -9,17 +9,21 @@
  *   followed by the raw bytes. Keys are memory-address strings, so storages are matched by key, never position.
  *
  * Tensors are `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, …)` calls on storages named by
- * persistent ids; they are materialised here in C order (strided and expanded views copied out, storages shared
- * between tensors read once), float16/bfloat16 widened exactly to float32. Only the torch/collections names a
- * state dict needs are resolved; any other class is refused by name and nothing from the file is executed.
+ * persistent ids. They stay lazy views until their `data` is first read, so a caller can check keys and shapes
+ * against the network it expects before any memory is spent; then they are materialised in C order (strided
+ * views copied out, storages shared between tensors read once), float16/bfloat16 widened exactly to float32.
+ * A view that would materialise more elements than its storage holds from its offset (torch's `expand`, stride
+ * 0: a 756-byte file can describe a 10000×10000 tensor) is refused while parsing unless the caller allows it,
+ * and so is any tensor of more than 2^31 elements. Only the torch/collections names a state dict needs are
+ * resolved; any other class is refused by name and nothing from the file is executed.
  */
 
 import { readFile } from 'node:fs/promises';
-import { inflateSync } from 'fflate';
 import { halfToFloat } from './float16.js';
 import { FormatError } from '../errors.js';
 import type { StateDict, Tensor, TensorDtype } from '../types.js';
 import { CODECS_ENCODE, PyDict, describe, unpickle, type PyCallable, type UnpickleHooks } from './pickle.js';
+import { openZip, readZipMember, type ZipArchive } from './zip.js';
 
 /** The element types torch storages can have that this reader understands. */
 type StorageDtype = TensorDtype | 'float16' | 'bfloat16';
@@ -54,7 +58,8 @@ const ELEMENT_SIZE: Readonly<Record<StorageDtype, number>> = Object.freeze({
 export class PthTensor implements Tensor {
   readonly dtype: TensorDtype;
   readonly shape: readonly number[];
-  data: Tensor['data'];
+  /** The values in C order, materialised from the storage on first read (then kept). */
+  declare readonly data: Tensor['data'];
   /** The dtype in the file (differs from `dtype` for float16/bfloat16, which are widened to float32). */
   readonly storageDtype: StorageDtype;
   /** Saved as an `nn.Parameter` (`_rebuild_parameter`). */
@@ -63,8 +68,13 @@ export class PthTensor implements Tensor {
   readonly storageKey: string;
   readonly storageOffset: number;
   readonly stride: readonly number[];
-  /** @internal how to materialise it once the storage bytes are known */
-  pending: { storage: StorageRef; offset: number; stride: number[] } | null;
+  /** The element count, the product of `shape` (Infinity when it is not a safe integer). */
+  readonly numel: number;
+  /** How many elements the viewed storage holds (from its start, not from `storageOffset`). */
+  readonly storageElements: number;
+  /** How to materialise it; dropped once `data` is read, releasing the storage. */
+  #pending: { storage: StorageRef; offset: number; stride: number[] } | null;
+  #data: Tensor['data'] | null = null;
 
   constructor(storage: StorageRef, offset: number, shape: number[], stride: number[]) {
     this.storageDtype = storage.dtype;
@@ -73,8 +83,25 @@ export class PthTensor implements Tensor {
     this.storageKey = storage.key;
     this.storageOffset = offset;
     this.stride = Object.freeze([...stride]);
-    this.data = new Float32Array(0);
-    this.pending = { storage, offset, stride };
+    this.storageElements = storage.numel;
+    this.numel = shape.reduce((a, b) => a * b, 1);
+    if (!Number.isSafeInteger(this.numel)) this.numel = Infinity;
+    this.#pending = { storage, offset, stride };
+    // An own, enumerable accessor (not a prototype getter) so the tensor still prints and serialises its values.
+    Object.defineProperty(this, 'data', { enumerable: true, get: () => this.#materialised() });
+  }
+
+  /** More elements than its storage holds from its offset: an expanded (stride-0) or overlapping view. */
+  get isExpandedView(): boolean {
+    return this.numel > Math.max(0, this.storageElements - this.storageOffset);
+  }
+
+  #materialised(): Tensor['data'] {
+    if (this.#data) return this.#data;
+    const { storage, offset, stride } = this.#pending!;
+    this.#data = materialise(storage, offset, this.shape, stride);
+    this.#pending = null; // releases the storage, so the file's bytes are not pinned by it
+    return this.#data;
   }
 }
 
@@ -99,6 +126,18 @@ class StorageRef {
 
 export type PthFormat = 'zip' | 'legacy';
 
+/** Options of {@link parsePth} and {@link readPth}. */
+export interface PthOptions {
+  /**
+   * Accept views that materialise more elements than their storage holds (torch's `expand`, stride 0). Off by
+   * default: no state dict of a network fidkit loads has them, and a tiny file could ask for gigabytes.
+   */
+  readonly allowExpandedViews?: boolean;
+}
+
+/** Tensors beyond this many elements are refused while parsing (typed arrays and every fidkit network stay far below). */
+const MAX_TENSOR_ELEMENTS = 2 ** 31;
+
 /** Everything in a `.pth`: the unpickled object with tensors in place, and the format it came in. */
 export interface PthContents {
   readonly format: PthFormat;
@@ -112,12 +151,17 @@ export interface PthContents {
  * @throws FormatError if the bytes are not a torch checkpoint, are truncated, or pickle anything but tensors
  *   and plain containers (the refused class is named).
  */
-export function parsePth(bytes: Uint8Array, source = '.pth data'): PthContents {
+export function parsePth(bytes: Uint8Array, source = '.pth data', options: PthOptions = {}): PthContents {
+  const tensors: PthTensor[] = [];
+  let contents: PthContents | undefined;
   if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
-    return { format: 'zip', root: parseZipPth(bytes, source) };
+    contents = { format: 'zip', root: parseZipPth(bytes, source, tensors) };
+  } else if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) {
+    contents = { format: 'legacy', root: parseLegacyPth(bytes, source, tensors) };
   }
-  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) {
-    return { format: 'legacy', root: parseLegacyPth(bytes, source) };
+  if (contents) {
+    checkTensorSizes(contents.root, tensors, source, options);
+    return contents;
   }
   if (bytes.length >= 262 && latin1(bytes.subarray(257, 262)) === 'ustar') {
     throw new FormatError(
@@ -132,9 +176,9 @@ export function parsePth(bytes: Uint8Array, source = '.pth data'): PthContents {
 }
 
 /** Read and parse a `.pth` file. @throws FormatError see {@link parsePth}; Node's ENOENT if missing */
-export async function readPthFile(path: string): Promise<PthContents> {
+export async function readPthFile(path: string, options: PthOptions = {}): Promise<PthContents> {
   const bytes = await readFile(path);
-  return parsePth(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+  return parsePth(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, options);
 }
 
 /**
@@ -145,8 +189,9 @@ export async function readPthFile(path: string): Promise<PthContents> {
 export async function readPth(
   input: Uint8Array | string,
   source = typeof input === 'string' ? input : '.pth data',
+  options: PthOptions = {},
 ): Promise<PthContents & { stateDict: StateDict }> {
-  const contents = typeof input === 'string' ? await readPthFile(input) : parsePth(input, source);
+  const contents = typeof input === 'string' ? await readPthFile(input, options) : parsePth(input, source, options);
   return { ...contents, stateDict: findStateDict(contents.root, source) };
 }
 
@@ -296,100 +341,17 @@ function storageDtype(cls: unknown, source: string): StorageDtype {
 // ---------------------------------------------------------------------------------------------------------
 // Zip format
 
-interface ZipEntry {
-  readonly name: string;
-  readonly method: number;
-  readonly compressedSize: number;
-  readonly size: number;
-  readonly localHeader: number;
+/**
+ * A record's bytes (stored records, all torch writes, are views into the file). Their CRC is not checked:
+ * `torch.serialization.set_crc32_options(False)` saves files without one, and torch.load never checks it.
+ */
+function zipRecord(zip: ZipArchive, name: string): Uint8Array {
+  return readZipMember(zip, zip.entries.get(name)!, { checkStoredCrc: false });
 }
 
-/** Read the central directory (zip64 aware) without touching member data. */
-function zipDirectory(b: Uint8Array, source: string): Map<string, ZipEntry> {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const bad = (m: string): never => {
-    throw new FormatError(`${source}: ${m}; the zip archive is truncated or corrupt (re-download or re-save it)`);
-  };
-  let eocd = -1;
-  for (let p = b.length - 22; p >= Math.max(0, b.length - 22 - 65535); p--) {
-    if (dv.getUint32(p, true) === 0x06054b50) {
-      eocd = p;
-      break;
-    }
-  }
-  if (eocd < 0) bad('no end-of-central-directory record');
-  let count = dv.getUint16(eocd + 10, true);
-  let cdSize = dv.getUint32(eocd + 12, true);
-  let cdOffset = dv.getUint32(eocd + 16, true);
-  if (eocd >= 20 && dv.getUint32(eocd - 20, true) === 0x07064b50) {
-    const z = Number(dv.getBigUint64(eocd - 12, true));
-    if (z + 56 > b.length || dv.getUint32(z, true) !== 0x06064b50) bad('a broken zip64 end-of-central-directory record');
-    count = Number(dv.getBigUint64(z + 32, true));
-    cdSize = Number(dv.getBigUint64(z + 40, true));
-    cdOffset = Number(dv.getBigUint64(z + 48, true));
-  }
-  if (cdOffset + cdSize > b.length) bad('the central directory lies past the end of the file');
-  const entries = new Map<string, ZipEntry>();
-  let p = cdOffset;
-  for (let i = 0; i < count; i++) {
-    if (p + 46 > b.length || dv.getUint32(p, true) !== 0x02014b50) bad(`central directory entry ${i} is damaged`);
-    const method = dv.getUint16(p + 10, true);
-    let compressedSize = dv.getUint32(p + 20, true);
-    let size = dv.getUint32(p + 24, true);
-    const nameLen = dv.getUint16(p + 28, true);
-    const extraLen = dv.getUint16(p + 30, true);
-    const commentLen = dv.getUint16(p + 32, true);
-    let localHeader = dv.getUint32(p + 42, true);
-    if (p + 46 + nameLen + extraLen > b.length) bad(`central directory entry ${i} is damaged`);
-    const name = new TextDecoder().decode(b.subarray(p + 46, p + 46 + nameLen));
-    // zip64: sizes/offset saturated at 0xFFFFFFFF are in the 0x0001 extra field, in this order.
-    let e = p + 46 + nameLen;
-    const extraEnd = e + extraLen;
-    while (e + 4 <= extraEnd) {
-      const id = dv.getUint16(e, true);
-      const len = dv.getUint16(e + 2, true);
-      if (id === 0x0001) {
-        let q = e + 4;
-        const next = (): number => {
-          const v = Number(dv.getBigUint64(q, true));
-          q += 8;
-          return v;
-        };
-        if (size === 0xffffffff) size = next();
-        if (compressedSize === 0xffffffff) compressedSize = next();
-        if (localHeader === 0xffffffff) localHeader = next();
-      }
-      e += 4 + len;
-    }
-    entries.set(name, { name, method, compressedSize, size, localHeader });
-    p = extraEnd + commentLen;
-  }
-  return entries;
-}
-
-/** A member's bytes: a view into the archive when stored (torch never compresses), inflated otherwise. */
-function zipMember(b: Uint8Array, e: ZipEntry, source: string): Uint8Array {
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const bad = (m: string): never => {
-    throw new FormatError(`${source}: member ${e.name} ${m}; the archive is truncated or corrupt`);
-  };
-  if (e.localHeader + 30 > b.length || dv.getUint32(e.localHeader, true) !== 0x04034b50) bad('has no valid local header');
-  const start = e.localHeader + 30 + dv.getUint16(e.localHeader + 26, true) + dv.getUint16(e.localHeader + 28, true);
-  if (start + e.compressedSize > b.length) bad(`needs ${e.compressedSize} bytes but the file ends first`);
-  const raw = b.subarray(start, start + e.compressedSize);
-  if (e.method === 0) return raw;
-  if (e.method === 8) {
-    try {
-      return inflateSync(raw, { out: new Uint8Array(e.size) });
-    } catch (err) {
-      return bad(`cannot be inflated (${(err as Error).message})`);
-    }
-  }
-  return bad(`uses zip compression method ${e.method}, which torch never writes`);
-}
-
-function parseZipPth(bytes: Uint8Array, source: string): unknown {
-  const entries = zipDirectory(bytes, source);
+function parseZipPth(bytes: Uint8Array, source: string, tensors: PthTensor[]): unknown {
+  const zip = openZip(bytes, source);
+  const entries = zip.entries;
   const pkl = [...entries.keys()].filter((n) => n === 'data.pkl' || /^[^/]+\/data\.pkl$/.test(n));
   if (pkl.length !== 1) {
     throw new FormatError(
@@ -399,11 +361,10 @@ function parseZipPth(bytes: Uint8Array, source: string): unknown {
   }
   const prefix = pkl[0].slice(0, -'data.pkl'.length);
   const byteorderEntry = entries.get(`${prefix}byteorder`);
-  const byteorder = byteorderEntry ? latin1(zipMember(bytes, byteorderEntry, source)).trim() : 'little';
+  const byteorder = byteorderEntry ? latin1(zipRecord(zip, byteorderEntry.name)).trim() : 'little';
   if (byteorder !== 'little' && byteorder !== 'big') throw new FormatError(`${source}: unknown byteorder record "${byteorder}"`);
 
   const storages = new Map<string, StorageRef>();
-  const tensors: PthTensor[] = [];
   const hooks = torchHooks(
     source,
     (pid) => {
@@ -414,7 +375,7 @@ function parseZipPth(bytes: Uint8Array, source: string): unknown {
       if (known) return known;
       const entry = entries.get(`${prefix}data/${key}`);
       if (!entry) throw new FormatError(`${source}: storage record ${prefix}data/${key} is missing; the archive is incomplete`);
-      const data = zipMember(bytes, entry, source);
+      const data = zipRecord(zip, entry.name);
       const size = ELEMENT_SIZE[dtype];
       if (data.length % size !== 0) {
         throw new FormatError(`${source}: storage ${key} has ${data.length} bytes, not a multiple of ${size} (${dtype})`);
@@ -425,8 +386,7 @@ function parseZipPth(bytes: Uint8Array, source: string): unknown {
     },
     tensors,
   );
-  const { value } = unpickle(zipMember(bytes, entries.get(pkl[0])!, source), 0, hooks, `${source}:${pkl[0]}`);
-  materialiseAll(tensors, source);
+  const { value } = unpickle(zipRecord(zip, pkl[0]), 0, hooks, `${source}:${pkl[0]}`);
   return value;
 }
 
@@ -435,7 +395,7 @@ function parseZipPth(bytes: Uint8Array, source: string): unknown {
 
 const LEGACY_MAGIC = 119547037146038801333356n;
 
-function parseLegacyPth(bytes: Uint8Array, source: string): unknown {
+function parseLegacyPth(bytes: Uint8Array, source: string, tensors: PthTensor[]): unknown {
   // The header pickles hold plain numbers and dicts; any class there means this is some other pickle.
   const plain: UnpickleHooks = {
     findClass: (m, n) => {
@@ -457,7 +417,6 @@ function parseLegacyPth(bytes: Uint8Array, source: string): unknown {
   }
 
   const storages = new Map<string, StorageRef>();
-  const tensors: PthTensor[] = [];
   const hooks = torchHooks(
     source,
     (pid) => {
@@ -516,7 +475,6 @@ function parseLegacyPth(bytes: Uint8Array, source: string): unknown {
     }
     if (s.bytes === null) throw new FormatError(`${source}: the data of storage ${s.key} is missing; the file is truncated or corrupt`);
   }
-  materialiseAll(tensors, source);
   return root;
 }
 
@@ -527,14 +485,52 @@ function truncated(source: string, key: string): FormatError {
 // ---------------------------------------------------------------------------------------------------------
 // Materialising tensors in C order
 
-function materialiseAll(tensors: PthTensor[], source: string): void {
+/**
+ * Refuse, before anything is materialised, tensors too large to hold and (unless allowed) views larger than
+ * their storage, naming each by its path of dict keys in the checkpoint.
+ */
+function checkTensorSizes(root: unknown, tensors: readonly PthTensor[], source: string, options: PthOptions): void {
+  let names: Map<PthTensor, string> | undefined;
+  const nameOf = (t: PthTensor): string => {
+    names ??= tensorPaths(root);
+    const path = names.get(t);
+    return path === undefined ? 'a tensor' : `'${path}'`;
+  };
   for (const t of tensors) {
-    if (!t.pending) continue;
-    const { storage, offset, stride } = t.pending;
-    if (!storage.bytes) throw new FormatError(`${source}: storage ${storage.key} has no data`);
-    t.data = materialise(storage, offset, t.shape, stride);
-    t.pending = null; // releases the storage, so the file's bytes are not pinned by it
+    const size = `size [${t.shape.join(', ')}]`;
+    if (t.numel > MAX_TENSOR_ELEMENTS) {
+      throw new FormatError(
+        `${source}: tensor ${nameOf(t)} of ${size} has ${t.numel === Infinity ? 'more than 2^53' : t.numel} elements, more than the 2^31 fidkit can hold; ` +
+          `the file is corrupt or not a checkpoint of a network fidkit loads`,
+      );
+    }
+    if (t.isExpandedView && !options.allowExpandedViews) {
+      throw new FormatError(
+        `${source}: tensor ${nameOf(t)} of ${size} with stride [${t.stride.join(', ')}] is an expanded or overlapping view that would ` +
+          `materialise ${t.numel} elements from a storage of ${t.storageElements}${t.storageOffset > 0 ? ` (from element ${t.storageOffset})` : ''}; fidkit refuses such views in weights files. ` +
+          `If the tensor is meant, re-save it with tensor.contiguous().clone() before torch.save`,
+      );
+    }
   }
+}
+
+/** Each tensor's first path of keys (`state_dict/fc.weight`, list indices as numbers) in the unpickled object. */
+function tensorPaths(root: unknown): Map<PthTensor, string> {
+  const out = new Map<PthTensor, string>();
+  const seen = new Set<unknown>();
+  const walk = (x: unknown, path: string, depth: number): void => {
+    if (isTensor(x)) {
+      if (!out.has(x)) out.set(x, path);
+      return;
+    }
+    if (depth > 32 || x === null || typeof x !== 'object' || seen.has(x)) return;
+    seen.add(x);
+    const join = (k: unknown): string => (path === '' ? String(k) : `${path}/${String(k)}`);
+    if (x instanceof PyDict) for (const [k, v] of x) walk(v, join(k), depth + 1);
+    else if (Array.isArray(x)) x.forEach((v, i) => walk(v, join(i), depth + 1));
+  };
+  walk(root, '', 0);
+  return out;
 }
 
 function isCContiguous(shape: readonly number[], stride: readonly number[]): boolean {

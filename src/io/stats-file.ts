@@ -27,6 +27,14 @@ export interface StatsMetadata {
   readonly fidkitVersion?: string;
   /** Shard k/n this file covers, when it is a shard. */
   readonly shard?: { readonly index: number; readonly count: number };
+  /**
+   * Shards: what identifies the whole input they were cut from, so `stats merge` refuses shards of
+   * different inputs: `sha256:` of the sorted relative paths with sizes (folders) or of the file's
+   * bytes (`.npy`). Absent in shards of earlier fidkit versions.
+   */
+  readonly inputId?: string;
+  /** Shards: samples in the whole input (all n shards together). */
+  readonly inputCount?: number;
   readonly [key: string]: unknown;
 }
 

@@ -42,6 +42,17 @@ export interface PivotedCholesky {
   readonly residual: number;
   /** The stopping threshold that was used. */
   readonly tolerance: number;
+  /** Largest diagonal entry of the input (the scale of its largest eigenvalue). */
+  readonly maxDiagonal: number;
+  /**
+   * An upper bound on the smallest eigenvalue of the part left unfactorised (the Schur complement
+   * S of the kept directions): the smallest eigenvalue of any 1×1 or 2×2 principal submatrix of S,
+   * or 0 when full rank. S has a negative eigenvalue exactly when the input has one (Sylvester's
+   * law of inertia: the input is congruent to diag(I, S)), so a value below round-off
+   * (≈ n·ε·maxDiagonal for a positive semidefinite input) proves the input is indefinite, and
+   * S's largest entry bounds how negative its eigenvalues can be: λmin ≥ −(n − rank)·max|Sᵢⱼ|.
+   */
+  readonly residualMinEigenvalue: number;
 }
 
 /**
@@ -49,9 +60,8 @@ export interface PivotedCholesky {
  * afterwards `a[i·ld + j]`, j ≤ i < n, j < rank, holds L of Π·A·Πᵀ = L·Lᵀ.
  * Stops when the largest remaining diagonal entry is ≤ the tolerance: the rest is treated as
  * exactly zero.
- * A negative diagonal entry below −tolerance means the matrix is not PSD; it is treated as
- * zero like any other direction below the threshold (a covariance cannot have one beyond
- * round-off, and the caller validates its input).
+ * A matrix that is not positive semidefinite stops the factorisation like a rank-deficient one;
+ * `residualMinEigenvalue` tells the two apart (cost O((n − rank)²·NB), only when it stopped).
  */
 export function pivotedCholesky(a: Float64Array, n: number, options: PivotedCholeskyOptions = {}): PivotedCholesky {
   const ld = options.ld ?? n;
@@ -61,7 +71,12 @@ export function pivotedCholesky(a: Float64Array, n: number, options: PivotedChol
   let maxDiag = 0;
   for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, a[i * ld + i]);
   const tol = options.tolerance ?? n * Number.EPSILON * maxDiag;
-  if (!(maxDiag > tol)) return { rank: 0, perm, residual: Math.max(0, maxDiag), tolerance: tol };
+  if (!(maxDiag > tol)) {
+    const diag = new Float64Array(n);
+    for (let i = 0; i < n; i++) diag[i] = a[i * ld + i];
+    const residualMinEigenvalue = remainderMinEigenvalue(a, n, ld, 0, 0, diag, new Float64Array(n));
+    return { rank: 0, perm, residual: Math.max(0, maxDiag), tolerance: tol, maxDiagonal: maxDiag, residualMinEigenvalue };
+  }
 
   // dots[i] = Σ over this panel's finished columns of L[i, p]²: the part of the trailing
   // diagonal's update that the block update has not applied yet.
@@ -89,7 +104,8 @@ export function pivotedCholesky(a: Float64Array, n: number, options: PivotedChol
         }
       }
       if (!(best > tol)) {
-        return { rank: j, perm, residual: Math.max(0, best), tolerance: tol };
+        const residualMinEigenvalue = remainderMinEigenvalue(a, n, ld, j, j0, diag, dots);
+        return { rank: j, perm, residual: Math.max(0, best), tolerance: tol, maxDiagonal: maxDiag, residualMinEigenvalue };
       }
       if (p !== j) {
         swapSymmetricLower(a, n, ld, j, p);
@@ -146,7 +162,42 @@ export function pivotedCholesky(a: Float64Array, n: number, options: PivotedChol
       backend.gemmAdd(m, m, NB, neg, 0, pos, 0, NB, a, t0 * ld + t0, ld, true);
     }
   }
-  return { rank: n, perm, residual: 0, tolerance: tol };
+  return { rank: n, perm, residual: 0, tolerance: tol, maxDiagonal: maxDiag, residualMinEigenvalue: 0 };
+}
+
+/**
+ * The smallest eigenvalue over the 1×1 and 2×2 principal submatrices of the Schur complement
+ * S = A[j:, j:] − L[j:, :j]·L[j:, :j]ᵀ left when the factorisation stops at column j (an upper
+ * bound on λmin(S) by Cauchy interlacing). The trailing block holds A minus the updates of the
+ * panels before j0; the current panel's columns j0..j−1 are subtracted here, and S's diagonal is
+ * `diag − dots`. Only the lower triangle is read.
+ */
+function remainderMinEigenvalue(
+  a: Float64Array,
+  n: number,
+  ld: number,
+  j: number,
+  j0: number,
+  diag: Float64Array,
+  dots: Float64Array,
+): number {
+  let min = 0;
+  for (let i = j; i < n; i++) {
+    const ri = i * ld;
+    const sii = diag[i] - dots[i];
+    if (sii < min) min = sii;
+    for (let k = j; k < i; k++) {
+      const rk = k * ld;
+      let sik = a[ri + k];
+      for (let p = j0; p < j; p++) sik -= a[ri + p] * a[rk + p];
+      const skk = diag[k] - dots[k];
+      // Smaller eigenvalue of [[sii, sik], [sik, skk]].
+      const half = 0.5 * (sii - skk);
+      const l = 0.5 * (sii + skk) - Math.sqrt(half * half + sik * sik);
+      if (l < min) min = l;
+    }
+  }
+  return min;
 }
 
 /**

@@ -20,8 +20,13 @@
  * round-off eigenvalues); `singular: 'pytorch-fid'` reproduces pytorch-fid's 1e-6·I fallback to
  * ≤ 1e-9 relative (measured 1.4e-13).
  *
+ * Both covariances must be positive semidefinite: Σ₁'s pivoted Cholesky shows it, and Σ₂ gets
+ * one of its own (n³/3 more) — a covariance with a real negative eigenvalue is refused, since
+ * clipping it would make the result depend on the argument order.
+ *
  * Speed at D = 2048 (bench/frechet.ts): ≈ 3n³ flops — pivoted Cholesky n³/3, Lᵀ·Σ₂·L n³,
- * tridiagonal reduction 4n³/3 — in ≈ 1.9 s on one thread with the WebAssembly SIMD kernels
+ * tridiagonal reduction 4n³/3 — plus n³/3 for Σ₂'s check (measured +15% for `fidkit score` of
+ * two 2048-d statistics files, 3.5 → 4.0 s on a busy machine), in ≈ 1.9 s on one thread with the WebAssembly SIMD kernels
  * (≈ 1.5 s on two, 6.0 s in plain JS), where pytorch-fid's scipy.linalg.sqrtm path took
  * 3.9–11 s and numpy's symmetric eigh form 1.7–3.6 s in the same runs.
  * See src/linalg/backend.ts for the kernels.
@@ -31,7 +36,7 @@ import { InputError } from '../errors.js';
 import { availableParallelism } from 'node:os';
 import { createWasmBackend, JS_BACKEND, paddedLd, paddedRows, paddedSize, type LinalgBackend } from '../linalg/backend.js';
 import { createParallelWasmBackend } from '../linalg/parallel.js';
-import { pivotedCholesky } from '../linalg/cholesky.js';
+import { pivotedCholesky, type PivotedCholesky } from '../linalg/cholesky.js';
 import { congruenceByFactor } from '../linalg/congruence.js';
 import { symmetricEigenvalues } from '../linalg/tridiagonal.js';
 import type { FidStatistics } from '../types.js';
@@ -68,6 +73,11 @@ export interface FrechetOptions {
    * has two cores or more (a worker thread; about 2× on idle cores, no gain on busy ones), else 1.
    */
   readonly threads?: number;
+  /**
+   * Names of the two inputs (file paths) for error messages, e.g. `['gen.npz', 'real.npz']`;
+   * without them the messages say "the first/second statistics".
+   */
+  readonly labels?: readonly [string, string];
 }
 
 /** From this dimension up, `threads` defaults to 2: below it the worker's start (~30 ms) costs more than it saves. */
@@ -146,6 +156,20 @@ export interface FrechetResult {
 const SYMMETRY_TOLERANCE = 1e-9;
 
 /**
+ * Negative curvature, relative to the largest variance, beyond which a covariance is refused as
+ * not positive semidefinite. A covariance of samples has none beyond round-off: over every
+ * covariance in fixtures/ (the pytorch-fid statistics in frechet/ and the covariance of each
+ * feature and logit matrix in frechet/, inception-fid/, protocols/, is_kid/, prdc/ — 47 matrices,
+ * D up to 2048, singular ones included) the most negative eigenvalue (NumPy's eigvalsh) is
+ * −7.8e-16 of the largest, and the pivoted Cholesky's bound (what is compared with this) at
+ * worst −8.8e-15 of the largest variance, on the rank-199 2048-d is_kid/kid_features3.npy
+ * (test/metrics/frechet-indefinite.test.ts checks the frechet/ ones and that one). 1e-9 leaves
+ * a margin of 10⁵ for larger D and other tools' round-off, while an indefinite sigma made by
+ * hand or by a broken tool is typically off by far more (the −0.5 of issue 10).
+ */
+export const INDEFINITE_TOLERANCE = 1e-9;
+
+/**
  * Fréchet distance between two sets of statistics.
  * @throws InputError for mismatched dimensions, a sigma that is not D×D, non-finite values,
  *   an asymmetric sigma, a negative variance or dimension 0 (the message names both shapes).
@@ -157,7 +181,7 @@ export function frechetDistance(a: FidStatistics, b: FidStatistics, options: Fre
   }
   const eps = options.eps ?? PYTORCH_FID_EPS;
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new InputError(`eps must be a finite number ≥ 0, got ${eps}`);
-  const dim = validatePair(a, b);
+  const dim = validatePair(a, b, options.labels);
 
   let meanTerm = 0;
   for (let i = 0; i < dim; i++) {
@@ -172,7 +196,13 @@ export function frechetDistance(a: FidStatistics, b: FidStatistics, options: Fre
   // Factorise the covariance of fewer samples: its rank is the smaller when N ≤ D, which keeps
   // the eigenproblem small and free of round-off zeros.
   const factor: 'a' | 'b' = a.count !== undefined && b.count !== undefined && b.count < a.count ? 'b' : 'a';
-  const t = traceSqrtProduct(a.sigma, b.sigma, dim, { factor, offset: offsetApplied ? eps : 0, kernel: options.kernel, threads: options.threads });
+  const t = traceSqrtProduct(a.sigma, b.sigma, dim, {
+    factor,
+    offset: offsetApplied ? eps : 0,
+    kernel: options.kernel,
+    threads: options.threads,
+    labels: options.labels,
+  });
 
   const rawValue = meanTerm + traceA + traceB - 2 * t.trace;
   // FID is a squared distance; a negative result can only be round-off (self-distance gives
@@ -183,7 +213,7 @@ export function frechetDistance(a: FidStatistics, b: FidStatistics, options: Fre
   const clampedToZero = rawValue < 0 && !offsetApplied;
   if (!offsetApplied && rawValue < -1e-8 * scale) {
     throw new InputError(
-      `Fréchet distance came out as ${rawValue} (< 0 beyond round-off); the covariances are probably not positive semidefinite`,
+      `${options.labels ? `${options.labels[0]} vs ${options.labels[1]}: ` : ''}Fréchet distance came out as ${rawValue} (< 0 beyond round-off); the covariances are probably not positive semidefinite`,
     );
   }
   const value = clampedToZero ? 0 : rawValue;
@@ -193,8 +223,14 @@ export function frechetDistance(a: FidStatistics, b: FidStatistics, options: Fre
     `tr √(Σ₁Σ₂) from the eigenvalues of the symmetric ${t.rankFactorised}×${t.rankFactorised} matrix Lᵀ·Σ${factor === 'a' ? '₂' : '₁'}·L ` +
       `(L = pivoted Cholesky factor of Σ${factor === 'a' ? '₁' : '₂'}, rank ${t.rankFactorised} of ${dim})`,
   );
-  if (t.negativeEigenvalues > 0 || t.roundoffEigenvalues > 0) {
-    notes.push(`${t.roundoffEigenvalues} eigenvalue(s) at round-off level counted as 0 (${t.negativeEigenvalues} of them negative)`);
+  if (t.roundoffEigenvalues > 0) {
+    // Both covariances passed the semidefiniteness check, so negative eigenvalues of M are the
+    // products' round-off; the note still gives the most negative one, relative to the largest.
+    const neg =
+      t.negativeEigenvalues > 0
+        ? `; ${t.negativeEigenvalues} of them negative, down to ${t.minEigenvalue.toExponential(2)} (${(t.minEigenvalue / t.maxEigenvalue).toExponential(1)} of the largest), clipped to 0`
+        : '';
+    notes.push(`${t.roundoffEigenvalues} eigenvalue(s) at or below the round-off tolerance ${t.eigenvalueTolerance.toExponential(1)} counted as 0${neg}`);
   }
   if (offsetApplied) {
     notes.push(
@@ -248,13 +284,16 @@ export interface TraceSqrtProductOptions {
   readonly kernel?: LinalgKernel;
   /** See {@link FrechetOptions.threads}. */
   readonly threads?: number;
+  /** See {@link FrechetOptions.labels}. */
+  readonly labels?: readonly [string, string];
 }
 
 /**
  * tr √((Σ_A + offset·I)(Σ_B + offset·I)) for two symmetric positive semidefinite D×D matrices
- * (row-major, symmetrised as (Σ + Σᵀ)/2; not validated — `frechetDistance` does that). The
- * inputs are not modified.
- * @throws InputError if the eigenvalue iteration fails (non-finite input).
+ * (row-major, symmetrised as (Σ + Σᵀ)/2; shapes and values not validated — `frechetDistance`
+ * does that). The inputs are not modified.
+ * @throws InputError if either matrix is not positive semidefinite beyond round-off
+ *   ({@link INDEFINITE_TOLERANCE}), or if the eigenvalue iteration fails (non-finite input).
  */
 export function traceSqrtProduct(
   sigmaA: Float64Array,
@@ -267,16 +306,19 @@ export function traceSqrtProduct(
   const kernel = options.kernel ?? 'auto';
   const [f, other] = factor === 'a' ? [sigmaA, sigmaB] : [sigmaB, sigmaA];
   // Everything the products touch lives in the backend's memory (backend.ts explains the padding).
-  // Padded D×D blocks: the factor, S', Lᵀ, W, M; Cholesky and tridiagonal panels (2×48 and
-  // 2×96 wide); vectors (v, y, the worker's y, the panel products'); and slack for the
-  // allocator's even rounding.
-  const need = 5 * paddedSize(dim) + paddedRows(dim) * (2 * 48 + 2 * 96) + 8 * dim + 1024;
+  // Padded D×D blocks: the factor, S', Lᵀ, W, M; the panels of two Choleskys (the other
+  // covariance's check, then the factor's; 2×48 wide each, the allocator only bumps) and of the
+  // tridiagonal reduction (2×96); vectors (v, y, the worker's y, the panel products', the
+  // Choleskys' rows); and slack for the allocator's even rounding.
+  const need = 5 * paddedSize(dim) + paddedRows(dim) * (4 * 48 + 2 * 96) + 12 * dim + 2048;
   const threads = options.threads ?? (dim >= PARALLEL_MIN_DIMENSION && availableParallelism() >= 2 ? 2 : 1);
   if (threads !== 1 && threads !== 2) throw new InputError(`threads must be 1 or 2, got ${threads}`);
   const parallel = kernel === 'auto' && threads === 2 ? createParallelWasmBackend(need) : null;
   const backend: LinalgBackend = parallel ?? (kernel === 'auto' ? createWasmBackend(need) : null) ?? JS_BACKEND;
   try {
-    return traceWithBackend(f, other, dim, offset, factor, backend);
+    const [labelA, labelB] = options.labels ?? ['the first statistics', 'the second statistics'];
+    const [labelF, labelOther] = factor === 'a' ? [labelA, labelB] : [labelB, labelA];
+    return traceWithBackend(f, other, dim, offset, factor, backend, labelF, labelOther, options.labels !== undefined);
   } finally {
     parallel?.close();
   }
@@ -289,11 +331,21 @@ function traceWithBackend(
   offset: number,
   factor: 'a' | 'b',
   backend: LinalgBackend,
+  labelF: string,
+  labelOther: string,
+  named: boolean,
 ): TraceSqrtProduct {
   const ld = paddedLd(dim);
   const fa = backend.alloc(paddedRows(dim) * ld);
+  // The other covariance is only multiplied, so its own pivoted Cholesky (n³/3, about +15% at
+  // D = 2048) is what shows whether it is positive semidefinite; the factor's comes for free.
+  symmetrisedInto(other, dim, offset, fa, ld);
+  assertSemidefinite(pivotedCholesky(fa, dim, { ld, backend }), other, dim, labelOther, named);
+  // The factorisation leaves non-zeros in the padding, which the kernels read as zeros.
+  fa.fill(0);
   symmetrisedInto(f, dim, offset, fa, ld);
   const chol = pivotedCholesky(fa, dim, { ld, backend });
+  assertSemidefinite(chol, f, dim, labelF, named);
   const r = chol.rank;
   const o = new Float64Array(dim * dim);
   symmetrisedInto(other, dim, offset, o, dim);
@@ -328,6 +380,34 @@ function traceWithBackend(
     roundoffEigenvalues: roundoff,
     eigenvalueTolerance: tol,
   };
+}
+
+/**
+ * Refuses a covariance that is not positive semidefinite beyond round-off: one whose pivoted
+ * Cholesky stopped with a remainder of negative curvature below −{@link INDEFINITE_TOLERANCE}
+ * of its largest variance. Only then are its eigenvalues computed (O(D³) in plain JS, a few
+ * seconds at D = 2048, on the way to an error), so the message gives the real most negative one.
+ */
+function assertSemidefinite(
+  chol: PivotedCholesky,
+  sigma: Float64Array,
+  dim: number,
+  label: string,
+  named: boolean,
+): void {
+  if (!(chol.residualMinEigenvalue < -INDEFINITE_TOLERANCE * chol.maxDiagonal)) return;
+  const work = new Float64Array(dim * dim);
+  symmetrisedInto(sigma, dim, 0, work, dim);
+  const eig = symmetricEigenvalues(work, dim);
+  const lmin = eig[0];
+  const lmax = eig[dim - 1];
+  const subject = named ? `${label}: sigma` : `sigma of ${label}`;
+  throw new InputError(
+    `${subject} is not a covariance matrix: it has a negative eigenvalue ${lmin.toPrecision(4)} ` +
+      `(${(lmin / Math.max(lmax, Number.MIN_VALUE)).toExponential(2)} of its largest, ${lmax.toPrecision(4)}), far beyond round-off ` +
+      `(covariances of samples have none below −${INDEFINITE_TOLERANCE} of the largest), so no FID can be computed from it; ` +
+      `recompute the statistics from the samples (fidkit stats, or pytorch-fid --save-stats) instead of editing or assembling sigma`,
+  );
 }
 
 /**
@@ -427,9 +507,12 @@ function worstAsymmetry(s: Float64Array, dim: number): { diff: number; i: number
 }
 
 /** Checks shapes and values of both statistics; returns D. */
-function validatePair(a: FidStatistics, b: FidStatistics): number {
+function validatePair(a: FidStatistics, b: FidStatistics, labels?: readonly [string, string]): number {
   const shape = (s: FidStatistics): string => `mu [${s.mu.length}], sigma of ${s.sigma.length} values`;
-  const both = `first statistics: ${shape(a)}; second: ${shape(b)}`;
+  const both = labels ? `${labels[0]}: ${shape(a)}; ${labels[1]}: ${shape(b)}` : `first statistics: ${shape(a)}; second: ${shape(b)}`;
+  // "a.npz: sigma …" when the inputs are named, else "sigma of the first statistics …".
+  const subject = (key: 'mu' | 'sigma', which: 'first' | 'second'): string =>
+    labels ? `${labels[which === 'first' ? 0 : 1]}: ${key}` : `${key} of the ${which} statistics`;
   const dim = a.mu.length;
   if (dim === 0 || b.mu.length === 0) {
     throw new InputError(`Fréchet distance of 0-dimensional statistics (${both}): the features have no dimensions`);
@@ -441,7 +524,7 @@ function validatePair(a: FidStatistics, b: FidStatistics): number {
     const d = s.mu.length;
     if (s.sigma.length !== d * d) {
       throw new InputError(
-        `sigma of the ${which} statistics has ${s.sigma.length} values, expected ${d}×${d} = ${d * d} to match its mean (${both})`,
+        `${subject('sigma', which)} has ${s.sigma.length} values, expected ${d}×${d} = ${d * d} to match its mean (${both})`,
       );
     }
   }
@@ -455,14 +538,14 @@ function validatePair(a: FidStatistics, b: FidStatistics): number {
     [b, 'second'],
   ] as const) {
     for (let i = 0; i < dim; i++) {
-      if (!Number.isFinite(s.mu[i])) throw new InputError(`mu of the ${which} statistics has a non-finite value ${s.mu[i]} at index ${i} (${both})`);
+      if (!Number.isFinite(s.mu[i])) throw new InputError(`${subject('mu', which)} has a non-finite value ${s.mu[i]} at index ${i} (${both})`);
     }
     let maxAbs = 0;
     for (let i = 0; i < dim * dim; i++) {
       const v = s.sigma[i];
       if (!Number.isFinite(v)) {
         throw new InputError(
-          `sigma of the ${which} statistics has a non-finite value ${v} at [${Math.floor(i / dim)}, ${i % dim}] (${both})`,
+          `${subject('sigma', which)} has a non-finite value ${v} at [${Math.floor(i / dim)}, ${i % dim}] (${both})`,
         );
       }
       maxAbs = Math.max(maxAbs, Math.abs(v));
@@ -471,7 +554,7 @@ function validatePair(a: FidStatistics, b: FidStatistics): number {
       const v = s.sigma[i * dim + i];
       if (v < 0) {
         throw new InputError(
-          `sigma of the ${which} statistics has a negative variance ${v} at [${i}, ${i}] (${both}): it is not a covariance matrix`,
+          `${subject('sigma', which)} has a negative variance ${v} at [${i}, ${i}] (${both}): it is not a covariance matrix`,
         );
       }
     }
@@ -479,7 +562,7 @@ function validatePair(a: FidStatistics, b: FidStatistics): number {
     if (w.diff > SYMMETRY_TOLERANCE * maxAbs) {
       const { i, j } = w;
       throw new InputError(
-        `sigma of the ${which} statistics is not symmetric: [${i}, ${j}] = ${s.sigma[i * dim + j]} but [${j}, ${i}] = ${s.sigma[j * dim + i]}, ` +
+        `${subject('sigma', which)} is not symmetric: [${i}, ${j}] = ${s.sigma[i * dim + j]} but [${j}, ${i}] = ${s.sigma[j * dim + i]}, ` +
           `a difference of ${(w.diff / maxAbs).toExponential(2)} of its largest entry, beyond round-off (${SYMMETRY_TOLERANCE}) (${both}); ` +
           `a covariance matrix is symmetric — check the file's layout`,
       );

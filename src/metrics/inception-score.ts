@@ -34,6 +34,8 @@ export interface InceptionScoreOptions {
   readonly shuffle?: boolean;
   /** Seed of that permutation (default 2020). */
   readonly seed?: number;
+  /** Name of the logits' source (a file path), put before error messages about them. */
+  readonly label?: string;
 }
 
 export interface InceptionScoreResult {
@@ -66,7 +68,7 @@ export function meanAndPopulationStd(values: ArrayLike<number>): { mean: number;
  * Row-wise log-softmax in float64 (x − max − log Σ exp(x − max)), as `torch.log_softmax` in double.
  * @throws {InputError} on a non-finite logit (with its row and column).
  */
-export function logSoftmaxRows(logits: FeatureMatrix): Float64Array {
+export function logSoftmaxRows(logits: FeatureMatrix, label?: string): Float64Array {
   const { data, rows, cols } = logits;
   const out = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) {
@@ -75,7 +77,7 @@ export function logSoftmaxRows(logits: FeatureMatrix): Float64Array {
     for (let c = 0; c < cols; c++) {
       const v = data[o + c];
       if (!Number.isFinite(v)) {
-        throw new InputError(`logits contain a non-finite value (${v}) at row ${i}, column ${c} of ${rows}×${cols}: check the extractor output`);
+        throw new InputError(`${label ? `${label}: ` : ''}logits contain a non-finite value (${v}) at row ${i}, column ${c} of ${rows}×${cols}: check the extractor output`);
       }
       if (v > max) max = v;
     }
@@ -105,11 +107,11 @@ export function inceptionScore(logits: FeatureMatrix, options: InceptionScoreOpt
   }
   if (c < 1) throw new InputError(`Inception Score: logits have 0 classes (shape ${n}×${c}); pass the classifier's logits, not an empty layer`);
   if (n < splits) {
-    throw new InputError(`Inception Score: ${n} samples cannot be cut into ${splits} splits (logits ${n}×${c}); use at least ${splits} samples or pass --is-splits ${Math.max(1, n)} or fewer`);
+    throw new InputError(`${options.label ? `${options.label}: ` : ''}Inception Score: ${n} samples cannot be cut into ${splits} splits (logits ${n}×${c}); use at least ${splits} samples or pass --is-splits ${Math.max(1, n)} or fewer`);
   }
   if (logits.data.length < n * c) throw new InputError(`Inception Score: logits data of length ${logits.data.length} does not hold ${n}×${c} values`);
 
-  const logP = logSoftmaxRows(logits);
+  const logP = logSoftmaxRows(logits, options.label);
   // Row order after torch-fidelity's shuffle: split k takes rows order[k·N//splits …].
   const order = shuffle ? new RandomState(seed).permutation(n) : null;
   const row = (r: number) => (order === null ? r : order[r]);

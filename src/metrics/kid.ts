@@ -60,6 +60,8 @@ export interface KidOptions extends PolynomialKernel {
   readonly seed?: number;
   /** Memory allowed for whole kernel matrices when that is cheaper (default 512 MiB; 0 = never). */
   readonly fullKernelMaxBytes?: number;
+  /** Names of the two sets (file paths), put before error messages about one of them. */
+  readonly labels?: readonly [string, string];
 }
 
 export interface KidResult {
@@ -88,15 +90,16 @@ function resolveKernel(d: number, k: PolynomialKernel): Kernel {
   return { degree, gamma, coef0 };
 }
 
-function checkFeatures(x: FeatureMatrix, y: FeatureMatrix): void {
-  for (const [name, m] of [['first', x], ['second', y]] as const) {
+function checkFeatures(x: FeatureMatrix, y: FeatureMatrix, labels?: readonly [string, string]): void {
+  for (const [name, m, i] of [['first', x, 0], ['second', y, 1]] as const) {
+    const at = labels ? `${labels[i]}: ` : '';
     if (m.data.length < m.rows * m.cols) {
-      throw new InputError(`KID: ${name} feature matrix has ${m.data.length} values, fewer than its ${m.rows}×${m.cols} shape`);
+      throw new InputError(`${at}KID: ${name} feature matrix has ${m.data.length} values, fewer than its ${m.rows}×${m.cols} shape`);
     }
     const n = m.rows * m.cols;
     for (let i = 0; i < n; i++) {
       if (!Number.isFinite(m.data[i])) {
-        throw new InputError(`KID: ${name} feature set has a non-finite value (${m.data[i]}) at row ${Math.floor(i / m.cols)}, column ${i % m.cols} of ${m.rows}×${m.cols}`);
+        throw new InputError(`${at}KID: ${name} feature set has a non-finite value (${m.data[i]}) at row ${Math.floor(i / m.cols)}, column ${i % m.cols} of ${m.rows}×${m.cols}`);
       }
     }
   }
@@ -201,7 +204,7 @@ export function planKid(x: FeatureMatrix, y: FeatureMatrix, options: KidOptions 
   positiveInt('subsets', subsets, '--kid-subsets');
   positiveInt('subsetSize', m, '--kid-subset-size');
   if (m < 2) throw new InputError('KID: subsetSize must be at least 2 (the unbiased estimate divides by m·(m−1)); pass --kid-subset-size 2 or more');
-  checkFeatures(x, y);
+  checkFeatures(x, y, options.labels);
   const smaller = Math.min(x.rows, y.rows);
   if (smaller < m) {
     const which = x.rows < m && y.rows < m ? 'both sets' : x.rows < m ? 'the first set' : 'the second set';

@@ -91,6 +91,8 @@ export interface ComputeOptions {
   /** Rows per distance tile (default 256); memory is O(blockSize·max(N, M)). */
   readonly blockSize?: number;
   readonly onProgress?: (event: PrdcProgress) => void;
+  /** Names of the sets (file paths), put before error messages about one of them. */
+  readonly labels?: { readonly generated?: string; readonly real?: string };
 }
 
 /** The integer counts behind every value of one setting. */
@@ -189,8 +191,9 @@ function checkSets(sets: ManifoldSets): void {
 }
 
 /** Shape, size and finiteness checks, naming both shapes. */
-function checkFeatures(sets: ManifoldSets, ks: readonly number[]): void {
+function checkFeatures(sets: ManifoldSets, ks: readonly number[], labels: ComputeOptions['labels'] = {}): void {
   checkSets(sets);
+  const at = (name: 'generated' | 'real'): string => (labels[name] !== undefined ? `${labels[name]}: ` : '');
   const { generated, real } = sets;
   for (const [name, m] of [['generated', generated], ['real', real]] as const) {
     if (!(m.data instanceof Float32Array || m.data instanceof Float64Array)) {
@@ -208,7 +211,7 @@ function checkFeatures(sets: ManifoldSets, ks: readonly number[]): void {
   }
   for (const [name, m] of [['generated', generated], ['real', real]] as const) {
     if (m.rows < 2) {
-      throw new InputError(`precision/recall: the ${name} set has ${m.rows} sample${m.rows === 1 ? '' : 's'} (${describe(m)}); k-NN radii need at least 2 per set`);
+      throw new InputError(`${at(name)}precision/recall: the ${name} set has ${m.rows} sample${m.rows === 1 ? '' : 's'} (${describe(m)}); k-NN radii need at least 2 per set`);
     }
   }
   for (const k of ks) {
@@ -228,7 +231,7 @@ function checkFeatures(sets: ManifoldSets, ks: readonly number[]): void {
     for (let t = 0; t < len; t++) {
       if (!Number.isFinite(data[t])) {
         throw new InputError(
-          `precision/recall: ${name} features (${describe(m)}) hold ${data[t]} at row ${Math.floor(t / cols)}, column ${t % cols}; `
+          `${at(name)}precision/recall: ${name} features (${describe(m)}) hold ${data[t]} at row ${Math.floor(t / cols)}, column ${t % cols}; `
           + 'remove the sample or check the extractor',
         );
       }
@@ -242,11 +245,11 @@ function checkSetting(s: ManifoldSetting): void {
   }
 }
 
-function checkNorms(name: string, m: FeatureMatrix, norms: Float64Array): void {
+function checkNorms(name: 'generated' | 'real', m: FeatureMatrix, norms: Float64Array, labels: ComputeOptions['labels'] = {}): void {
   for (let i = 0; i < norms.length; i++) {
     // 4·‖x‖² must stay finite for the expansion and its error bound.
     if (!(norms[i] < Number.MAX_VALUE / 8)) {
-      throw new InputError(`precision/recall: ${name} row ${i} of ${describe(m)} has a squared norm of ${norms[i]}, too large for float64 distances; rescale the features`);
+      throw new InputError(`${labels[name] !== undefined ? `${labels[name]}: ` : ''}precision/recall: ${name} row ${i} of ${describe(m)} has a squared norm of ${norms[i]}, too large for float64 distances; rescale the features`);
     }
   }
 }
@@ -291,7 +294,7 @@ export function* countManifoldsSteps(
   if (settings.length === 0) throw new InputError('precision/recall: no setting { k, membership } given');
   settings.forEach(checkSetting);
   const ks = [...new Set(settings.map((s) => s.k))];
-  checkFeatures(sets, ks);
+  checkFeatures(sets, ks, options.labels);
   const { generated: y, real: x } = sets;
   const block = options.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!Number.isInteger(block) || block < 1) throw new InputError(`precision/recall: blockSize must be a positive integer, got ${block}`);
@@ -299,8 +302,8 @@ export function* countManifoldsSteps(
   const emit = options.onProgress;
 
   const nx = rowSquaredNorms(x), ny = rowSquaredNorms(y);
-  checkNorms('real', x, nx);
-  checkNorms('generated', y, ny);
+  checkNorms('real', x, nx, options.labels);
+  checkNorms('generated', y, ny, options.labels);
 
   function* radiiPass(phase: PrdcProgress['phase'], f: FeatureMatrix, norms: Float64Array): Generator<GramRequest, KnnRadii, undefined> {
     // The real set's radii are the same for every generated set scored against it (a truncation

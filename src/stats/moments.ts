@@ -32,6 +32,15 @@ export interface MomentsState {
   readonly m2: Float64Array;
 }
 
+/** Options of {@link Moments}. */
+export interface MomentsOptions {
+  /**
+   * What the rows come from (a file or folder path), put at the start of error messages:
+   * "real.npy: non-finite value NaN in row 5 …". Default 'Moments'.
+   */
+  readonly label?: string;
+}
+
 /**
  * Accumulates mean and covariance from batches of D-dimensional features.
  * @example
@@ -48,9 +57,12 @@ export class Moments {
   /** Pending rows, stored transposed (D × CHUNK_ROWS) so the scatter kernel reads contiguous memory. */
   private readonly pending: Float64Array;
   private pendingRows = 0;
+  /** See {@link MomentsOptions.label}. */
+  readonly label: string;
 
-  constructor(dim: number) {
-    if (!Number.isInteger(dim) || dim < 1) throw new InputError(`Moments: dimension must be a positive integer, got ${dim}`);
+  constructor(dim: number, options: MomentsOptions = {}) {
+    this.label = options.label ?? 'Moments';
+    if (!Number.isInteger(dim) || dim < 1) throw new InputError(`${this.label}: dimension must be a positive integer, got ${dim}`);
     this.dim = dim;
     this.mu = new Float64Array(dim);
     this.scatter = new Float64Array(dim * dim);
@@ -68,7 +80,7 @@ export class Moments {
    */
   add(batch: FeatureMatrix): this {
     if (batch.cols !== this.dim) {
-      throw new InputError(`Moments: batch has ${batch.cols} features per row, the accumulator expects ${this.dim}`);
+      throw new InputError(`${this.label}: batch has ${batch.cols} features per row, the accumulator expects ${this.dim}`);
     }
     const { data, rows, cols } = batch;
     for (let r = 0; r < rows; r++) {
@@ -77,7 +89,7 @@ export class Moments {
       for (let d = 0; d < cols; d++) {
         const v = data[off + d];
         if (!Number.isFinite(v)) {
-          throw new InputError(`Moments: non-finite value ${v} in row ${this.count} (feature ${d}); check the extractor output`);
+          throw new InputError(`${this.label}: non-finite value ${v} in row ${this.count} (feature ${d}); check the extractor output or the file`);
         }
         this.pending[d * CHUNK_ROWS + slot] = v;
       }
@@ -94,7 +106,7 @@ export class Moments {
   merge(other: Moments | MomentsState): this {
     const state = other instanceof Moments ? other.state() : other;
     if (state.mean.length !== this.dim) {
-      throw new InputError(`Moments: cannot merge statistics of dimension ${state.mean.length} into ${this.dim}`);
+      throw new InputError(`${this.label}: cannot merge statistics of dimension ${state.mean.length} into ${this.dim}`);
     }
     this.flush();
     this.combine(state.count, state.mean, state.m2);
@@ -108,12 +120,12 @@ export class Moments {
   }
 
   /** Rebuild an accumulator from a saved state (a shard file). */
-  static fromState(state: MomentsState): Moments {
-    const m = new Moments(state.mean.length);
+  static fromState(state: MomentsState, options: MomentsOptions = {}): Moments {
+    const m = new Moments(state.mean.length, options);
     if (state.m2.length !== m.dim * m.dim) {
-      throw new InputError(`Moments: state m2 has ${state.m2.length} entries, expected ${m.dim}² = ${m.dim * m.dim}`);
+      throw new InputError(`${m.label}: state m2 has ${state.m2.length} entries, expected ${m.dim}² = ${m.dim * m.dim}`);
     }
-    if (!Number.isInteger(state.count) || state.count < 0) throw new InputError(`Moments: bad sample count ${state.count}`);
+    if (!Number.isInteger(state.count) || state.count < 0) throw new InputError(`${m.label}: bad sample count ${state.count}`);
     return m.merge(state);
   }
 
@@ -124,7 +136,9 @@ export class Moments {
   statistics(): FidStatistics {
     this.flush();
     if (this.n < 2) {
-      throw new InputError(`Moments: a covariance needs at least 2 samples, got ${this.n}`);
+      throw new InputError(
+        `${this.label}: a covariance needs at least 2 samples, got ${this.n}; FID statistics need 2 or more images or feature rows (10,000+ recommended)`,
+      );
     }
     const sigma = this.mirrored();
     const inv = 1 / (this.n - 1);
@@ -251,9 +265,10 @@ function upperScatter(X: Float64Array, d: number, rows: number, stride: number, 
 
 /**
  * Mean and covariance of a whole feature matrix in one call.
+ * @param label what the rows come from, for error messages (see {@link MomentsOptions.label})
  * @throws {InputError} fewer than 2 rows or non-finite values
  * @example const stats = momentsFromFeatures({ data, rows: 500, cols: 64 });
  */
-export function momentsFromFeatures(features: FeatureMatrix): FidStatistics {
-  return new Moments(features.cols).add(features).statistics();
+export function momentsFromFeatures(features: FeatureMatrix, label?: string): FidStatistics {
+  return new Moments(features.cols, { label }).add(features).statistics();
 }

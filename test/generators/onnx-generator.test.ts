@@ -278,7 +278,22 @@ describe('contract errors', () => {
       new UsageError('m: cannot tell the value range of the output (it ends in Relu, not Tanh or Sigmoid): pass --range -1,1 or --range 0,1 (or store metadata fidkit.range in the model)'),
     );
     const log = keep(await loadOnnxGenerator(makeTinyGenerator({ shape: [1, 4, 4], final: 'Log' }).bytes, { name: 'm', range: '0,1' }));
-    await expect(log.generate(codes(3, 8), 3)).rejects.toThrow(/^the generator's output has NaN for latent row 0: the model fails on this code/);
+    await expect(log.generate(codes(3, 8), 3)).rejects.toThrow(/^m: the generator's output has NaN for latent row 0: the model fails on this code/);
+  });
+
+  it('+Inf output is an error naming the latent row, not clamped to white', async () => {
+    // images = (z·0 + 1) / c with c = 2 everywhere but 0 at the last pixel: 0.5 except +Inf there, every row.
+    const inf = handMade((g) => {
+      const z = g.input('z', 'float32', ['N', 2]);
+      const h = g.gemm(z, g.initializer('w', new Float32Array(2 * 16), [2, 16]), g.initializer('b', new Float32Array(16).fill(1), [16]));
+      const shaped = g.op('Reshape', [h, g.initializer('shape', BigInt64Array.from([-1n, 1n, 4n, 4n]), [4])]);
+      const divisor = Float32Array.from({ length: 16 }, (_, i) => (i === 15 ? 0 : 2));
+      g.output(g.op('Div', [shaped, g.initializer('c', divisor, [1, 1, 4, 4])], {}, 'images'), 'float32', ['N', 1, 4, 4]);
+    });
+    const gen = keep(await loadOnnxGenerator(inf, { name: 'inf.onnx', range: '0,1' }));
+    await expect(gen.generate(codes(3, 2), 3)).rejects.toThrow(
+      new InputError("inf.onnx: the generator's output has Infinity for latent row 0: the model fails on this code (check its weights, or the latent scale it was trained with)"),
+    );
   });
 
   it('loadGenerator: unknown names list the valid ones; ONNX-only flags are refused for bundled models', async () => {

@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { DEFAULTS, type MetricName, type Protocol } from './defaults.js';
+import { DEFAULTS, type Protocol } from './defaults.js';
 import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ExtractionProgress, type ImageSource } from './features/extract.js';
 import { loadExtractor, type LoadedExtractor } from './features/registry.js';
@@ -73,15 +73,6 @@ export interface LayerNeeds {
   readonly logits: boolean;
   /** Keep per-sample features (KID, PR, PRDC). */
   readonly features: boolean;
-}
-
-/** The layers the metrics need from input1 (`first`) or input2. */
-export function layerNeeds(metrics: readonly MetricName[], first: boolean): LayerNeeds {
-  return {
-    moments: metrics.includes('fid'),
-    logits: first && metrics.includes('is'),
-    features: metrics.some((m) => m === 'kid' || m === 'pr' || m === 'prdc'),
-  };
 }
 
 /** Loads each extractor at most once and disposes it at the end. */

@@ -14,6 +14,7 @@ import type { ImageGenerator } from './generators/generator.js';
 import { loadGenerator, type LoadGeneratorOptions } from './generators/load-generator.js';
 import { DEFAULT_TRUNCATION_MODE, type TruncationMode } from './generators/truncation.js';
 import { ExtractorPool, loadImages, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
+import { metricEntry, type SweepColumns } from './api/metric-table.js';
 import { scoreLoaded, type ScoreReport } from './score.js';
 import { DEFAULT_GENERATED_COUNT, GENERATOR_PREFIX, generatorSource, isVirtualInput, type GeneratorInput } from './sources.js';
 import { VERSION } from './version.js';
@@ -166,19 +167,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
 }
 
 function rowOf(label: string, kind: SweepRow['kind'], input: string, truncation: number | null, report: ScoreReport): SweepRow {
-  const m = report.metrics;
-  return {
-    label,
-    kind,
-    input,
-    truncation,
-    count: report.inputs[0].count,
-    is: m.is ? { mean: m.is.mean, std: m.is.std } : null,
-    fid: m.fid?.value ?? null,
-    precision: m.prdc?.precision ?? null,
-    recall: m.prdc?.recall ?? null,
-    density: m.prdc?.density ?? null,
-    coverage: m.prdc?.coverage ?? null,
-    report,
-  };
+  const columns: SweepColumns = { is: null, fid: null, precision: null, recall: null, density: null, coverage: null };
+  for (const [name, result] of Object.entries(report.metrics)) Object.assign(columns, metricEntry(name).sweepColumns?.(result));
+  return { label, kind, input, truncation, count: report.inputs[0].count, ...columns, report };
 }

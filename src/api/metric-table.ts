@@ -1,0 +1,301 @@
+/**
+ * @file The metric table: what each metric needs from its inputs, how it is computed from them,
+ * and how it reports — its JSON member, its rows in `fidkit score`'s table and its columns in a
+ * sweep row. `scoreLoaded`, the input loader, the score table and the sweep iterate over it;
+ * adding a metric is one pure module under `metrics/` plus one {@link registerMetric} call.
+ *
+ * Built-ins, in report order: fid, is, kid, pr, prdc. Each reads the layer its extractor names for
+ * it (`defaultLayerFor`): FID/KID/PR/PRDC the feature layer, IS the logits.
+ */
+import { InputError, UsageError } from '../errors.js';
+import type { LayerNeeds, LoadedInput } from '../inputs.js';
+import { frechetDistance } from '../metrics/frechet.js';
+import { inceptionScore } from '../metrics/inception-score.js';
+import { kernelInceptionDistanceParallel } from '../metrics/kid-parallel.js';
+import { countManifolds, prdcFromCounts, precisionRecallFromCounts, type ManifoldCounts, type ManifoldSetting } from '../metrics/prdc.js';
+import { DEFAULTS, runtimeChoices, type FidSingularMode } from '../options/schema.js';
+import { momentsFromFeatures } from '../stats/moments.js';
+import type { FeatureMatrix, FidStatistics } from '../types.js';
+
+/** The metric options the table reads (the `score` entries of the options schema). */
+export interface MetricOptions {
+  readonly seed?: number;
+  readonly isSplits?: number;
+  readonly isShuffle?: boolean;
+  readonly kidSubsets?: number;
+  readonly kidSubsetSize?: number;
+  readonly k?: number;
+  readonly fidSingular?: FidSingularMode;
+}
+
+/** What a metric's `compute` receives. */
+export interface MetricContext {
+  /** input1: the set being evaluated (generated samples). */
+  readonly generated: LoadedInput;
+  /** input2: the reference (real data); checked present and of the same width for two-input metrics. */
+  readonly reference: LoadedInput;
+  readonly options: MetricOptions;
+  /** Append a warning to the report. */
+  warn(message: string): void;
+  /** Counts of one k-NN setting; every setting the run's metrics declared is computed in one pass. */
+  manifold(setting: ManifoldSetting): ManifoldCounts;
+}
+
+/** One cell of a table row: text, a number, or empty. */
+export type Cell = string | number | null;
+
+/** Columns of a sweep row (fidkit.sweep/1); a metric fills those it has. */
+export interface SweepColumns {
+  is: { readonly mean: number; readonly std: number } | null;
+  fid: number | null;
+  precision: number | null;
+  recall: number | null;
+  density: number | null;
+  coverage: number | null;
+}
+
+export interface MetricEntry<R = unknown> {
+  readonly name: string;
+  /** One line for `--help` and the README. */
+  readonly description: string;
+  /** 1: input1 only (IS); 2: input1 against input2. */
+  readonly inputs: 1 | 2;
+  /** Layers each input must yield (input2's only for two-input metrics). */
+  needs(role: 'input1' | 'input2'): Partial<LayerNeeds>;
+  /** k-NN settings this metric reads through `ctx.manifold`, so all of a run's share one pass. */
+  manifoldSettings?(options: MetricOptions): ManifoldSetting[];
+  compute(ctx: MetricContext): R | Promise<R>;
+  /** Rows of `fidkit score`'s table: name, value, ±, how. */
+  rows(result: R): Cell[][];
+  /** Sweep columns it fills. */
+  sweepColumns?(result: R): Partial<SweepColumns>;
+}
+
+const table = new Map<string, MetricEntry<any>>();
+
+/**
+ * Add a metric (built-ins below; tests and plugins may add more).
+ * @throws {UsageError} an empty name or one already taken
+ */
+export function registerMetric<R>(entry: MetricEntry<R>): MetricEntry<R> {
+  if (!/^[a-z][a-z0-9_-]*$/.test(entry.name)) throw new UsageError(`invalid metric name '${entry.name}': use lower-case letters, digits, - and _`);
+  if (table.has(entry.name)) throw new UsageError(`a metric named '${entry.name}' is already registered`);
+  table.set(entry.name, entry);
+  return entry;
+}
+
+/** Registered metric names, in report order. */
+export function metricNames(): string[] {
+  return [...table.keys()];
+}
+runtimeChoices.metrics = metricNames;
+
+/** The entry of `name`. @throws {UsageError} listing the valid names */
+export function metricEntry(name: string): MetricEntry {
+  const entry = table.get(name);
+  if (!entry) throw new UsageError(`unknown metric '${name}'; valid metrics: ${metricNames().join(', ')}`);
+  return entry;
+}
+
+/** The layers input1 (`role` input1) or input2 must yield for `metrics`. */
+export function layerNeeds(metrics: readonly string[], role: 'input1' | 'input2'): LayerNeeds {
+  const out = { moments: false, logits: false, features: false };
+  for (const name of metrics) {
+    const entry = metricEntry(name);
+    if (role === 'input2' && entry.inputs === 1) continue;
+    const n = entry.needs(role);
+    out.moments ||= !!n.moments;
+    out.logits ||= !!n.logits;
+    out.features ||= !!n.features;
+  }
+  return out;
+}
+
+/** The metrics to run when none are named. */
+export function defaultMetrics(inputCount: number): string[] {
+  return inputCount >= 2 ? ['fid'] : ['is'];
+}
+
+/** Statistics of an input for FID: its own, or the moments of its features. */
+function statsOf(input: LoadedInput): FidStatistics {
+  if (input.stats) return input.stats;
+  if (input.features && input.features.rows >= 2) return momentsFromFeatures(input.features, input.path);
+  throw new InputError(`${input.path}: FID needs at least 2 samples, got ${input.count ?? 0}`);
+}
+
+/** Per-sample features (or logits) of an input. @throws {UsageError} when it holds only statistics */
+export function featuresOf(input: LoadedInput, metric: string, logits = false): FeatureMatrix {
+  const m = logits ? input.logits : input.features;
+  if (!m) {
+    const what = logits ? 'logits' : 'features';
+    throw new UsageError(`${metric} needs per-sample ${what}, but ${input.path} holds only statistics (mu/sigma); pass a .npy of ${what} or an image folder`);
+  }
+  return m;
+}
+
+const howManifold = (r: { k: number; membership: string }) => `k=${r.k}, d ${r.membership === 'le' ? '≤' : '<'} r`;
+
+export const FID = registerMetric({
+  name: 'fid',
+  description: 'Fréchet distance between the feature Gaussians of input1 and input2 (Heusel et al. 2017)',
+  inputs: 2,
+  needs: () => ({ moments: true }),
+  compute: ({ generated, reference, options, warn }) => {
+    warnAboutMixedPipelines(generated, reference, warn);
+    for (const inp of [generated, reference]) {
+      if (inp.count !== null && inp.count < inp.dim) {
+        warn(
+          `${inp.path}: FID from ${inp.count} samples of ${inp.dim}-d features — the covariance is rank-deficient and FID is strongly biased upwards; use at least ${inp.dim} (10,000+ recommended) and compare only numbers made with the same N`,
+        );
+      }
+    }
+    const singularMode = options.fidSingular ?? DEFAULTS.fidSingular;
+    const r = frechetDistance(statsOf(generated), statsOf(reference), { singular: singularMode, labels: [generated.path, reference.path] });
+    return { value: r.value, method: r.diagnostics.method, singularMode, offsetApplied: r.diagnostics.offsetApplied, note: r.diagnostics.note };
+  },
+  rows: (m) => [['FID', m.value, null, `${m.method}${m.offsetApplied ? ', eps offset' : ''}`]],
+  sweepColumns: (m) => ({ fid: m.value }),
+});
+
+export const IS = registerMetric({
+  name: 'is',
+  description: 'Inception Score of input1 from its logits (Salimans et al. 2016), torch-fidelity’s splits and seeded shuffle',
+  inputs: 1,
+  needs: () => ({ logits: true }),
+  compute: ({ generated, options }) => {
+    const logits = featuresOf(generated, 'is', true);
+    if (logits.cols === 2048) {
+      throw new UsageError(`is needs classifier logits (N×1008 for the FID Inception), but ${generated.path} has 2048 columns — pool3 features, not logits`);
+    }
+    const r = inceptionScore(logits, { splits: options.isSplits ?? DEFAULTS.isSplits, shuffle: options.isShuffle ?? DEFAULTS.isShuffle, seed: options.seed ?? DEFAULTS.seed, label: generated.path });
+    return { mean: r.mean, std: r.std, splits: r.splits, shuffled: r.shuffled, seed: r.seed, count: r.count };
+  },
+  rows: (m) => [['IS', m.mean, m.std, `${m.splits} splits${m.shuffled ? `, shuffled (seed ${m.seed})` : ''}`]],
+  sweepColumns: (m) => ({ is: { mean: m.mean, std: m.std } }),
+});
+
+export const KID = registerMetric({
+  name: 'kid',
+  description: 'Kernel Inception Distance: unbiased MMD² with the cubic polynomial kernel over random subsets (Bińkowski et al. 2018)',
+  inputs: 2,
+  needs: () => ({ features: true }),
+  compute: async ({ generated, reference, options, warn }) => {
+    const x = featuresOf(generated, 'kid');
+    const y = featuresOf(reference, 'kid');
+    let subsetSize = options.kidSubsetSize ?? DEFAULTS.kidSubsetSize;
+    const smallest = Math.min(x.rows, y.rows);
+    if (options.kidSubsetSize === undefined && smallest < subsetSize) {
+      warn(
+        `kid: a set has only ${smallest} samples, fewer than the default subset size ${subsetSize}; using subsets of ${smallest} (pass --kid-subset-size to choose); KID values with different subset sizes are not comparable`,
+      );
+      subsetSize = smallest;
+    }
+    // Subsets spread over worker threads; the result is bit-identical to one thread.
+    const r = await kernelInceptionDistanceParallel(x, y, { subsets: options.kidSubsets ?? DEFAULTS.kidSubsets, subsetSize, seed: options.seed ?? DEFAULTS.seed, labels: [generated.path, reference.path] });
+    return { mean: r.mean, std: r.std, subsets: r.subsets, subsetSize: r.subsetSize, seed: r.seed };
+  },
+  rows: (m) => [['KID', m.mean, m.std, `${m.subsets} subsets of ${m.subsetSize}, seed ${m.seed}`]],
+});
+
+const prSetting = (o: MetricOptions): ManifoldSetting => ({ k: o.k ?? DEFAULTS.prK, membership: 'le' });
+const prdcSetting = (o: MetricOptions): ManifoldSetting => ({ k: o.k ?? DEFAULTS.prdcK, membership: 'lt' });
+
+export const PR = registerMetric({
+  name: 'pr',
+  description: 'improved precision and recall (Kynkäänniemi et al. 2019): k-NN balls, d ≤ r, k = 3 (torch-fidelity)',
+  inputs: 2,
+  needs: () => ({ features: true }),
+  manifoldSettings: (o) => [prSetting(o)],
+  compute: ({ options, manifold }) => {
+    const r = precisionRecallFromCounts(manifold(prSetting(options)));
+    return { precision: r.precision, recall: r.recall, fScore: r.fScore, k: r.k, membership: r.membership, counts: { ...r.counts } as Record<string, number> };
+  },
+  rows: (m) => [['precision', m.precision, null, howManifold(m)], ['recall', m.recall, null, howManifold(m)], ['F-score', m.fScore, null, howManifold(m)]],
+});
+
+export const PRDC = registerMetric({
+  name: 'prdc',
+  description: 'precision, recall, density and coverage (Naeem et al. 2020): k-NN balls, d < r, k = 5 (clovaai prdc)',
+  inputs: 2,
+  needs: () => ({ features: true }),
+  manifoldSettings: (o) => [prdcSetting(o)],
+  compute: ({ options, manifold }) => {
+    const c = manifold(prdcSetting(options));
+    const r = prdcFromCounts(c);
+    return {
+      precision: r.precision,
+      recall: r.recall,
+      density: r.density,
+      coverage: r.coverage,
+      k: r.k,
+      membership: r.membership,
+      counts: { precision: c.precision, recall: c.recall, density: c.density, coverage: c.coverage, numGenerated: c.numGenerated, numReal: c.numReal } as Record<string, number>,
+    };
+  },
+  rows: (m) => (['precision', 'recall', 'density', 'coverage'] as const).map((key) => [`${key} (prdc)`, m[key], null, howManifold(m)]),
+  sweepColumns: (m) => ({ precision: m.precision, recall: m.recall, density: m.density, coverage: m.coverage }),
+});
+
+/** The JSON member of each built-in metric (`report.metrics.<name>`). */
+export interface BuiltinMetricResults {
+  fid?: Awaited<ReturnType<typeof FID.compute>>;
+  is?: Awaited<ReturnType<typeof IS.compute>>;
+  kid?: Awaited<ReturnType<typeof KID.compute>>;
+  pr?: Awaited<ReturnType<typeof PR.compute>>;
+  prdc?: Awaited<ReturnType<typeof PRDC.compute>>;
+}
+
+function warnAboutMixedPipelines(a: LoadedInput, b: LoadedInput, warn: (w: string) => void): void {
+  for (const key of ['extractor', 'protocol', 'layer'] as const) {
+    const va = a.metadata?.[key];
+    const vb = b.metadata?.[key];
+    if (va !== undefined && vb !== undefined && va !== vb) {
+      warn(`fid: ${a.path} was made with ${key} '${va}' but ${b.path} with '${vb}' — statistics from different pipelines are not comparable (pytorch-fid #33)`);
+    }
+  }
+}
+
+/**
+ * Run `metrics` on loaded inputs, in table order.
+ * @returns each metric's result by name
+ */
+export async function runMetrics(
+  inputs: readonly LoadedInput[],
+  metrics: readonly string[],
+  options: MetricOptions,
+  warn: (w: string) => void,
+): Promise<Record<string, unknown>> {
+  for (const m of metrics) metricEntry(m); // unknown names fail first, listing the valid ones
+  // Table order, whatever the request's: the report, its warnings and its table read the same each time.
+  const entries = metricNames().filter((n) => metrics.includes(n)).map(metricEntry);
+  const [a, b] = inputs;
+  const pairOf = (entry: MetricEntry): LoadedInput => {
+    if (entry.inputs === 1) return b ?? a;
+    if (!b) throw new UsageError(`${entry.name} compares two sets: pass input1 (generated) and input2 (reference)`);
+    if (a.dim !== b.dim) {
+      throw new InputError(`${entry.name}: ${a.path} has ${a.dim}-d features but ${b.path} has ${b.dim}-d; both sides must come from the same extractor and layer`);
+    }
+    return b;
+  };
+  // One pass over the pairwise distances serves every k-NN setting of the run.
+  const settings = entries.flatMap((e) => e.manifoldSettings?.(options) ?? []);
+  let counts: ManifoldCounts[] | undefined;
+  const manifold = (setting: ManifoldSetting): ManifoldCounts => {
+    if (!counts) {
+      const first = entries.find((e) => e.manifoldSettings)!;
+      const reference = pairOf(first);
+      counts = countManifolds({ generated: featuresOf(a, first.name), real: featuresOf(reference, first.name) }, settings, {
+        labels: { generated: a.path, real: reference.path },
+      }).counts;
+    }
+    const i = settings.findIndex((s) => s.k === setting.k && s.membership === setting.membership);
+    if (i < 0) throw new Error(`metric asked for k-NN setting k=${setting.k} ${setting.membership} it did not declare`);
+    return counts[i];
+  };
+  const results: Record<string, unknown> = {};
+  for (const entry of entries) {
+    const reference = pairOf(entry);
+    results[entry.name] = await entry.compute({ generated: a, reference, options, warn, manifold });
+  }
+  return results;
+}

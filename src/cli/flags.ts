@@ -1,0 +1,56 @@
+/**
+ * @file Commander flags from the options schema (options/schema.ts): each command adds the entries
+ * that list it, so a flag's text, parser, default and help line exist once. A rejected value exits 2
+ * with the sharp-style "Expected an integer ≥ 1 for --batch-size but received '1.5'."
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { optionsOf, type CommandName, type OptionSpec } from '../options/schema.js';
+import { flagMessage } from '../options/validate.js';
+
+/** The long flag of an entry (`--kid-subsets` of `--kid-subsets <n>`). */
+export function longFlag(spec: OptionSpec): string {
+  return /--[a-z0-9-]+/.exec(spec.flag)![0];
+}
+
+/** How `--help` and the README show an entry's default; undefined when it has none. */
+export function defaultText(spec: OptionSpec): string | undefined {
+  if (spec.defaultText !== undefined) return spec.defaultText;
+  if (spec.default === undefined || typeof spec.default === 'boolean') return undefined;
+  if (Array.isArray(spec.default)) return spec.default.map((v) => (v === Infinity ? 'none' : String(v))).join(',');
+  return String(spec.default);
+}
+
+/** The help line of an entry: its doc, the names it accepts when they come from a list. */
+export function helpText(spec: OptionSpec): string {
+  const choices = spec.type.choices?.();
+  return choices && !spec.doc.includes(choices.join(', ')) ? `${spec.doc}: ${choices.join(', ')}` : spec.doc;
+}
+
+/** A commander Option for one schema entry. */
+export function optionFor(spec: OptionSpec): Option {
+  const shown = defaultText(spec);
+  const option = new Option(spec.flag, helpText(spec));
+  const takesValue = /[<[]/.test(spec.flag);
+  if (takesValue) {
+    const flag = longFlag(spec);
+    option.argParser((text: string) => {
+      const value = spec.type.parse(text);
+      if (value === undefined) throw new InvalidArgumentError(flagMessage(flag, spec.type, text));
+      return value;
+    });
+  }
+  // Switches have no default to show (commander handles --no-x); computed defaults show their text only.
+  if (spec.default !== undefined && takesValue && !spec.defaultInApi) option.default(spec.default, shown);
+  else if (shown !== undefined && takesValue) option.default(undefined, shown);
+  if (spec.required) option.makeOptionMandatory();
+  return option;
+}
+
+/**
+ * Add every schema entry that lists `command`, except those named in `skip` (a command that must
+ * declare one itself, e.g. an option commander would also demand of a subcommand).
+ */
+export function addOptions(cmd: Command, command: CommandName, skip: readonly string[] = []): Command {
+  for (const spec of optionsOf(command)) if (!skip.includes(spec.key)) cmd.addOption(optionFor(spec));
+  return cmd;
+}

@@ -1,0 +1,232 @@
+/**
+ * @file Every option fidkit takes, listed once: its API name, flag, value type, default, one-line
+ * doc and the commands that take it (vitest's `cli-config.ts` and torch-fidelity's `DEFAULTS` in
+ * one table). Commander flags and `--help` are built from it (`cli/flags.ts`), the API checks its
+ * callers' options against it (`checkOptions`), reports echo the options it resolves, and a test
+ * compares the README's option tables with it. A default written anywhere else is a bug.
+ *
+ * Values follow torch-fidelity where it has one, because most published IS/KID/PR numbers used it.
+ * Lists of names that belong to a module (protocols, metrics, truncation modes) are defined here,
+ * as vocabulary, and the modules that implement them assert they cover exactly these names.
+ */
+import { UsageError } from '../errors.js';
+import { flag, integer, listOf, number, oneOf, optionMessage, shard, text, truncation, truncationList, type ValueType } from './validate.js';
+
+/** The built-in metrics, in report order (the metric table, api/metric-table.ts, may hold more). */
+export const METRICS = Object.freeze(['fid', 'is', 'kid', 'pr', 'prdc'] as const);
+export type MetricName = (typeof METRICS)[number];
+
+/** How pixels reach the Inception network (see README "Protocols"). */
+export const PROTOCOLS = Object.freeze(['tf', 'pytorch-fid', 'clean'] as const);
+export type Protocol = (typeof PROTOCOLS)[number];
+
+/** What the Fréchet distance does when Σ1Σ2 is singular (see metrics/frechet.ts). */
+export const FID_SINGULAR_MODES = Object.freeze(['exact', 'pytorch-fid'] as const);
+export type FidSingularMode = (typeof FID_SINGULAR_MODES)[number];
+
+/** Truncation of latent codes: `scale` z·ψ (ψ = 1 untruncated), `resample` BigGAN's redraw of |zᵢ| > ψ. */
+export const TRUNCATION_MODES = Object.freeze(['resample', 'scale'] as const);
+export type TruncationMode = (typeof TRUNCATION_MODES)[number];
+
+/** ONNX generator outputs: channel layout and value range. */
+export const IMAGE_LAYOUTS = Object.freeze(['nchw', 'nhwc'] as const);
+export const IMAGE_RANGES = Object.freeze(['0,1', '-1,1'] as const);
+
+/** The GAN generator's loss (Goodfellow et al.: the saturating one is kept to show why it stalls). */
+export const GAN_LOSSES = Object.freeze(['non-saturating', 'saturating'] as const);
+
+/** Run-time lists filled by the registries that own them (the extractor table registers its names). */
+export const runtimeChoices = { extractors: (): readonly string[] => [], metrics: (): readonly string[] => METRICS };
+
+/** The commands, as `fidkit <command>` names them. */
+export type CommandName =
+  | 'score' | 'stats' | 'stats merge' | 'features' | 'sweep' | 'sample'
+  | 'latent interpolate' | 'latent reconstruct' | 'latent inpaint'
+  | 'train classifier' | 'train gan' | 'train vae'
+  | 'verify' | 'cache ls' | 'cache clear' | 'extractors';
+
+const READS_IMAGES: readonly CommandName[] = ['score', 'stats', 'features', 'sweep'];
+const LATENT: readonly CommandName[] = ['latent interpolate', 'latent reconstruct', 'latent inpaint'];
+const FITS: readonly CommandName[] = ['latent reconstruct', 'latent inpaint'];
+const TRAIN: readonly CommandName[] = ['train classifier', 'train gan', 'train vae'];
+const GENERATES: readonly CommandName[] = ['sweep', 'sample'];
+const ALL: readonly CommandName[] = [...READS_IMAGES, 'stats merge', 'sample', ...LATENT, ...TRAIN, 'verify', 'cache ls', 'cache clear', 'extractors'].filter(
+  (c, i, a) => a.indexOf(c) === i,
+) as CommandName[];
+
+/** One option. */
+export interface OptionSpec<T = unknown> {
+  /** The API's name (camelCase); several entries may share a key across disjoint commands. */
+  readonly key: string;
+  /** Commander's flag text, e.g. `--kid-subsets <n>`, `-n, --count <n>`, `--no-cache`. */
+  readonly flag: string;
+  /** More long flags accepted for the same option. */
+  readonly aliases?: readonly string[];
+  readonly type: ValueType<T>;
+  /** The value when the option is not given (absent: not set, or computed — see `defaultText`). */
+  readonly default?: T;
+  /** How `--help` and the README show the default, when it is not the plain value. */
+  readonly defaultText?: string;
+  readonly doc: string;
+  readonly commands: readonly CommandName[];
+  /** The command cannot run without it. */
+  readonly required?: boolean;
+  /**
+   * The API applies the default, not the flag parser, because "not given" means something there
+   * (KID shrinks its subset size to a small set only when the size was not given).
+   */
+  readonly defaultInApi?: boolean;
+}
+
+const opt = <T>(spec: OptionSpec<T>): OptionSpec<T> => Object.freeze(spec);
+
+/**
+ * The table. Entries are grouped by who takes them; the keys of `O` are unique ids (mostly the
+ * API key), used where code needs one entry's default.
+ */
+export const O = Object.freeze({
+  // ── every command ──────────────────────────────────────────────────────────────────────────
+  quiet: opt({ key: 'quiet', flag: '-q, --quiet', type: flag, doc: 'no progress or warnings on stderr (errors are still printed)', commands: ALL }),
+
+  // ── commands that read image folders or generated images ───────────────────────────────────
+  protocol: opt({ key: 'protocol', flag: '--protocol <name>', type: oneOf(PROTOCOLS), default: 'tf' as Protocol, doc: "how images are resized and scaled for the network: tf = torch-fidelity/TTUR, pytorch-fid, clean = clean-fid", commands: READS_IMAGES }),
+  extractor: opt({ key: 'extractor', flag: '--extractor <name>', type: oneOf(() => runtimeChoices.extractors()), default: 'inception', doc: 'feature extractor (`fidkit extractors` lists them)', commands: READS_IMAGES }),
+  weights: opt({ key: 'weights', flag: '--weights <path>', type: text, defaultText: "the extractor's official file (downloaded once into the cache)", doc: "the extractor's weights: for inception a .pth ('test:hash' = deterministic test weights), for mnist a classifier folder", commands: READS_IMAGES }),
+  batchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), defaultText: "the extractor's (inception 50, mnist 500)", doc: 'images decoded and handed to the extractor at a time (never changes a number; the network itself runs in chunks of 8 for inception)', commands: READS_IMAGES }),
+  skipBad: opt({ key: 'skipBad', flag: '--skip-bad', type: flag, doc: 'skip unreadable images (and report how many) instead of stopping at the first', commands: READS_IMAGES }),
+  recursive: opt({ key: 'recursive', flag: '--recursive', type: flag, doc: 'also read images in subfolders', commands: READS_IMAGES }),
+  offline: opt({ key: 'offline', flag: '--offline', type: flag, doc: 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing', commands: READS_IMAGES }),
+  cacheDir: opt({ key: 'cacheDir', flag: '--cache-dir <dir>', type: text, defaultText: '$FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit', doc: 'cache folder (weights, built networks, features)', commands: [...READS_IMAGES, 'cache ls', 'cache clear'] }),
+  cache: opt({ key: 'cache', flag: '--no-cache', type: flag, default: true, doc: 'neither reuse nor store extracted features', commands: READS_IMAGES }),
+  cacheStrict: opt({ key: 'cacheStrict', flag: '--cache-strict', type: flag, doc: 'key the feature cache on file contents (SHA-256) instead of sizes and modification times', commands: READS_IMAGES }),
+
+  // ── score ──────────────────────────────────────────────────────────────────────────────────
+  metrics: opt({ key: 'metrics', flag: '--metrics <list>', type: listOf(() => runtimeChoices.metrics()), defaultText: 'fid with two inputs, is with one', doc: 'comma-separated metrics (`fidkit score --help` lists them)', commands: ['score'] }),
+  scoreJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print one JSON document (schema fidkit.score/1) instead of a table', commands: ['score'] }),
+  seed: opt({ key: 'seed', flag: '--seed <n>', type: integer(0), default: 2020, doc: "seed of the IS shuffle and KID subsets (torch-fidelity's)", commands: ['score'] }),
+  kidSubsets: opt({ key: 'kidSubsets', flag: '--kid-subsets <n>', type: integer(1), default: 100, doc: 'number of KID subsets', commands: ['score'] }),
+  kidSubsetSize: opt({ key: 'kidSubsetSize', flag: '--kid-subset-size <n>', type: integer(2), default: 1000, defaultInApi: true, doc: 'rows per KID subset (shrunk with a warning when a set is smaller and the size was not given)', commands: ['score'] }),
+  isSplits: opt({ key: 'isSplits', flag: '--is-splits <n>', type: integer(1), default: 10, doc: 'number of Inception Score splits', commands: ['score'] }),
+  isShuffle: opt({ key: 'isShuffle', flag: '--no-is-shuffle', type: flag, default: true, doc: "don't shuffle rows before the IS splits (the original OpenAI formula)", commands: ['score'] }),
+  /** Neighbourhood sizes of the two manifold metrics when --k is not given (API: prK, prdcK). */
+  prK: opt({ key: 'prK', flag: '', type: integer(1), default: 3, doc: 'k of Kynkäänniemi et al. precision/recall (torch-fidelity default)', commands: [] }),
+  prdcK: opt({ key: 'prdcK', flag: '', type: integer(1), default: 5, doc: "k of Naeem et al. density/coverage (the prdc README's choice)", commands: [] }),
+  k: opt({ key: 'k', flag: '--k <n>', type: integer(1), defaultText: '3 for pr, 5 for prdc', doc: 'neighbourhood size of precision/recall and density/coverage', commands: ['score'] }),
+  fidSingular: opt({ key: 'fidSingular', flag: '--fid-singular <mode>', type: oneOf(FID_SINGULAR_MODES), default: 'exact' as FidSingularMode, doc: "singular covariance product: 'exact' value, or 'pytorch-fid' (add 1e-6·I where pytorch-fid does)", commands: ['score'] }),
+
+  // ── stats, features ────────────────────────────────────────────────────────────────────────
+  statsOutput: opt({ key: 'output', flag: '-o, --output <file>', type: text, doc: 'the .npz to write', commands: ['stats', 'stats merge'], required: true }),
+  shard: opt({ key: 'shard', flag: '--shard <k/n>', type: shard, doc: 'process only slice k of n of the sorted images (or rows); stats writes raw moments for `stats merge`', commands: ['stats', 'features'] }),
+
+  // ── sweep and sample: generators ───────────────────────────────────────────────────────────
+  generator: opt({ key: 'generator', flag: '--generator <name|file.onnx>', type: text, default: 'mnist-gan', doc: 'generator: mnist-gan, mnist-vae or an ONNX file', commands: [...GENERATES, ...LATENT] }),
+  truncations: opt({ key: 'truncations', flag: '--truncation <list>', type: truncationList, default: [0.25, 0.5, 0.75, 1.0, 1.5, 2.0], doc: "comma-separated thresholds ψ; 'none' = untruncated", commands: ['sweep'] }),
+  truncation: opt({ key: 'truncation', flag: '--truncation <psi|none>', type: truncation, default: Infinity, defaultText: 'none', doc: 'truncation threshold ψ > 0, or none', commands: ['sample'] }),
+  truncationMode: opt({ key: 'mode', flag: '--truncation-mode <mode>', type: oneOf(TRUNCATION_MODES), default: 'scale' as TruncationMode, doc: "scale: z·ψ, so ψ = 1 is the untruncated generator; resample: redraw components with |z| > ψ (BigGAN)", commands: GENERATES }),
+  sweepCount: opt({ key: 'count', flag: '-n, --count <n>', type: integer(2), default: 10_000, doc: 'samples per set', commands: ['sweep'] }),
+  sampleCount: opt({ key: 'count', flag: '-n, --count <n>', type: integer(1), doc: 'number of images', commands: ['sample'], required: true }),
+  latentSeed: opt({ key: 'seed', flag: '--seed <n>', type: integer(0), default: 0, doc: 'seed of the latent codes (the same codes for every ψ; the first k images of a run are those of -n k)', commands: GENERATES }),
+  reference: opt({ key: 'reference', flag: '--reference <input>', type: text, defaultText: 'mnist:test for the bundled generators', doc: 'reference set: mnist:test, a folder, a .npz of statistics (FID only) or a .npy of features', commands: ['sweep'] }),
+  real: opt({ key: 'real', flag: '--real <input>', type: text, defaultText: 'mnist:train-10k?n=N when the reference is mnist:test', doc: "a real set scored like the generated ones, or 'none'", commands: ['sweep'] }),
+  compare: opt({ key: 'compare', flag: '--compare <list>', type: text, defaultText: 'mnist-vae when sweeping mnist-gan', doc: "other generators (or gen:/mnist: inputs) scored untruncated, comma-separated, or 'none'", commands: ['sweep'] }),
+  sweepK: opt({ key: 'k', flag: '--k <n>', type: integer(1), default: 5, doc: 'neighbourhood size of precision/recall/density/coverage (Naeem et al.)', commands: ['sweep'] }),
+  layout: opt({ key: 'layout', flag: '--layout <layout>', type: oneOf(IMAGE_LAYOUTS), doc: 'ONNX generators: output layout (overrides metadata and shape inference)', commands: GENERATES }),
+  range: opt({ key: 'range', flag: '--range <range>', type: oneOf(IMAGE_RANGES), doc: 'ONNX generators: output value range (overrides metadata and the output operator)', commands: GENERATES }),
+  latentDim: opt({ key: 'latentDim', flag: '--latent-dim <d>', type: integer(1), doc: 'ONNX generators: latent width, when the model does not fix it', commands: GENERATES }),
+  model: opt({ key: 'model', flag: '--model <dir>', type: text, doc: 'mnist-gan/mnist-vae: a folder written by `fidkit train gan|vae` instead of the bundled weights', commands: [...GENERATES, ...LATENT] }),
+  sweepJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print one JSON document (schema fidkit.sweep/1) instead of the table', commands: ['sweep'] }),
+  plot: opt({ key: 'plot', flag: '--plot <file>', type: text, doc: 'write the figure: FID and IS against ψ, precision against recall (.png or .svg)', commands: ['sweep'] }),
+  sampleOut: opt({ key: 'out', flag: '-o, --out <dir|grid.png>', type: text, doc: 'a folder (new or empty) for 000000.png, 000001.png, …, or a .png file for one grid', commands: ['sample'], required: true }),
+  columns: opt({ key: 'columns', flag: '--columns <n>', type: integer(1), defaultText: '⌈√N⌉', doc: 'grid: images per row', commands: ['sample'] }),
+  sampleScale: opt({ key: 'scale', flag: '--scale <n>', type: integer(1), defaultText: 'fits the grid to about 1000 pixels', doc: 'grid: integer upscale of each image (nearest neighbour)', commands: ['sample'] }),
+  sampleBatchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), default: 500, doc: 'latent codes per generator call (never changes the images)', commands: ['sample'] }),
+  force: opt({ key: 'force', flag: '--force', type: flag, doc: 'write into a non-empty folder, deleting the numbered PNGs an earlier run left there', commands: ['sample'] }),
+  sampleJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print one JSON document (schema fidkit.sample/1) instead of the summary line', commands: ['sample'] }),
+
+  // ── latent experiments ─────────────────────────────────────────────────────────────────────
+  latentOut: opt({ key: 'out', flag: '-o, --out <grid.png>', type: text, doc: 'the grid image to write (PNG)', commands: LATENT, required: true }),
+  latentScale: opt({ key: 'scale', flag: '--scale <n>', type: integer(1), default: 2, doc: 'integer upscale of each 28×28 tile in the grid (nearest neighbour)', commands: LATENT }),
+  latentJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print one JSON document (schema fidkit.latent-<experiment>/1) instead of the table', commands: LATENT }),
+  from: opt({ key: 'from', flag: '--from <endpoint>', type: text, defaultText: 'seed:0 for mnist-gan, index:0 for mnist-vae', doc: 'first endpoint: seed:S (a latent code) or index:I (an MNIST test digit, encoded)', commands: ['latent interpolate'] }),
+  to: opt({ key: 'to', flag: '--to <endpoint>', type: text, defaultText: 'seed:1 for mnist-gan, index:1 for mnist-vae', doc: 'second endpoint', commands: ['latent interpolate'] }),
+  frames: opt({ key: 'frames', flag: '--frames <n>', type: integer(2), default: 10, doc: 'frames per path, both endpoints included', commands: ['latent interpolate'] }),
+  index: opt({ key: 'index', flag: '--index <i>', type: integer(0), doc: 'the target: MNIST test digit i (0 … 9999)', commands: FITS }),
+  image: opt({ key: 'image', flag: '--image <file>', type: text, doc: 'the target: an image file (made 28×28 grayscale like the MNIST classifier input; white digit on black)', commands: FITS }),
+  mask: opt({ key: 'mask', flag: '--mask <region>', type: text, doc: 'the hidden region: top, bottom, left or right (that half of the image), or box:x,y,w,h (0-based)', commands: ['latent inpaint'], required: true }),
+  starts: opt({ key: 'starts', flag: '--starts <n>', type: integer(1), default: 5, doc: 'random starting codes z ~ N(0, I), fitted independently', commands: FITS }),
+  fitSteps: opt({ key: 'steps', flag: '--steps <n>', type: integer(1), default: 500, doc: 'Adam steps per start', commands: FITS }),
+  learningRate: opt({ key: 'learningRate', flag: '--lr <rate>', type: number(0, true), default: 0.05, doc: 'Adam learning rate (β1 0.9, β2 0.999, ε 1e-8)', commands: FITS }),
+  fitSeed: opt({ key: 'seed', flag: '--seed <n>', type: integer(0), default: 0, doc: 'seed of the starting codes (same seed, same numbers)', commands: FITS }),
+  priorWeight: opt({ key: 'priorWeight', flag: '--prior-weight <λ>', type: number(0, false), default: 0, doc: 'add λ·‖z‖²/d to the loss (a Gaussian prior keeping z where the generator was trained; try 0.001–0.01)', commands: FITS }),
+
+  // ── train ──────────────────────────────────────────────────────────────────────────────────
+  classifierSteps: opt({ key: 'steps', flag: '--steps <n>', type: integer(1), default: 3500, doc: 'total optimisation steps (default: the bundled model’s)', commands: ['train classifier'] }),
+  ganSteps: opt({ key: 'steps', flag: '--steps <n>', type: integer(1), default: 35_000, doc: 'total optimisation steps, autoencoder phase included (default: the bundled model’s)', commands: ['train gan'] }),
+  vaeSteps: opt({ key: 'steps', flag: '--steps <n>', type: integer(1), default: 20_000, doc: 'total optimisation steps (default: the bundled model’s)', commands: ['train vae'] }),
+  trainSeed: opt({ key: 'seed', flag: '--seed <n>', type: integer(0), default: 0, doc: 'seed of the initial weights and the data order', commands: TRAIN }),
+  trainOut: opt({ key: 'out', flag: '--out <dir>', type: text, defaultText: './mnist-<model>', doc: 'folder for the model and its checkpoints', commands: TRAIN }),
+  resume: opt({ key: 'resume', flag: '--resume', type: flag, doc: 'continue from the checkpoint in --out', commands: TRAIN }),
+  loss: opt({ key: 'loss', flag: '--loss <loss>', type: oneOf(GAN_LOSSES), default: 'non-saturating', doc: 'generator loss', commands: ['train gan'] }),
+  aeSteps: opt({ key: 'aeSteps', flag: '--ae-steps <n>', type: integer(0), default: 5000, doc: 'autoencoder steps before the adversarial phase', commands: ['train gan'] }),
+
+  // ── verify ─────────────────────────────────────────────────────────────────────────────────
+  verifyJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print the rows as one JSON document', commands: ['verify'] }),
+});
+
+export type OptionId = keyof typeof O;
+
+/** The entries a command takes, in table order. */
+export function optionsOf(command: CommandName): OptionSpec[] {
+  return Object.values(O).filter((o) => (o.commands as readonly string[]).includes(command)) as OptionSpec[];
+}
+
+/**
+ * Defaults by id, for code that needs a value (API fallbacks, metric functions):
+ * `DEFAULTS.kidSubsets` is `O.kidSubsets.default`.
+ */
+export const DEFAULTS = Object.freeze({
+  protocol: O.protocol.default!,
+  extractor: O.extractor.default!,
+  seed: O.seed.default!,
+  isSplits: O.isSplits.default!,
+  isShuffle: O.isShuffle.default!,
+  kidSubsets: O.kidSubsets.default!,
+  kidSubsetSize: O.kidSubsetSize.default!,
+  prK: O.prK.default!,
+  prdcK: O.prdcK.default!,
+  fidSingular: O.fidSingular.default!,
+  generator: O.generator.default!,
+  truncations: Object.freeze([...O.truncations.default!]),
+  truncationMode: O.truncationMode.default!,
+  count: O.sweepCount.default!,
+  latentSeed: O.latentSeed.default!,
+  sweepK: O.sweepK.default!,
+  sampleBatchSize: O.sampleBatchSize.default!,
+  frames: O.frames.default!,
+  starts: O.starts.default!,
+  fitSteps: O.fitSteps.default!,
+  learningRate: O.learningRate.default!,
+  fitSeed: O.fitSeed.default!,
+  priorWeight: O.priorWeight.default!,
+  latentScale: O.latentScale.default!,
+  aeSteps: O.aeSteps.default!,
+  classifierSteps: O.classifierSteps.default!,
+  ganSteps: O.ganSteps.default!,
+  vaeSteps: O.vaeSteps.default!,
+  trainSeed: O.trainSeed.default!,
+  loss: O.loss.default!,
+});
+
+/**
+ * Check the options an API caller passed to `fn` against the entries of `command`: every given
+ * value must have the entry's type. Unknown keys are left to TypeScript (callbacks and API-only
+ * options such as `onProgress` live beside the table's).
+ * @throws {UsageError} naming the option key, what it expects and what it got
+ */
+export function checkOptions(command: CommandName, options: Readonly<Record<string, unknown>>, fn = command): void {
+  for (const spec of optionsOf(command)) {
+    const value = options[spec.key];
+    if (value === undefined) continue;
+    if (spec.type.check(value) === undefined) throw new UsageError(`${fn}(): ${optionMessage(spec.key, spec.type, value)}`);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * @file The small validation vocabulary every option uses (sharp's `is.mjs` idea): a value type
+ * knows how to read a flag's text (`parse`) and how to check a value an API caller passed
+ * (`check`). Both report a failure as a plain sentence fragment ("an integer ≥ 1"), so the CLI can
+ * say "Expected an integer ≥ 1 for --batch-size but received '1.5'" and the API "batchSize: expected
+ * an integer ≥ 1 but received 1.5" — each caller hears the name it used.
+ */
+
+/** A value type: what it accepts, in words, and how to read text or check a value. */
+export interface ValueType<T> {
+  /** What it accepts, e.g. "an integer ≥ 1", "one of tf, pytorch-fid, clean". */
+  readonly expected: string;
+  /** Read a flag's text; returns `undefined` when the text is not acceptable. */
+  parse(text: string): T | undefined;
+  /** Check an API value; returns `undefined` when it is not acceptable. */
+  check(value: unknown): T | undefined;
+  /** The accepted names, for types that take names from a list (help texts list them). */
+  choices?(): readonly string[];
+}
+
+/** An integer ≥ `min` (safe integers only). */
+export function integer(min: number): ValueType<number> {
+  const ok = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) && v >= min ? v : undefined);
+  return { expected: `an integer ≥ ${min}`, parse: (t) => (t.trim() === '' ? undefined : ok(Number(t))), check: ok };
+}
+
+/** A finite number > `min` (`strict`) or ≥ `min`. */
+export function number(min: number, strict: boolean): ValueType<number> {
+  const ok = (v: unknown): number | undefined =>
+    typeof v === 'number' && Number.isFinite(v) && (strict ? v > min : v >= min) ? v : undefined;
+  return { expected: `a number ${strict ? '>' : '≥'} ${min}`, parse: (t) => (t.trim() === '' ? undefined : ok(Number(t))), check: ok };
+}
+
+/** One value of a fixed list (or of a list known only at run time, e.g. registered extractors). */
+export function oneOf<T extends string>(allowed: readonly T[] | (() => readonly T[])): ValueType<T> {
+  const list = () => (typeof allowed === 'function' ? allowed() : allowed);
+  const ok = (v: unknown): T | undefined => (typeof v === 'string' && (list() as readonly string[]).includes(v) ? (v as T) : undefined);
+  return {
+    get expected() {
+      return `one of ${list().join(', ')}`;
+    },
+    parse: ok,
+    check: ok,
+    choices: list,
+  };
+}
+
+/** A comma-separated list of values from a fixed list (case-insensitive, duplicates removed, order kept). */
+export function listOf<T extends string>(allowed: readonly T[] | (() => readonly T[])): ValueType<T[]> {
+  const one = oneOf(allowed);
+  const ok = (items: readonly unknown[]): T[] | undefined => {
+    const out: T[] = [];
+    for (const item of items) {
+      const v = one.check(typeof item === 'string' ? item.trim().toLowerCase() : item);
+      if (v === undefined) return undefined;
+      if (!out.includes(v)) out.push(v);
+    }
+    return out.length > 0 ? out : undefined;
+  };
+  return {
+    get expected() {
+      return `a comma-separated list of ${(typeof allowed === 'function' ? allowed() : allowed).join(', ')}`;
+    },
+    parse: (t) => ok(t.split(',')),
+    check: (v) => (Array.isArray(v) ? ok(v) : undefined),
+    choices: () => one.choices!(),
+  };
+}
+
+/** Any non-empty text (paths, input specs); the command that reads it checks what it names. */
+export const text: ValueType<string> = {
+  expected: 'a non-empty text',
+  parse: (t) => (t.length > 0 ? t : undefined),
+  check: (v) => (typeof v === 'string' && v.length > 0 ? v : undefined),
+};
+
+/** A switch (`--json`, `--no-cache`): commander gives booleans, the API takes them. */
+export const flag: ValueType<boolean> = {
+  expected: 'true or false',
+  parse: (t) => (t === 'true' ? true : t === 'false' ? false : undefined),
+  check: (v) => (typeof v === 'boolean' ? v : undefined),
+};
+
+/** A truncation threshold ψ > 0, or `none` (= Infinity, untruncated). */
+export const truncation: ValueType<number> = {
+  expected: "a threshold ψ > 0 or 'none'",
+  parse: (t) => {
+    const s = t.trim().toLowerCase();
+    if (s === 'none' || s === 'inf' || s === 'infinity') return Infinity;
+    const v = Number(s);
+    return s !== '' && v > 0 ? v : undefined;
+  },
+  check: (v) => (typeof v === 'number' && v > 0 ? v : undefined),
+};
+
+/** A comma-separated list of truncation thresholds. */
+export const truncationList: ValueType<number[]> = {
+  expected: "a comma-separated list of thresholds ψ > 0 or 'none'",
+  parse: (t) => {
+    const values = t.split(',').map((s) => truncation.parse(s));
+    return values.length > 0 && values.every((v) => v !== undefined) ? (values as number[]) : undefined;
+  },
+  check: (v) => (Array.isArray(v) && v.length > 0 && v.every((x) => truncation.check(x) !== undefined) ? (v as number[]) : undefined),
+};
+
+/** Shard `k/n` with 1 ≤ k ≤ n. */
+export const shard: ValueType<{ index: number; count: number }> = {
+  expected: 'k/n with 1 ≤ k ≤ n (e.g. 3/8)',
+  parse: (t) => {
+    const m = /^(\d+)\/(\d+)$/.exec(t.trim());
+    return m ? shard.check({ index: Number(m[1]), count: Number(m[2]) }) : undefined;
+  },
+  check: (v) => {
+    const { index, count } = (v ?? {}) as { index?: unknown; count?: unknown };
+    if (typeof index !== 'number' || typeof count !== 'number' || !Number.isSafeInteger(index) || !Number.isSafeInteger(count)) return undefined;
+    return index >= 1 && index <= count ? { index, count } : undefined;
+  },
+};
+
+/** The CLI's wording of a rejected flag value. */
+export function flagMessage(flag: string, type: ValueType<unknown>, received: string): string {
+  return `Expected ${type.expected} for ${flag} but received '${received}'.`;
+}
+
+/** The API's wording of a rejected option value (library callers know option names, not flags). */
+export function optionMessage(key: string, type: ValueType<unknown>, received: unknown): string {
+  const shown = typeof received === 'string' ? `'${received}'` : Array.isArray(received) ? JSON.stringify(received) : String(received);
+  return `${key}: expected ${type.expected} but received ${shown}`;
+}

@@ -60,10 +60,16 @@ function listen(on: boolean): void {
  * @returns the file descriptor
  */
 export function createTemporary(tmp: string): number {
-  const fd = openSync(tmp, 'wx');
+  // Tracked and listened for before the file exists: a signal between the open and the listener
+  // would otherwise take Node's default exit and leave the file behind.
   live.add(tmp);
   if (armed && live.size === 1) listen(true);
-  return fd;
+  try {
+    return openSync(tmp, 'wx');
+  } catch (err) {
+    releaseTemporary(tmp);
+    throw err;
+  }
 }
 
 /** Stop tracking `tmp` (it was renamed into place or removed). */

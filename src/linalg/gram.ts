@@ -244,7 +244,7 @@ export function gramSymmetric(a: FeatureMatrix, out?: Float64Array, options: Gra
 }
 
 /** Copies the strict upper triangle onto the lower one. */
-function mirrorUpper(g: Float64Array, n: number): void {
+export function mirrorUpper(g: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) g[j * n + i] = g[i * n + j];
   }

@@ -24,7 +24,8 @@
  */
 
 import { InputError } from '../errors.js';
-import { gram, gramSymmetric } from '../linalg/gram.js';
+import { runGramSteps, type GramRequest } from '../linalg/gram-engine.js';
+import { gram, gramSymmetric, mirrorUpper } from '../linalg/gram.js';
 import { RandomState } from '../random/random-state.js';
 import type { FeatureMatrix } from '../types.js';
 import { meanAndPopulationStd } from './inception-score.js';
@@ -109,14 +110,24 @@ function checkFeatures(x: FeatureMatrix, y: FeatureMatrix, labels?: readonly [st
   if (x.cols < 1) throw new InputError(`KID: features have 0 columns (${x.rows}×${x.cols})`);
 }
 
-/** Turns Gram values (dot products) into kernel values, in place. */
-function applyKernel(g: Float64Array, length: number, k: Kernel): void {
+/** Turns Gram values (dot products) into kernel values, in place, for entries [from, to). */
+function applyKernelRange(g: Float64Array, from: number, to: number, k: Kernel): void {
   const { degree, gamma, coef0 } = k;
   if (degree === 3) {
-    for (let i = 0; i < length; i++) { const v = g[i] * gamma + coef0; g[i] = v * v * v; }
+    for (let i = from; i < to; i++) { const v = g[i] * gamma + coef0; g[i] = v * v * v; }
   } else {
-    for (let i = 0; i < length; i++) g[i] = (g[i] * gamma + coef0) ** degree;
+    for (let i = from; i < to; i++) g[i] = (g[i] * gamma + coef0) ** degree;
   }
+}
+
+/** Turns Gram values (dot products) into kernel values, in place. */
+function applyKernel(g: Float64Array, length: number, k: Kernel): void {
+  applyKernelRange(g, 0, length, k);
+}
+
+/** `applyKernel` on the strict upper triangle of an n×n matrix (all `offDiagonalSum` reads). */
+function applyKernelUpper(g: Float64Array, n: number, k: Kernel): void {
+  for (let i = 0; i < n; i++) applyKernelRange(g, i * n + i + 1, (i + 1) * n, k);
 }
 
 /** Σ_{i≠j} of a symmetric n×n kernel matrix (2 × the strict upper triangle, summed row by row). */
@@ -146,10 +157,11 @@ function mmd2FromSums(sumXX: number, sumYY: number, sumXY: number, m: number, n:
   return sumXX / (m * (m - 1)) + sumYY / (n * (n - 1)) - (2 * sumXY) / (m * n);
 }
 
-/** Copies the given rows into a new contiguous matrix of the same element type. */
-function gatherRows(a: FeatureMatrix, idx: Int32Array): FeatureMatrix {
+/** Copies the given rows into a contiguous matrix of the same element type (into `reuse` when it fits). */
+function gatherRows(a: FeatureMatrix, idx: Int32Array, reuse?: Float32Array | Float64Array): FeatureMatrix {
   const d = a.cols;
-  const out = a.data instanceof Float32Array ? new Float32Array(idx.length * d) : new Float64Array(idx.length * d);
+  const fits = reuse !== undefined && reuse.length === idx.length * d && (reuse instanceof Float32Array) === (a.data instanceof Float32Array);
+  const out = fits ? reuse : a.data instanceof Float32Array ? new Float32Array(idx.length * d) : new Float64Array(idx.length * d);
   for (let r = 0; r < idx.length; r++) out.set(a.data.subarray(idx[r] * d, (idx[r] + 1) * d), r * d);
   return { data: out, rows: idx.length, cols: d };
 }
@@ -229,34 +241,67 @@ export function* kidSubsetIndices(n1: number, n2: number, plan: Pick<KidPlan, 's
 }
 
 /** Reusable m×m buffers for `subsetMmd2`. */
-export interface KidScratch { readonly gxx: Float64Array; readonly gyy: Float64Array; readonly gxy: Float64Array }
+export interface KidScratch {
+  readonly gxx: Float64Array;
+  readonly gyy: Float64Array;
+  readonly gxy: Float64Array;
+  /** The gathered subset rows of the previous call, reused when the next has the same type and size. */
+  xs?: Float32Array | Float64Array;
+  ys?: Float32Array | Float64Array;
+}
 
 /** Allocates the three m×m buffers `subsetMmd2` needs. */
 export function kidScratch(m: number): KidScratch {
   return { gxx: new Float64Array(m * m), gyy: new Float64Array(m * m), gxy: new Float64Array(m * m) };
 }
 
+/** The symmetric product A·Aᵀ of all rows of `a` as a request: only the upper triangle is needed. */
+function upperRequest(a: FeatureMatrix, out: Float64Array): GramRequest {
+  return { a, rowStart: 0, rowEnd: a.rows, b: a, colStart: 0, colEnd: a.rows, out, upper: true };
+}
+
 /**
- * MMD²_u of one pair of subsets (rows `idx1` of x, `idx2` of y, equal lengths), from per-subset
- * Gram products. Inputs are assumed checked (`planKid`).
+ * MMD²_u of one pair of subsets (rows `idx1` of x, `idx2` of y, equal lengths), as a generator of
+ * the three Gram products it needs (X·Xᵀ and Y·Yᵀ upper triangles, X·Yᵀ), so that any Gram engine
+ * can fill them (`linalg/gram-engine.ts`). Inputs are assumed checked (`planKid`).
  */
-export function subsetMmd2(x: FeatureMatrix, y: FeatureMatrix, idx1: Int32Array, idx2: Int32Array, kernel: Kernel, scratch: KidScratch = kidScratch(idx1.length)): number {
+export function* subsetMmd2Steps(
+  x: FeatureMatrix, y: FeatureMatrix, idx1: Int32Array, idx2: Int32Array, kernel: Kernel, scratch: KidScratch = kidScratch(idx1.length),
+): Generator<GramRequest, number, undefined> {
   const m = idx1.length;
   const { gxx, gyy, gxy } = scratch;
-  const xs = gatherRows(x, idx1);
-  const ys = gatherRows(y, idx2);
-  gramSymmetric(xs, gxx); applyKernel(gxx, m * m, kernel);
-  gramSymmetric(ys, gyy); applyKernel(gyy, m * m, kernel);
-  gram(xs, ys, gxy); applyKernel(gxy, m * m, kernel);
+  const xs = gatherRows(x, idx1, scratch.xs);
+  const ys = gatherRows(y, idx2, scratch.ys);
+  scratch.xs = xs.data;
+  scratch.ys = ys.data;
+  yield upperRequest(xs, gxx);
+  yield upperRequest(ys, gyy);
+  yield { a: xs, rowStart: 0, rowEnd: m, b: ys, colStart: 0, colEnd: m, out: gxy };
+  applyKernelUpper(gxx, m, kernel);
+  applyKernelUpper(gyy, m, kernel);
+  applyKernel(gxy, m * m, kernel);
   return mmd2FromSums(offDiagonalSum(gxx, m), offDiagonalSum(gyy, m), fullSum(gxy, m, m), m, m);
 }
 
-/** Per-subset values from whole kernel matrices (computed once): each subset only sums entries. */
-function subsetValuesFromFullKernels(x: FeatureMatrix, y: FeatureMatrix, plan: KidPlan): Float64Array {
+/**
+ * MMD²_u of one pair of subsets on this thread (`subsetMmd2Steps` with the WebAssembly Gram kernel).
+ */
+export function subsetMmd2(x: FeatureMatrix, y: FeatureMatrix, idx1: Int32Array, idx2: Int32Array, kernel: Kernel, scratch: KidScratch = kidScratch(idx1.length)): number {
+  return runGramSteps(subsetMmd2Steps(x, y, idx1, idx2, kernel, scratch));
+}
+
+/**
+ * Per-subset values from whole kernel matrices (computed once, as three Gram requests): each subset
+ * only sums entries.
+ */
+export function* fullKernelValuesSteps(x: FeatureMatrix, y: FeatureMatrix, plan: KidPlan): Generator<GramRequest, Float64Array, undefined> {
   const n1 = x.rows, n2 = y.rows, m = plan.subsetSize;
-  const kxx = gramSymmetric(x); applyKernel(kxx, kxx.length, plan.kernel);
-  const kyy = gramSymmetric(y); applyKernel(kyy, kyy.length, plan.kernel);
-  const kxy = gram(x, y); applyKernel(kxy, kxy.length, plan.kernel);
+  const kxx = new Float64Array(n1 * n1);
+  yield upperRequest(x, kxx); mirrorUpper(kxx, n1); applyKernel(kxx, kxx.length, plan.kernel);
+  const kyy = new Float64Array(n2 * n2);
+  yield upperRequest(y, kyy); mirrorUpper(kyy, n2); applyKernel(kyy, kyy.length, plan.kernel);
+  const kxy = new Float64Array(n1 * n2);
+  yield { a: x, rowStart: 0, rowEnd: n1, b: y, colStart: 0, colEnd: n2, out: kxy }; applyKernel(kxy, kxy.length, plan.kernel);
   const values = new Float64Array(plan.subsets);
   let s = 0;
   for (const [i1, i2] of kidSubsetIndices(n1, n2, plan)) {
@@ -271,6 +316,13 @@ function subsetValuesFromFullKernels(x: FeatureMatrix, y: FeatureMatrix, plan: K
     values[s++] = mmd2FromSums(2 * sxx, 2 * syy, sxy, m, m);
   }
   return values;
+}
+
+/** Multiply-adds a KID plan asks of the Gram engine (to choose one). */
+export function kidWork(x: FeatureMatrix, y: FeatureMatrix, plan: KidPlan): number {
+  const m = plan.subsetSize, n1 = x.rows, n2 = y.rows;
+  const dots = plan.fullKernels ? (n1 * (n1 + 1)) / 2 + (n2 * (n2 + 1)) / 2 + n1 * n2 : plan.subsets * (m * (m + 1) + m * m);
+  return dots * x.cols;
 }
 
 /** Assembles the result from per-subset values. */
@@ -291,7 +343,7 @@ export function kidResult(values: Float64Array, plan: KidPlan, x: FeatureMatrix,
  */
 export function kernelInceptionDistance(x: FeatureMatrix, y: FeatureMatrix, options: KidOptions = {}): KidResult {
   const plan = planKid(x, y, options);
-  if (plan.fullKernels) return kidResult(subsetValuesFromFullKernels(x, y, plan), plan, x, y);
+  if (plan.fullKernels) return kidResult(runGramSteps(fullKernelValuesSteps(x, y, plan)), plan, x, y);
   const values = new Float64Array(plan.subsets);
   const scratch = kidScratch(plan.subsetSize);
   let s = 0;

@@ -37,10 +37,8 @@
 
 import { InputError } from '../errors.js';
 import { rowSquaredNorms } from '../linalg/gram.js';
-import {
-  DEFAULT_BLOCK_SIZE, knnSquaredRadiiSteps, runGramSteps, runGramStepsAsync, squaredDistance, squaredDistanceErrorFactor,
-  type GramBlockAsyncFn, type GramRequest, type KnnRadii,
-} from '../linalg/knn.js';
+import { openGramEngine, runGramSteps, runGramStepsAsync, type GramBlockAsyncFn, type GramEngineChoice, type GramRequest } from '../linalg/gram-engine.js';
+import { DEFAULT_BLOCK_SIZE, knnSquaredRadiiSteps, squaredDistance, squaredDistanceErrorFactor, type KnnRadii } from '../linalg/knn.js';
 import type { FeatureMatrix } from '../types.js';
 
 /**
@@ -90,6 +88,8 @@ export interface PrdcProgress {
 export interface ComputeOptions {
   /** Rows per distance tile (default 256); memory is O(blockSize·max(N, M)). */
   readonly blockSize?: number;
+  /** Columns per distance tile (default max(blockSize, 1024) across sets, blockSize within one). */
+  readonly tileColumns?: number;
   readonly onProgress?: (event: PrdcProgress) => void;
   /** Names of the sets (file paths), put before error messages about one of them. */
   readonly labels?: { readonly generated?: string; readonly real?: string };
@@ -271,17 +271,44 @@ export function countManifolds(sets: ManifoldSets, settings: readonly ManifoldSe
   return runGramSteps(countManifoldsSteps(sets, settings, options));
 }
 
+/** How {@link countManifoldsAsync} gets its Gram blocks. */
+export interface AsyncComputeOptions extends ComputeOptions {
+  /** A Gram backend to use as is (then `engine` and `threads` are ignored). */
+  readonly gram?: GramBlockAsyncFn;
+  /** Engine to open (default `auto`: ONNX Runtime's float64 GEMM for large sets, see `linalg/gram-engine.ts`). */
+  readonly engine?: GramEngineChoice;
+  /** Threads of the engine (default: available parallelism). */
+  readonly threads?: number;
+}
+
 /**
- * {@link countManifolds} with the Gram blocks (all of the O(N²·D) work) computed by `gram`, e.g. a
- * native float64 GEMM; the counts are identical whatever backend fills the blocks, as long as it
- * accumulates in float64 (see `src/linalg/knn.ts`).
+ * {@link countManifolds} with the Gram blocks (all of the O(N²·D) work) computed by a Gram engine:
+ * by default ONNX Runtime's float64 GEMM on every core once the sets are large (~4× the
+ * WebAssembly kernel per core), else the WebAssembly kernel. The counts are identical whatever
+ * fills the blocks, as long as it accumulates in float64 (see `src/linalg/knn.ts`). Tiles default
+ * to the engine's preferred size (512 × 4096 for ONNX Runtime).
  *
- * @throws {InputError} as {@link countManifolds}.
+ * @throws {InputError} as {@link countManifolds} (checked before any engine is opened).
  */
-export function countManifoldsAsync(
-  sets: ManifoldSets, settings: readonly ManifoldSetting[], options: ComputeOptions & { readonly gram: GramBlockAsyncFn },
+export async function countManifoldsAsync(
+  sets: ManifoldSets, settings: readonly ManifoldSetting[], options: AsyncComputeOptions = {},
 ): Promise<ManifoldCountsResult> {
-  return runGramStepsAsync(countManifoldsSteps(sets, settings, options), options.gram);
+  if (options.gram) return runGramStepsAsync(countManifoldsSteps(sets, settings, options), options.gram);
+  checkSets(sets);
+  const { generated: y, real: x } = sets;
+  // Malformed sets (checked on the first step) count as no work: nothing is loaded for them.
+  const work = (x.rows * x.rows / 2 + y.rows * y.rows / 2 + x.rows * y.rows) * x.cols;
+  const engine = await openGramEngine({ engine: options.engine, threads: options.threads, work: Number.isFinite(work) ? work : 0 });
+  try {
+    const steps = countManifoldsSteps(sets, settings, {
+      ...options,
+      blockSize: options.blockSize ?? engine.tileRows,
+      tileColumns: options.tileColumns ?? engine.tileCols,
+    });
+    return await runGramStepsAsync(steps, engine.fill);
+  } finally {
+    await engine.close();
+  }
 }
 
 /**
@@ -316,7 +343,7 @@ export function* countManifoldsSteps(
       return memo;
     }
     const r = yield* knnSquaredRadiiSteps(f, ks, {
-      blockSize: block, squaredNorms: norms,
+      blockSize: block, tileColumns: options.tileColumns, squaredNorms: norms,
       onBand: emit && ((done, total) => emit({ type: 'progress', phase, done, total })),
     });
     emit?.({ type: 'end', phase, done: f.rows, total: f.rows });
@@ -342,7 +369,7 @@ export function* countManifoldsSteps(
   let nearRadiusPairs = 0;
   // Decides d(x_i, y_j) vs a squared radius: by the expansion v when it is further from the radius
   // than the error bound e, else by the canonical distance (computed once per pair, cached in `exact`).
-  const colBlock = Math.max(block, 1024);
+  const colBlock = Math.max(block, options.tileColumns ?? 1024);
   const tile = new Float64Array(block * Math.min(m, colBlock));
   emit?.({ type: 'start', phase: 'cross', done: 0, total: n });
   for (let i0 = 0; i0 < n; i0 += block) {

@@ -78,13 +78,13 @@ try {
     writeFileSync(fakePath, writeNpy({ dtype: 'float32', shape: [n, cols], data: generated.data }));
     const row: Record<string, unknown> = { n, cols };
     const anchors: Record<string, { seconds: number; cpuSeconds: number }> = {};
-    let py: { seconds: number; counts: object; counts_float64: object } | undefined;
+    let py: { seconds: number; cpu_seconds: number; counts: object; counts_float64: object } | undefined;
     if (!args['no-python']) {
       try {
         py = JSON.parse(execFileSync(args.python, [join(HERE, 'prdc.py'), realPath, fakePath, '--float64'], {
           encoding: 'utf8', env: pythonEnv([]), maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'ignore'],
         }));
-        anchors.numpy = { seconds: py!.seconds, cpuSeconds: NaN };
+        anchors.numpy = { seconds: py!.seconds, cpuSeconds: py!.cpu_seconds };
       } catch {
         row.numpy = 'unavailable';
       }
@@ -124,8 +124,8 @@ try {
       if (py) out.countsEqualNumpyFloat64 = countsOf(r) === want64;
       out.counts = r.counts.map((q) => ({ k: q.k, membership: q.membership, precision: q.precision, recall: q.recall, density: q.density, coverage: q.coverage }));
       row[`fidkit_${engine}`] = out;
-      const ratios = Object.entries(anchors).map(([name, a]) => `${(seconds / a.seconds).toFixed(2)}× ${name}`).join(', ');
-      console.log(`D=${cols} fidkit ${engine}: ${seconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU${ratios ? ` = ${ratios} (wall)` : ''}; counts equal NumPy float64: ${out.countsEqualNumpyFloat64 ?? '?'}`);
+      const ratios = Object.entries(anchors).map(([name, a]) => `${(seconds / a.seconds).toFixed(2)}× ${name}${Number.isNaN(a.cpuSeconds) ? '' : ` (CPU ${(cpuSeconds / a.cpuSeconds).toFixed(2)}×)`}`).join(', ');
+      console.log(`D=${cols} fidkit ${engine}: ${seconds.toFixed(2)} s wall, ${cpuSeconds.toFixed(2)} s CPU${ratios ? ` = ${ratios} of the time (wall)` : ''}; counts equal NumPy float64: ${out.countsEqualNumpyFloat64 ?? '?'}`);
     }
     for (const [name, a] of Object.entries(anchors)) console.log(`D=${cols} ${name}: ${a.seconds.toFixed(2)} s wall${Number.isNaN(a.cpuSeconds) ? '' : `, ${a.cpuSeconds.toFixed(2)} s CPU`}`);
     if (py) row.numpyCountsFloat64 = py.counts_float64;

@@ -86,6 +86,7 @@ export class ExtractorPool {
       weights: this.options.weights,
       offline: this.options.offline,
       cacheDir: this.options.cacheDir,
+      cache: this.options.cache,
     }).then((l) => {
       for (const w of l.warnings) this.options.onWarning?.(w);
       return l;

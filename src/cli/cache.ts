@@ -43,6 +43,6 @@ export function registerCache(program: Command, ctx: CommandContext): void {
 async function removeStale(ctx: CommandContext, cacheDir: string | undefined): Promise<void> {
   const root = resolveCacheDir({ cacheDir });
   let n = 0;
-  for (const dir of [root, join(root, 'features'), join(root, 'onnx')]) n += (await removeStaleTemporaryFiles(dir)).length;
+  for (const dir of [root, join(root, 'features'), join(root, 'onnx'), join(root, 'hashes')]) n += (await removeStaleTemporaryFiles(dir)).length;
   if (n > 0) ctx.io.stderr.write(`removed ${n} temporary file${n === 1 ? '' : 's'} left by killed runs in ${root}\n`);
 }

@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { FidkitError, UsageError } from '../errors.js';
+import { mark } from '../timeline.js';
 import { VERSION } from '../version.js';
 export { removeTemporaryFilesOnSignal } from '../io/atomic-write.js';
 import { registerCache } from './cache.js';
@@ -66,6 +67,7 @@ export function createCli(ctx: CommandContext): Command {
  * @returns the exit code
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  mark('cli modules loaded');
   let exitCode = 0;
   const ctx: CommandContext = { io, setExitCode: (code) => (exitCode = Math.max(exitCode, code)) };
   const program = createCli(ctx);

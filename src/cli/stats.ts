@@ -9,6 +9,7 @@ import { readMomentsFile, writeMomentsFile, writeStatisticsFile } from '../io/st
 import { inputWarnings, loadInput } from '../inputs.js';
 import { mergeShards, parseShard, shardRange, type Shard } from '../shards.js';
 import { Moments } from '../stats/moments.js';
+import { mark } from '../timeline.js';
 import { VERSION } from '../version.js';
 import type { CommandContext } from './main.js';
 import { addFolderOptions, folderOptions, type FolderFlags } from './options.js';
@@ -38,6 +39,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
       onNote: say,
     });
     for (const w of inputWarnings(loaded)) say(`warning: ${w}`);
+    mark('input loaded');
     let moments = loaded.moments;
     let what = `${loaded.count} images`;
     if (!moments) {
@@ -53,6 +55,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
       say(`wrote shard ${shard.index}/${shard.count} of ${input}: ${what}, to ${output}`);
     } else {
       await writeStatisticsFile(output, moments.statistics(), metadata);
+      mark('statistics written');
       say(`wrote statistics of ${moments.count} samples to ${output}`);
     }
   });

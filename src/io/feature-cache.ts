@@ -98,7 +98,7 @@ export async function writeFeatureCache(key: string, entry: FeatureCacheEntry, c
   }
   if (entry.features) members.features = matrixMember(entry.features);
   if (entry.logits) members.logits = matrixMember(entry.logits);
-  await writeFileAtomic(join(featureCacheDir(cacheDir), `${key}.npz`), writeNpz(members, { compress: false }));
+  await writeFileAtomic(join(featureCacheDir(cacheDir), `${key}.npz`), writeNpz(members));
 }
 
 /** Entries in the cache with their sizes (for `fidkit cache ls`). */

@@ -9,11 +9,19 @@
  * function calls that pass names along, the way a PyTorch `forward` passes tensors along.
  */
 
-import onnxProto from 'onnx-proto';
+import { createRequire } from 'node:module';
 import type { onnx as Onnx } from 'onnx-proto';
 import { InputError } from '../errors.js';
 
-const { onnx } = onnxProto;
+/**
+ * The protobuf definitions, loaded on first use: importing onnx-proto costs ~0.1 s, which commands
+ * that only load an already built graph (the cached Inception `.onnx`) should not pay at start-up.
+ */
+let protoModule: typeof Onnx | undefined;
+function proto(): typeof Onnx {
+  protoModule ??= (createRequire(import.meta.url)('onnx-proto') as { onnx: typeof Onnx }).onnx;
+  return protoModule;
+}
 
 /** Element types the builder writes (ONNX `TensorProto.DataType` values). */
 export const ELEMENT_TYPE = Object.freeze({ float32: 1, uint8: 2, int64: 7, float64: 11 });
@@ -266,6 +274,7 @@ export class GraphBuilder {
    */
   toBytes(options: ModelOptions = {}): Uint8Array {
     if (this.outputs.length === 0) throw new InputError(`ONNX graph '${this.graphName}' has no outputs`);
+    const onnx = proto();
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: options.producerName ?? 'fidkit',
@@ -309,7 +318,7 @@ function poolAttributes(options: PoolOptions): Record<string, AttributeValue> {
 }
 
 function attribute(name: string, value: AttributeValue): Onnx.IAttributeProto {
-  const T = onnx.AttributeProto.AttributeType;
+  const T = proto().AttributeProto.AttributeType;
   if ('int' in value) return { name, type: T.INT, i: value.int };
   if ('ints' in value) return { name, type: T.INTS, ints: [...value.ints] };
   if ('float' in value) return { name, type: T.FLOAT, f: value.float };

@@ -27,6 +27,18 @@ export interface SessionOptions {
    * images per CPU-second (bench/inception.ts --sweep).
    */
   readonly spinning?: boolean;
+  /**
+   * Write ONNX Runtime's optimised graph to this path while the session is created. Loading that
+   * file later with `optimization: 'disabled'` skips the graph rewrites (layout changes, fusions,
+   * constant folding) — only on the same machine: the `'all'` level's layout is CPU-specific.
+   */
+  readonly saveOptimizedModel?: string;
+}
+
+/** The onnxruntime-node version (loads it), for keys of files ORT writes. */
+export async function onnxRuntimeVersion(): Promise<string> {
+  const ort = await loadOrt();
+  return ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown';
 }
 
 /** A float32 tensor: data in C order with its shape. */
@@ -97,6 +109,7 @@ export async function createSession(model: Uint8Array | string, options: Session
     executionMode: 'sequential',
     logSeverityLevel: 3,
     extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
+    ...(options.saveOptimizedModel === undefined ? {} : { optimizedModelFilePath: options.saveOptimizedModel }),
   } satisfies import('onnxruntime-node').InferenceSession.SessionOptions;
   let session: import('onnxruntime-node').InferenceSession;
   try {

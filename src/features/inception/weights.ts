@@ -4,7 +4,8 @@
  * `6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2`; torch-hub convention: the
  * `6726825d` in the name is the hash prefix). torch-fidelity re-hosts the same bytes; it is tried second.
  *
- * A user-given file is hashed too. A different hash is reported, not refused (a retrained or
+ * A user-given file is hashed too (once: the hash is remembered in the cache under the file's path,
+ * size, mtime and inode, `io/file-hash-cache.ts`). A different hash is reported, not refused (a retrained or
  * converted network, or the test-only hash weights, are legitimate), because scores from other weights
  * are not comparable with published FIDs; `verify: 'strict'` refuses it. The hash also keys the caches
  * of the built `.onnx` graph and of statistics.
@@ -13,7 +14,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FidkitError } from '../../errors.js';
-import { cachedFile, resolveCacheDir, sha256File, type CacheOptions, type RemoteFile } from '../../io/cache.js';
+import { cachedFile, resolveCacheDir, type CacheOptions, type RemoteFile } from '../../io/cache.js';
+import { sha256FileRemembered } from '../../io/file-hash-cache.js';
 
 /** pytorch-fid's FID Inception weights (the TF `inception-2015-12-05` graph ported to PyTorch). */
 export const INCEPTION_WEIGHTS: RemoteFile = Object.freeze({
@@ -31,6 +33,8 @@ export interface WeightsOptions extends CacheOptions {
   readonly weights?: string;
   /** `'report'` (default): a non-official local file is used and flagged; `'strict'`: it is refused. */
   readonly verify?: 'report' | 'strict';
+  /** `false` (`--no-cache`): hash a `weights` file every time instead of remembering its hash. */
+  readonly cache?: boolean;
 }
 
 /** The weights file to load, and whether it is the official one. */
@@ -69,7 +73,8 @@ export async function resolveInceptionWeights(options: WeightsOptions = {}): Pro
       );
     }
     if (!info.isFile()) throw new FidkitError('E_WEIGHTS', `--weights ${path} is not a file: pass the .pth file itself`);
-    const sha256 = await sha256File(path);
+    // Hashed once per file identity (path, size, mtime, inode): later runs only stat it.
+    const sha256 = await sha256FileRemembered(path, options);
     const official = sha256 === expected;
     if (official) return { path, sha256, official, source: 'user' };
     const what = `${path} is not pytorch-fid's Inception weights file (SHA-256 ${sha256}, expected ${expected})`;

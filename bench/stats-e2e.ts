@@ -52,18 +52,28 @@ async function makeImages(dir: string, n: number): Promise<void> {
   }
 }
 
-interface Run { readonly seconds: number; readonly beforeFirstBatch?: number; readonly firstBatch?: number }
+interface Run { readonly seconds: number; readonly cpuSeconds?: number; readonly beforeFirstBatch?: number; readonly firstBatch?: number }
+
+/** Runs `command` under /usr/bin/time when present, for the CPU seconds of it and its children (DataLoader workers). */
+function timed(command: string, argv: string[], env: NodeJS.ProcessEnv): { status: number | null; stderr: string; seconds: number; cpuSeconds?: number } {
+  const withTime = existsSync('/usr/bin/time');
+  const t0 = performance.now();
+  const r = withTime
+    ? spawnSync('/usr/bin/time', ['-f', 'CPU_SECONDS %U %S', command, ...argv], { encoding: 'utf8', env, maxBuffer: 1 << 26 })
+    : spawnSync(command, argv, { encoding: 'utf8', env, maxBuffer: 1 << 26 });
+  const seconds = (performance.now() - t0) / 1000;
+  const m = /CPU_SECONDS ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+  return { status: r.status, stderr: r.stderr ?? '', seconds, cpuSeconds: m ? Number(m[1]) + Number(m[2]) : undefined };
+}
 
 function timeFidkit(folder: string, out: string, cache: string): Run {
   rmSync(join(cache, 'features'), { recursive: true, force: true });
   rmSync(out, { force: true });
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(args.fidkit, 'bin', 'fidkit.js'), 'stats', folder, '-o', out, '--weights', args.pth,
-    '--protocol', 'pytorch-fid', '--cache-dir', cache, '-q'], { encoding: 'utf8', env: { ...process.env, NODE_DEBUG: 'fidkit' } });
-  const seconds = (performance.now() - t0) / 1000;
+  const r = timed(process.execPath, [join(args.fidkit, 'bin', 'fidkit.js'), 'stats', folder, '-o', out, '--weights', args.pth,
+    '--protocol', 'pytorch-fid', '--cache-dir', cache, '-q'], { ...process.env, NODE_DEBUG: 'fidkit' });
   if (r.status !== 0) throw new Error(`fidkit stats failed: ${r.stderr}`);
   const at = (re: RegExp) => { const m = re.exec(r.stderr); return m ? Number(m[1]) / 1000 : undefined; };
-  return { seconds, beforeFirstBatch: at(/extraction starts: first batch decoding at (\d+) ms/), firstBatch: at(/first batch of \d+ images extracted at (\d+) ms/) };
+  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, beforeFirstBatch: at(/extraction starts: first batch decoding at (\d+) ms/), firstBatch: at(/first batch of \d+ images extracted at (\d+) ms/) };
 }
 
 function timePytorchFid(folder: string, out: string, src: string | undefined): Run {
@@ -72,11 +82,9 @@ function timePytorchFid(folder: string, out: string, src: string | undefined): R
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   if (src) env.PYTHONPATH = [existsSync(join(src, 'src', 'pytorch_fid')) ? join(src, 'src') : src, process.env.PYTHONPATH].filter(Boolean).join(':');
-  const t0 = performance.now();
-  const r = spawnSync(args.python, [join(HERE, 'python', 'pytorch_fid_stats.py'), args.pth, folder, out, String(threads)], { encoding: 'utf8', env });
-  const seconds = (performance.now() - t0) / 1000;
+  const r = timed(args.python, [join(HERE, 'python', 'pytorch_fid_stats.py'), args.pth, folder, out, String(threads)], env);
   if (r.status !== 0) throw new Error(`pytorch-fid failed: ${r.stderr.slice(-2000)}`);
-  return { seconds };
+  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds };
 }
 
 const best = (runs: Run[]) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
@@ -109,14 +117,15 @@ try {
       }
     }
     const a = best(fid);
-    console.log(`${n} images: fidkit ${f(a.seconds)} s (${f(n / a.seconds, 1)} images/s; before the first batch ${f(a.beforeFirstBatch)} s, first batch done at ${f(a.firstBatch)} s)`);
+    console.log(`${n} images: fidkit ${f(a.seconds)} s, ${f(a.cpuSeconds)} s CPU (${f(n / a.seconds, 1)} images/s; before the first batch ${f(a.beforeFirstBatch)} s, first batch done at ${f(a.firstBatch)} s)`);
     if (py.length > 0) {
       const b = best(py);
       const mu1 = (await readNpzFile(join(work, 'fidkit.npz'))).mu.data as Float64Array;
       const mu2 = (await readNpzFile(join(work, 'pytorch-fid.npz'))).mu.data as Float64Array;
       let diff = 0;
       for (let i = 0; i < mu1.length; i++) diff = Math.max(diff, Math.abs(mu1[i] - mu2[i]));
-      console.log(`${n} images: pytorch-fid ${f(b.seconds)} s (${f(n / b.seconds, 1)} images/s); fidkit's rate ${f(b.seconds / a.seconds)}× pytorch-fid's; max |Δ mu| ${diff.toExponential(1)}`);
+      const perCpu = a.cpuSeconds && b.cpuSeconds ? `, per CPU-second ${f(b.cpuSeconds / a.cpuSeconds)}×` : '';
+      console.log(`${n} images: pytorch-fid ${f(b.seconds)} s, ${f(b.cpuSeconds)} s CPU (${f(n / b.seconds, 1)} images/s); fidkit's rate ${f(b.seconds / a.seconds)}× pytorch-fid's${perCpu}; max |Δ mu| ${diff.toExponential(1)}`);
     }
   }
 } finally {

@@ -162,11 +162,16 @@ export async function openGramEngine(options: GramEngineOptions = {}): Promise<G
   const env = process.env.FIDKIT_GRAM_ENGINE;
   const fromEnv = env === 'onnx' || env === 'wasm' ? env : undefined;
   const choice = options.engine === undefined || options.engine === 'auto' ? (fromEnv ?? 'auto') : options.engine;
-  if (choice === 'wasm') return WASM_GRAM_ENGINE;
-  if (choice === 'auto' && (options.work ?? Infinity) < ONNX_MIN_WORK) return WASM_GRAM_ENGINE;
+  const work = options.work ?? Infinity;
+  if (choice === 'wasm' || (choice === 'auto' && work < ONNX_MIN_WORK)) {
+    debug('gram engine: WebAssembly for %d multiply-adds', work);
+    return WASM_GRAM_ENGINE;
+  }
   try {
     const { createOnnxGramEngine } = await import('./gram-onnx.js');
-    return await createOnnxGramEngine({ threads: options.threads });
+    const engine = await createOnnxGramEngine({ threads: options.threads });
+    debug('gram engine: ONNX Runtime float64 GEMM on %d threads for %d multiply-adds', engine.threads, work);
+    return engine;
   } catch (err) {
     if (choice === 'onnx') throw err;
     debug('gram engine: ONNX Runtime unavailable (%s); using WebAssembly', String(err));

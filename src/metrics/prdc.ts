@@ -30,9 +30,11 @@
  * which rounds P and R to float32. F-score = 2PR / max(1e-5, P + R) as torch-fidelity.
  *
  * Cost: one within-set pass per set (half a Gram matrix each) and one real × generated pass, i.e.
- * (N²/2 + M²/2 + N·M)·D multiply-adds in tiles; memory O(blockSize·max(N, M)) plus O(N·k). Measured
- * (bench/prdc.ts, 2-core AMD EPYC, shared): 10k × 10k × 2048 in 56 s of CPU (71 s wall) with the
- * WebAssembly Gram kernel, torch-fidelity's and clovaai's settings together; 10k × 10k × 64 in 4 s.
+ * (N²/2 + M²/2 + N·M)·D multiply-adds in tiles; memory O(tile rows·max(N, M)) plus O(N·k). The tiles
+ * come from a Gram engine: `countManifolds` uses the WebAssembly kernel on this thread,
+ * `countManifoldsAsync` ONNX Runtime's float64 GEMM on every core for large sets (512 × 4096 tiles).
+ * Measured (bench/prdc.ts, 2-core AMD EPYC, shared): 10k × 10k × 2048, torch-fidelity's and
+ * clovaai's settings together, 33 s of CPU on the WebAssembly kernel, 14.5 s on ONNX Runtime.
  */
 
 import { InputError } from '../errors.js';

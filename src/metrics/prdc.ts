@@ -369,6 +369,13 @@ export function* countManifoldsSteps(
 
   const c = squaredDistanceErrorFactor(d);
   let nearRadiusPairs = 0;
+  // Largest squared radius of each row over the settings: a pair beyond both rows' largest is in no ball.
+  const maxOver = (radii: Float64Array[], rows: number): Float64Array => {
+    const out = new Float64Array(rows).fill(-Infinity);
+    for (const r of radii) for (let t = 0; t < rows; t++) if (r[t] > out[t]) out[t] = r[t];
+    return out;
+  };
+  const maxReal = maxOver(rReal, n), maxFake = maxOver(rFake, m);
   // Decides d(x_i, y_j) vs a squared radius: by the expansion v when it is further from the radius
   // than the error bound e, else by the canonical distance (computed once per pair, cached in `exact`).
   const colBlock = Math.max(block, options.tileColumns ?? 1024);
@@ -383,10 +390,13 @@ export function* countManifoldsSteps(
       for (let i = i0; i < i1; i++) {
         const ni = nx[i];
         const o = (i - i0) * w - j0;
+        const farReal = maxReal[i];
         for (let j = j0; j < j1; j++) {
           const sum = ni + ny[j];
           const v = sum - 2 * tile[o + j];
           const e = c * sum;
+          // Most pairs are provably outside every ball of both rows: nothing to count.
+          if (v - e > farReal && v - e > maxFake[j]) continue;
           let exact = -1;
           for (let s = 0; s < ns; s++) {
             const r = rReal[s][i];

@@ -54,9 +54,8 @@ interface OpenedImages {
 
 async function openImages(path: string, options: FolderOptions): Promise<OpenedImages> {
   if (isVirtualInput(path)) {
-    if (options.shard) throw new UsageError(`--shard splits folders; for ${path}, run it with a smaller n=… per job and different seeds instead`);
-    const v = await openVirtualInput(path);
-    const ids = Array.from({ length: v.source.total }, (_, i) => `${v.label}#${i}`);
+    const v = await openVirtualInput(path, { shard: options.shard });
+    const ids = Array.from({ length: v.source.total }, (_, i) => `${v.label}#${v.first + i}`);
     return { label: v.label, kind: 'generated', source: v.source, cacheId: { identity: v.identity }, ids, ignored: 0, dispose: () => v.dispose() };
   }
   const info = await stat(path).catch(() => undefined);
@@ -75,7 +74,7 @@ async function openImages(path: string, options: FolderOptions): Promise<OpenedI
  *
  * @example
  * const { features, ids } = await exportFeatures('samples/', { layer: 'pool3', protocol: 'tf' });
- * @throws {UsageError} an unknown layer (the message lists the extractor's layers), a file instead of an input of images, `shard` on a virtual input
+ * @throws {UsageError} an unknown layer (the message lists the extractor's layers), a file instead of an input of images
  * @throws {FidkitError} a missing path, an empty folder, an unreadable image (unless `skipBad`)
  */
 export async function exportFeatures(path: string, options: ExportFeaturesOptions = {}): Promise<ExportedFeatures> {

@@ -40,6 +40,14 @@ function expectBitEqual(a: ArrayLike<number>, b: ArrayLike<number>): void {
   expect(differing).toBe(0);
 }
 
+/** The strings of a 1-d fixed-width unicode `.npy` (`<U{width}`: UTF-32LE code points, NUL-padded). */
+function npyStrings(bytes: Uint8Array): string[] {
+  const header = Buffer.from(bytes.subarray(0, 256)).toString('latin1');
+  const [, width, count] = /'descr': '<U(\d+)', 'fortran_order': False, 'shape': \((\d+),\)/.exec(header)!.map(Number);
+  const codes = new Uint32Array(bytes.slice(bytes.length - count * width * 4).buffer);
+  return Array.from({ length: count }, (_, i) => String.fromCodePoint(...codes.subarray(i * width, (i + 1) * width).filter((c) => c !== 0)));
+}
+
 const fixtureNames = (dir: string) => readFileSync(join(FIXTURES, dir, 'set_a', 'files.txt'), 'utf8').trim().split('\n');
 
 describe('fidkit features', () => {
@@ -125,6 +133,26 @@ describe('fidkit features', () => {
     expect(arr.shape).toEqual([20, 10]);
     const internal = await loadInput(input, { moments: false, logits: true, features: false }, { extractor: 'mnist', cache: false });
     expectBitEqual(arr.data as Float32Array, internal.logits!.data);
+  });
+
+  it('--shard k/n of gen: and mnist: inputs writes rows ⌊(k−1)N/n⌋ … ⌊kN/n⌋−1 of the whole run, bit for bit, with their global ids', async () => {
+    for (const input of ['gen:mnist-gan?n=30&seed=3&truncation=0.7&mode=resample', 'mnist:test?n=30']) {
+      // (both already in canonical form, which is how ids spell the input)
+      const whole = join(tmp, 'whole.npz');
+      const part = join(tmp, 'part.npz');
+      expect((await runCli('features', input, '--extractor', 'mnist', '-o', whole, '--no-cache', '-q')).code).toBe(0);
+      // Another batch size too: the slice never depends on it.
+      const r = await runCli('features', input, '--extractor', 'mnist', '--shard', '2/3', '--batch-size', '7', '-o', part, '--no-cache', '-q', '--json');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ rows: 10, dim: 128, shard: { index: 2, count: 3 } });
+      const [a, b] = [whole, part].map((f) => unzipSync(readFileSync(f)));
+      const all = readNpy(a['features.npy']).data as Float32Array;
+      expectBitEqual(readNpy(b['features.npy']).data as Float32Array, all.subarray(10 * 128, 20 * 128));
+      expect(npyStrings(b['files.npy'])).toEqual(Array.from({ length: 10 }, (_, i) => `${input}#${10 + i}`));
+    }
+    const empty = await runCli('features', 'mnist:test?n=2', '--extractor', 'mnist', '--shard', '1/3', '-o', join(tmp, 'e.npy'), '-q');
+    expect([empty.code, empty.stderr]).toEqual([1, 'fidkit: mnist:test?n=2: shard 1/3 of its 2 sample(s) is empty; split it into at most 2 shards\n']);
   });
 
   it("lists the extractor's layers on a wrong --layer (exit 2), and refuses other outputs and files", async () => {

@@ -13,7 +13,7 @@ import { InputError, UsageError } from './errors.js';
 import type { ImageGenerator } from './generators/generator.js';
 import { loadGenerator, type LoadGeneratorOptions } from './generators/load-generator.js';
 import { DEFAULT_TRUNCATION_MODE, type TruncationMode } from './generators/truncation.js';
-import { ExtractorPool, loadImages, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
+import { ExtractorPool, inputWarnings, loadImages, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
 import { metricEntry, type SweepColumns } from './api/metric-table.js';
 import { scoreLoaded, type ScoreReport } from './score.js';
 import { DEFAULT_GENERATED_COUNT, GENERATOR_PREFIX, generatorSource, isVirtualInput, type GeneratorInput } from './sources.js';
@@ -111,9 +111,11 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
   let generator: ImageGenerator | undefined;
   try {
     const reference = await loadInput(options.reference, { moments: true, logits: false, features: true }, folderOptions, pool);
+    // At once, as score and stats do, not only with the first row's report (which a later error would lose).
+    for (const w of inputWarnings(reference)) onWarning(w);
     const metrics: MetricName[] = reference.features ? ['is', 'fid', 'prdc'] : ['is', 'fid'];
     if (!reference.features) onWarning(`${options.reference} holds FID statistics only: precision, recall, density and coverage need its features (pass a folder, mnist:test or a .npy)`);
-    if (reference.count !== null && reference.count < k + 1 && reference.features) throw new InputError(`the reference has ${reference.count} samples; precision/recall with k = ${k} needs at least ${k + 1}`);
+    if (reference.count !== null && reference.count < k + 1 && reference.features) throw new InputError(`${options.reference}: the reference has ${reference.count} samples; precision/recall with k = ${k} needs at least ${k + 1}`);
     const needs = { moments: true, logits: true, features: !!reference.features };
     const scoreRow = async (input: LoadedInput): Promise<ScoreReport> => {
       const report = await scoreLoaded([input, reference], { ...options, metrics, seed, k });

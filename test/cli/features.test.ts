@@ -1,9 +1,10 @@
 /**
- * `fidkit features`: per-image features as the built binary writes them, checked against the
- * features `score` computes internally (bit for bit, through the same API) and against the
- * pytorch-fid / torch-fidelity / clean-fid references of `fixtures/` with the extractor tests'
- * tolerances (test/features/inception/extractor.test.ts: ≤ 1e-3 absolute and ≤ 1e-5 relative to
- * the largest value, with the hash weights --weights test:hash). One CLI run per protocol.
+ * `fidkit features`: per-image features as the built binary writes them, for every fixture image
+ * (set_a and set_b in one folder), checked against the features `score` computes internally (bit for
+ * bit, through the same API) and against the pytorch-fid / torch-fidelity / clean-fid references of
+ * `fixtures/` with the extractor tests' tolerances (test/features/inception/extractor.test.ts:
+ * ≤ 1e-3 absolute and ≤ 1e-5 relative to the largest value, per set, with the hash weights
+ * --weights test:hash). One CLI run per protocol.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,12 +18,25 @@ import { FIXTURES, runCli, spawnCliAsync } from './run-cli.js';
 
 const SET_A = join(FIXTURES, 'images', 'set_a');
 const HASH = ['--weights', 'test:hash', '--no-cache', '-q'];
-const REFERENCE_FEATURES = { tf: 'protocols/tf/set_a/features.npy', 'pytorch-fid': 'inception-fid/set_a/features.npy', clean: 'protocols/clean/set_a/features.npy' } as const;
+/** The reference features of one set under each protocol. */
+const REFERENCE_DIR = { tf: 'protocols/tf', 'pytorch-fid': 'inception-fid', clean: 'protocols/clean' } as const;
+const SETS = ['set_a', 'set_b'] as const;
 let tmp = '';
+/** Every fixture image: set_a's then set_b's (their names, a… and b…, sort that way). */
+let ALL = '';
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'fidkit-features-'));
+  ALL = join(tmp, 'all-fixture-images');
+  mkdirSync(ALL);
+  for (const set of SETS) for (const f of fixtureNames(`inception-fid`, set)) copyFileSync(join(FIXTURES, 'images', set, f), join(ALL, f));
 });
+
+/** Rows of both sets against their references, each within the extractor tests' tolerance. */
+async function expectNearReferences(got: Float32Array, protocol: keyof typeof REFERENCE_DIR): Promise<void> {
+  const half = got.length / 2;
+  for (const [i, set] of SETS.entries()) expectNearReference(got.subarray(i * half, (i + 1) * half), await fixtureFloat32(`${REFERENCE_DIR[protocol]}/${set}/features.npy`));
+}
 
 /** The reference tolerance of the extractor tests. */
 function expectNearReference(got: Float32Array, reference: Float32Array): void {
@@ -48,20 +62,20 @@ function npyStrings(bytes: Uint8Array): string[] {
   return Array.from({ length: count }, (_, i) => String.fromCodePoint(...codes.subarray(i * width, (i + 1) * width).filter((c) => c !== 0)));
 }
 
-const fixtureNames = (dir: string) => readFileSync(join(FIXTURES, dir, 'set_a', 'files.txt'), 'utf8').trim().split('\n');
+const fixtureNames = (dir: string, set = 'set_a') => readFileSync(join(FIXTURES, dir, set, 'files.txt'), 'utf8').trim().split('\n');
 
 describe('fidkit features', () => {
-  it('writes the pool3 features of set_a (tf protocol, .npz) bit for bit as score computes them, within the torch-fidelity reference tolerance', async () => {
+  it('writes the pool3 features of every fixture image (tf protocol, .npz) bit for bit as score computes them, within the torch-fidelity reference tolerance', async () => {
     const out = join(tmp, 'tf.npz');
-    const r = await spawnCliAsync('features', SET_A, '-o', out, '--protocol', 'tf', '--json', ...HASH);
+    const r = await spawnCliAsync('features', ALL, '-o', out, '--protocol', 'tf', '--json', ...HASH);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
       schema: 'fidkit.features/1',
       path: out,
       files: null,
-      input: SET_A,
-      rows: 12,
+      input: ALL,
+      rows: 24,
       dim: 2048,
       layer: 'pool3',
       extractor: 'inception',
@@ -75,35 +89,36 @@ describe('fidkit features', () => {
     expect(Object.keys(zip).sort()).toEqual(['features.npy', 'files.npy']);
     const features = readNpy(zip['features.npy']);
     expect(features.dtype).toBe('float32');
-    expect(features.shape).toEqual([12, 2048]);
+    expect(features.shape).toEqual([24, 2048]);
     // files: fixed-width unicode (<U{longest path}, UTF-32LE, NUL-padded), which np.load reads without pickle.
-    const width = Math.max(...fixtureNames('protocols/tf').map((n) => join(SET_A, n).length));
+    const names = SETS.flatMap((set) => fixtureNames('protocols/tf', set)).map((n) => join(ALL, n));
+    const width = Math.max(...names.map((n) => n.length));
     const header = Buffer.from(zip['files.npy'].subarray(0, 128)).toString('latin1');
-    expect(header).toContain(`{'descr': '<U${width}', 'fortran_order': False, 'shape': (12,), }`);
-    const body = zip['files.npy'].subarray(zip['files.npy'].length - 12 * width * 4);
-    const codes = new Uint32Array(body.slice().buffer);
-    const files = Array.from({ length: 12 }, (_, i) => String.fromCodePoint(...codes.subarray(i * width, (i + 1) * width).filter((c) => c !== 0)));
-    expect(files).toEqual(fixtureNames('protocols/tf').map((n) => join(SET_A, n)));
+    expect(header).toContain(`{'descr': '<U${width}', 'fortran_order': False, 'shape': (24,), }`);
+    expect(npyStrings(zip['files.npy'])).toEqual(names);
     // What score extracts for KID/PRDC from the same folder (the API score calls).
-    const internal = await loadInput(SET_A, { moments: false, logits: false, features: true }, { protocol: 'tf', weights: 'test:hash', cache: false });
+    const internal = await loadInput(ALL, { moments: false, logits: false, features: true }, { protocol: 'tf', weights: 'test:hash', cache: false });
     expectBitEqual(features.data as Float32Array, internal.features!.data);
-    expectNearReference(features.data as Float32Array, await fixtureFloat32(REFERENCE_FEATURES.tf));
-  }, 30_000);
+    await expectNearReferences(features.data as Float32Array, 'tf');
+  }, 60_000);
 
-  it.each(['pytorch-fid', 'clean'] as const)('writes features.npy and features.txt in sorted file order matching the %s reference', async (protocol) => {
+  it.each(['pytorch-fid', 'clean'] as const)('writes features.npy and features.txt of every fixture image in sorted file order, bit for bit as score, matching the %s reference', async (protocol) => {
     const out = join(tmp, `${protocol}.npy`);
-    const r = await spawnCliAsync('features', SET_A, '-o', out, '--protocol', protocol, ...HASH);
+    const r = await spawnCliAsync('features', ALL, '-o', out, '--protocol', protocol, ...HASH);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const arr = await readNpyFile(out);
-    expect(arr.shape).toEqual([12, 2048]);
-    expectNearReference(arr.data as Float32Array, await fixtureFloat32(REFERENCE_FEATURES[protocol]));
+    expect(arr.shape).toEqual([24, 2048]);
+    const internal = await loadInput(ALL, { moments: false, logits: false, features: true }, { protocol, weights: 'test:hash', cache: false });
+    expectBitEqual(arr.data as Float32Array, internal.features!.data);
+    await expectNearReferences(arr.data as Float32Array, protocol);
     const list = readFileSync(join(tmp, `${protocol}.txt`), 'utf8');
     expect(list.endsWith('\n')).toBe(true);
     const files = list.trimEnd().split('\n');
-    expect(files.map((f) => basename(f))).toEqual(fixtureNames(protocol === 'clean' ? 'protocols/clean' : 'inception-fid'));
-    expect(files[0]).toBe(join(SET_A, 'a01_mnist_28_gray.png'));
-  }, 30_000);
+    const dir = protocol === 'clean' ? 'protocols/clean' : 'inception-fid';
+    expect(files.map((f) => basename(f))).toEqual(SETS.flatMap((set) => fixtureNames(dir, set)));
+    expect(files[0]).toBe(join(ALL, 'a01_mnist_28_gray.png'));
+  }, 60_000);
 
   it('writes the rows and file list of one shard (stats --shard slicing)', async () => {
     const dir = join(tmp, 'five');
@@ -118,7 +133,7 @@ describe('fidkit features', () => {
     expect(readFileSync(join(tmp, 'shard.txt'), 'utf8')).toBe(`${join(dir, names[1])}\n${join(dir, names[2])}\n`);
     const arr = await readNpyFile(out);
     expect(arr.shape).toEqual([2, 2048]);
-    const reference = await fixtureFloat32(REFERENCE_FEATURES['pytorch-fid']);
+    const reference = await fixtureFloat32('inception-fid/set_a/features.npy');
     expectNearReference(arr.data as Float32Array, reference.subarray(2048, 3 * 2048));
   }, 30_000);
 

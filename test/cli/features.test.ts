@@ -120,21 +120,21 @@ describe('fidkit features', () => {
     expect(files[0]).toBe(join(ALL, 'a01_mnist_28_gray.png'));
   }, 60_000);
 
-  it('writes the rows and file list of one shard (stats --shard slicing)', async () => {
+  it('writes the rows and file list of one shard (stats --shard slicing), of any Inception layer (--layer logits, pytorch-fid reference)', async () => {
     const dir = join(tmp, 'five');
     mkdirSync(dir);
     const names = fixtureNames('inception-fid').slice(0, 5);
     for (const n of names) copyFileSync(join(SET_A, n), join(dir, n));
     const out = join(tmp, 'shard.npy');
-    const r = await runCli('features', dir, '-o', out, '--protocol', 'pytorch-fid', '--shard', '2/3', ...HASH);
+    const r = await runCli('features', dir, '-o', out, '--protocol', 'pytorch-fid', '--shard', '2/3', '--layer', 'logits', '--batch-size', '1', ...HASH);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     // Shard 2/3 of 5 rows is rows ⌊5/3⌋ … ⌊10/3⌋−1 = 1, 2.
     expect(readFileSync(join(tmp, 'shard.txt'), 'utf8')).toBe(`${join(dir, names[1])}\n${join(dir, names[2])}\n`);
     const arr = await readNpyFile(out);
-    expect(arr.shape).toEqual([2, 2048]);
-    const reference = await fixtureFloat32('inception-fid/set_a/features.npy');
-    expectNearReference(arr.data as Float32Array, reference.subarray(2048, 3 * 2048));
+    expect(arr.shape).toEqual([2, 1008]);
+    const reference = await fixtureFloat32('inception-fid/set_a/logits.npy');
+    expectNearReference(arr.data as Float32Array, reference.subarray(1008, 3 * 1008));
   }, 30_000);
 
   it('writes bundled digits with their ids and the same rows as score, for any layer of the extractor', async () => {

@@ -79,6 +79,9 @@ async function openImages(path: string, options: FolderOptions): Promise<OpenedI
  */
 export async function exportFeatures(path: string, options: ExportFeaturesOptions = {}): Promise<ExportedFeatures> {
   const pool = new ExtractorPool(options);
+  // The input first (a folder listing is cheap), so an empty folder or a wrong path is reported before the
+  // extractor loads; a virtual input is opened after, as it may load a generator.
+  let opened = isVirtualInput(path) ? undefined : await openImages(path, options);
   try {
     const { extractor, name, weightsId } = await pool.get();
     const fidLayer = extractor.defaultLayerFor('fid');
@@ -87,43 +90,41 @@ export async function exportFeatures(path: string, options: ExportFeaturesOption
     if (!extractor.layers.includes(layer)) {
       throw new UsageError(`extractor '${name}' has no layer '${layer}'; its layers are ${extractor.layers.join(', ')}`);
     }
-    const opened = await openImages(path, options);
-    try {
-      let matrix: FeatureMatrix | undefined;
-      let skipped: { path: string; message: string }[];
-      if (layer === fidLayer || layer === isLayer) {
-        const loaded = await loadImages(opened.label, opened.kind, opened.source, opened.cacheId, { moments: false, features: layer === fidLayer, logits: layer === isLayer }, options, pool);
-        matrix = layer === fidLayer ? loaded.features : loaded.logits;
-        skipped = loaded.skipped ?? [];
-      } else {
-        const r = await extractImages(opened.source, extractor, {
-          batchSize: options.batchSize ?? DEFAULTS.batchSize,
-          keepLayers: [layer],
-          onProgress: options.onProgress && ((e) => options.onProgress!(opened.label, e)),
-        });
-        matrix = r.kept[layer];
-        skipped = r.skipped;
-      }
-      const gone = new Set(skipped.map((s) => s.path));
-      const ids = opened.ids.filter((id) => !gone.has(id));
-      if (!matrix || matrix.rows !== ids.length) throw new Error(`features of ${path}: ${matrix?.rows ?? 'no'} rows for ${ids.length} images`);
-      const data = matrix.data instanceof Float32Array ? matrix.data : Float32Array.from(matrix.data);
-      return {
-        input: opened.label,
-        features: { data, rows: matrix.rows, cols: matrix.cols },
-        ids,
-        layer,
-        extractor: name,
-        protocol: extractor.protocol,
-        weightsSha256: weightsId,
-        skipped,
-        ignored: opened.ignored,
-        ...(options.shard ? { shard: options.shard } : {}),
-      };
-    } finally {
-      await opened.dispose();
+    opened ??= await openImages(path, options);
+    const images = opened;
+    let matrix: FeatureMatrix | undefined;
+    let skipped: { path: string; message: string }[];
+    if (layer === fidLayer || layer === isLayer) {
+      const loaded = await loadImages(images.label, images.kind, images.source, images.cacheId, { moments: false, features: layer === fidLayer, logits: layer === isLayer }, options, pool);
+      matrix = layer === fidLayer ? loaded.features : loaded.logits;
+      skipped = loaded.skipped ?? [];
+    } else {
+      const r = await extractImages(images.source, extractor, {
+        batchSize: options.batchSize ?? DEFAULTS.batchSize,
+        keepLayers: [layer],
+        onProgress: options.onProgress && ((e) => options.onProgress!(images.label, e)),
+      });
+      matrix = r.kept[layer];
+      skipped = r.skipped;
     }
+    const gone = new Set(skipped.map((s) => s.path));
+    const ids = images.ids.filter((id) => !gone.has(id));
+    if (!matrix || matrix.rows !== ids.length) throw new Error(`features of ${path}: ${matrix?.rows ?? 'no'} rows for ${ids.length} images`);
+    const data = matrix.data instanceof Float32Array ? matrix.data : Float32Array.from(matrix.data);
+    return {
+      input: images.label,
+      features: { data, rows: matrix.rows, cols: matrix.cols },
+      ids,
+      layer,
+      extractor: name,
+      protocol: extractor.protocol,
+      weightsSha256: weightsId,
+      skipped,
+      ignored: images.ignored,
+      ...(options.shard ? { shard: options.shard } : {}),
+    };
   } finally {
+    await opened?.dispose();
     await pool.dispose();
   }
 }

@@ -41,7 +41,7 @@ export function optionFor(spec: OptionSpec): Option {
       return value;
     });
   }
-  // Switches have no default to show (commander handles --no-x); computed defaults show their text only.
+  // Switches have no default to show (commander handles --no-x).
   if (valued) option.default(spec.default, shown);
   if (spec.required) option.makeOptionMandatory();
   return option;

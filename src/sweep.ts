@@ -13,6 +13,7 @@ import { InputError, UsageError } from './errors.js';
 import type { ImageGenerator } from './generators/generator.js';
 import { loadGenerator, type LoadGeneratorOptions } from './generators/load-generator.js';
 import { DEFAULT_TRUNCATION_MODE, type TruncationMode } from './generators/truncation.js';
+import type { ExtractorIdentity } from './features/registry.js';
 import { ExtractorPool, loadImages, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
 import { metricEntry, type SweepColumns } from './api/metric-table.js';
 import { scoreLoaded, type ScoreReport } from './score.js';
@@ -81,6 +82,8 @@ export interface SweepReport {
   readonly seed: number;
   readonly k: number;
   readonly extractor: string | null;
+  /** The extractors that made features, by name: weights SHA-256, official or not, their warnings (as in fidkit.score/1). */
+  readonly extractors: Record<string, ExtractorIdentity>;
   readonly reference: { readonly input: string; readonly kind: LoadedInput['kind']; readonly count: number | null };
   readonly rows: SweepRow[];
   readonly warnings: string[];
@@ -155,6 +158,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
       seed,
       k,
       extractor: reference.metadata?.extractor ?? rows[0]?.report.inputs[0].extractor ?? null,
+      extractors: Object.assign({}, ...rows.map((r) => r.report.extractors)) as Record<string, ExtractorIdentity>,
       reference: { input: options.reference, kind: reference.kind, count: reference.count },
       rows,
       warnings,

@@ -39,7 +39,8 @@ export { RandomState } from './random/random-state.js';
 export { score, scoreLoaded, SCORE_SCHEMA } from './score.js';
 export { loadInput } from './inputs.js';
 export type { LoadedInput } from './inputs.js';
-export { extractorNames, HASH_WEIGHTS, loadExtractor, registerExtractor } from './features/registry.js';
+export { extractorNames, HASH_WEIGHTS, loadExtractor, officialWeights, registerExtractor } from './features/registry.js';
+export type { ExtractorIdentity, LoadedExtractor } from './features/registry.js';
 export type { FeatureExtractor } from './features/extractor.js';
 export { extractFiles } from './features/extract.js';
 export { loadInception } from './features/inception/index.js';
@@ -49,7 +50,7 @@ export { assertInceptionStateDict } from './features/inception/state-dict.js';
 export { decodeImage } from './io/images.js';
 export { listImages } from './io/folder.js';
 export type { ScoreOptions, ScoreReport } from './score.js';
-export { verifyFixtures } from './verify.js';
+export { parseVerifyGroups, VERIFY_ALIASES, verifyFixtures } from './verify.js';
 export type { VerifyRow } from './verify.js';
 export { VERSION } from './version.js';
 

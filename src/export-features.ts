@@ -12,6 +12,7 @@ import { stat } from 'node:fs/promises';
 import { DEFAULTS } from './defaults.js';
 import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ImageSource } from './features/extract.js';
+import type { ExtractorIdentity } from './features/registry.js';
 import { ExtractorPool, folderFiles, loadImages, type FolderOptions } from './inputs.js';
 import type { Shard } from './shards.js';
 import { isVirtualInput, openVirtualInput } from './sources.js';
@@ -35,6 +36,8 @@ export interface ExportedFeatures {
   readonly extractor: string;
   readonly protocol: string;
   readonly weightsSha256: string;
+  /** The weights behind the features: SHA-256, official or not, their warnings (as score reports record them). */
+  readonly extractorIdentity: ExtractorIdentity;
   /** Folders: files skipped as unreadable (`skipBad`) and files ignored for their extension. */
   readonly skipped: { path: string; message: string }[];
   readonly ignored: number;
@@ -43,7 +46,7 @@ export interface ExportedFeatures {
 
 interface OpenedImages {
   readonly label: string;
-  readonly kind: 'images' | 'generated';
+  readonly kind: 'images' | 'generated' | 'real';
   readonly source: ImageSource;
   readonly cacheId: { files?: readonly string[]; identity?: string };
   /** Row ids before skipping (folders: the files). */
@@ -56,7 +59,7 @@ async function openImages(path: string, options: FolderOptions): Promise<OpenedI
   if (isVirtualInput(path)) {
     const v = await openVirtualInput(path, { shard: options.shard });
     const ids = Array.from({ length: v.source.total }, (_, i) => `${v.label}#${v.first + i}`);
-    return { label: v.label, kind: 'generated', source: v.source, cacheId: { identity: v.identity }, ids, ignored: 0, dispose: () => v.dispose() };
+    return { label: v.label, kind: v.kind, source: v.source, cacheId: { identity: v.identity }, ids, ignored: 0, dispose: () => v.dispose() };
   }
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new FidkitError('E_NOT_FOUND', `input not found: ${path} — check the path`);
@@ -83,7 +86,7 @@ export async function exportFeatures(path: string, options: ExportFeaturesOption
   // extractor loads; a virtual input is opened after, as it may load a generator.
   let opened = isVirtualInput(path) ? undefined : await openImages(path, options);
   try {
-    const { extractor, name, weightsId } = await pool.get();
+    const { extractor, name, weightsId, identity } = await pool.get();
     const fidLayer = extractor.defaultLayerFor('fid');
     const isLayer = extractor.defaultLayerFor('is');
     const layer = options.layer ?? fidLayer;
@@ -119,6 +122,7 @@ export async function exportFeatures(path: string, options: ExportFeaturesOption
       extractor: name,
       protocol: extractor.protocol,
       weightsSha256: weightsId,
+      extractorIdentity: identity,
       skipped,
       ignored: images.ignored,
       ...(options.shard ? { shard: options.shard } : {}),

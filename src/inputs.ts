@@ -10,7 +10,7 @@ import { extname } from 'node:path';
 import { DEFAULTS, type Protocol } from './defaults.js';
 import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ExtractionProgress, type ImageSource } from './features/extract.js';
-import { loadExtractor, type LoadedExtractor } from './features/registry.js';
+import { HASH_WEIGHTS_ID, loadExtractor, officialWeights, type ExtractorIdentity, type LoadedExtractor } from './features/registry.js';
 import { featureCacheKey, readFeatureCache, writeFeatureCache, type FeatureCacheEntry } from './io/feature-cache.js';
 import { sha256File } from './io/cache.js';
 import { listImages, listingIdentity } from './io/folder.js';
@@ -25,8 +25,8 @@ import type { FeatureMatrix, FidStatistics } from './types.js';
 /** An input after loading. Feature `.npy` files serve as both `features` and `logits`. */
 export interface LoadedInput {
   readonly path: string;
-  /** `images`: a folder; `generated`: `gen:…` or `mnist:…` images made in memory. */
-  readonly kind: 'statistics' | 'features' | 'images' | 'generated';
+  /** `images`: a folder; `generated`: a generator's images (`gen:…`); `real`: bundled real digits (`mnist:…`). */
+  readonly kind: 'statistics' | 'features' | 'images' | 'generated' | 'real';
   /** Samples behind the input (unknown for statistics files that do not record it). */
   readonly count: number | null;
   /** Width of the FID features (statistics) or of the feature matrix. */
@@ -37,6 +37,8 @@ export interface LoadedInput {
   readonly features?: FeatureMatrix;
   readonly logits?: FeatureMatrix;
   readonly metadata?: StatsMetadata;
+  /** Inputs of images: the weights of the extractor that made the features. */
+  readonly extractorIdentity?: ExtractorIdentity;
   /** Folders: files skipped as unreadable (`--skip-bad`), non-image files ignored. */
   readonly skipped?: { path: string; message: string }[];
   readonly ignored?: number;
@@ -109,7 +111,7 @@ export async function loadInput(path: string, needs: LayerNeeds, options: Folder
     const own = pool ?? new ExtractorPool(options);
     const opened = await openVirtualInput(path, { shard: options.shard });
     try {
-      const input = await loadImages(opened.label, 'generated', opened.source, { identity: opened.identity }, needs, options, own);
+      const input = await loadImages(opened.label, opened.kind, opened.source, { identity: opened.identity }, needs, options, own);
       if (!options.shard) return input;
       // Recorded in the shard, so `stats merge` can refuse shards of another generator, seed, n or digit set.
       const whole = { inputId: `sha256:${createHash('sha256').update(opened.whole.identity).digest('hex')}`, inputCount: opened.whole.count };
@@ -146,12 +148,19 @@ export async function loadInput(path: string, needs: LayerNeeds, options: Folder
 }
 
 /**
- * The warnings every command that reads folders prints about one loaded input: files skipped as
+ * The warnings every command that reads folders prints about one loaded input: statistics made
+ * with weights that are not the official file (their metadata says so), files skipped as
  * unreadable (`--skip-bad`) and files ignored for their extension. One wording for score, stats,
  * features and sweep.
  */
-export function inputWarnings(input: Pick<LoadedInput, 'path' | 'skipped' | 'ignored'>): string[] {
+export function inputWarnings(input: Pick<LoadedInput, 'path'> & Partial<Pick<LoadedInput, 'kind' | 'skipped' | 'ignored' | 'metadata' | 'extractorIdentity'>>): string[] {
   const warnings: string[] = [];
+  if (input.kind === 'statistics' && inputWeights(input).officialWeights === false) {
+    const sha = input.metadata?.weightsSha256;
+    warnings.push(
+      `${input.path}: made with ${sha === HASH_WEIGHTS_ID ? 'the deterministic test weights (--weights test:hash)' : `weights that are not the official file of the '${String(input.metadata?.extractor)}' extractor (SHA-256 ${String(sha)})`}: its numbers are not comparable with published ones`,
+    );
+  }
   if (input.skipped?.length) warnings.push(`${input.path}: skipped ${input.skipped.length} unreadable image(s), e.g. ${input.skipped[0].message}`);
   if (input.ignored) warnings.push(`${input.path}: ignored ${input.ignored} file(s) without an image extension (--ext chooses the extensions)`);
   return warnings;
@@ -186,14 +195,14 @@ async function loadFolder(path: string, needs: LayerNeeds, options: FolderOption
  */
 export async function loadImages(
   path: string,
-  kind: 'images' | 'generated',
+  kind: 'images' | 'generated' | 'real',
   source: ImageSource,
   cacheId: { files?: readonly string[]; identity?: string },
   needs: LayerNeeds,
   options: FolderOptions,
   pool: ExtractorPool,
 ): Promise<LoadedInput> {
-  const { extractor, name, weightsId } = await pool.get();
+  const { extractor, name, weightsId, identity } = await pool.get();
   const fidLayer = extractor.defaultLayerFor('fid');
   const isLayer = extractor.defaultLayerFor('is');
   const key =
@@ -242,6 +251,25 @@ export async function loadImages(
     features: entry.features,
     logits: entry.logits,
     metadata,
+    extractorIdentity: identity,
     skipped: entry.skipped,
+  };
+}
+
+/**
+ * The weights behind an input's features, as far as fidkit can tell: the extractor's for images,
+ * the file's metadata for `.npz` statistics (null fields when it records none, as in pytorch-fid's
+ * files), nothing for `.npy` features.
+ */
+export function inputWeights(input: Pick<LoadedInput, 'extractorIdentity' | 'metadata'>): { weightsSha256: string | null; officialWeights: boolean | null } {
+  if (input.extractorIdentity) return { weightsSha256: input.extractorIdentity.weightsSha256, officialWeights: input.extractorIdentity.official };
+  const meta = input.metadata;
+  const recorded = typeof meta?.weightsSha256 === 'string' ? meta.weightsSha256 : undefined;
+  if (recorded === undefined) return { weightsSha256: null, officialWeights: null };
+  const identities = meta?.extractors as Record<string, Partial<ExtractorIdentity>> | undefined;
+  const official = identities?.[meta?.extractor ?? '']?.official;
+  return {
+    weightsSha256: recorded === HASH_WEIGHTS_ID ? null : recorded,
+    officialWeights: typeof official === 'boolean' ? official : officialWeights(meta?.extractor, recorded),
   };
 }

@@ -124,6 +124,8 @@ export function parseMnistInput(text: string): { split: MnistSplitName; count?: 
 export interface VirtualSource {
   /** Canonical label, e.g. `gen:mnist-gan?n=10000&seed=0&truncation=0.7&mode=resample`. */
   readonly label: string;
+  /** `generated`: a generator's images (`gen:…`); `real`: a bundled real data set (`mnist:…`). */
+  readonly kind: 'generated' | 'real';
   /** The images: all of them, or under a shard its slice (row i of the source is image `first + i`). */
   readonly source: ImageSource;
   /** Changes whenever the images would (weights, settings, data, the shard's slice), for cache keys. */
@@ -170,6 +172,7 @@ export function generatorSource(generator: ImageGenerator, spec: GeneratorInput,
   let batchSize = 0;
   return {
     label,
+    kind: 'generated',
     identity,
     first,
     whole: { identity: wholeIdentity, count: spec.count },
@@ -209,6 +212,7 @@ export async function mnistSource(split: MnistSplitName, count?: number, shard?:
   const total = end - first;
   return {
     label,
+    kind: 'real',
     identity,
     first,
     whole: { identity: wholeIdentity, count: whole },

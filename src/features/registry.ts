@@ -20,8 +20,8 @@ import type { FeatureExtractor, FeatureMetric } from './extractor.js';
 import { hashInceptionStateDict } from './inception/hash-weights.js';
 import { buildInceptionModel, loadInception } from './inception/index.js';
 import { assertInceptionStateDict } from './inception/state-dict.js';
-import { resolveInceptionWeights } from './inception/weights.js';
-import { loadMnistClassifier } from './mnist/index.js';
+import { INCEPTION_WEIGHTS, resolveInceptionWeights } from './inception/weights.js';
+import { BUNDLED_MNIST_CLASSIFIER_SHA256, loadMnistClassifier } from './mnist/index.js';
 
 /** What a caller asks for; weights/protocol apply to extractors that use them. */
 export interface ExtractorRequest extends CacheOptions {
@@ -30,19 +30,43 @@ export interface ExtractorRequest extends CacheOptions {
   readonly weights?: string;
 }
 
+/**
+ * What made an extractor's numbers, as every report records it (`extractors.<name>` of the score
+ * and sweep JSON, the metadata of `.npz` statistics): which weights, whether they are the official
+ * file, and the warnings the run printed about them.
+ */
+export interface ExtractorIdentity {
+  /** SHA-256 of the weights file (lower-case hex); null for the deterministic test weights, which are computed, not read. */
+  readonly weightsSha256: string | null;
+  /** True for the file published numbers use: pytorch-fid's Inception weights, fidkit's bundled MNIST classifier. */
+  readonly official: boolean;
+  /** The weights read: the `.pth` (inception), the classifier's `model.json` (mnist), or `test:hash`. */
+  readonly weights: string;
+  /** `user`: --weights; `cache`: downloaded earlier; `download`: fetched by this run; `bundled`: shipped with fidkit; `test`: the hash weights. */
+  readonly source: 'user' | 'cache' | 'download' | 'bundled' | 'test';
+  /** How images reach the network (`tf`, `pytorch-fid`, `clean`; `mnist-luma` for the MNIST classifier). */
+  readonly protocol: string;
+  /** What fidkit printed on stderr about these weights (e.g. not the official file). */
+  readonly warnings: readonly string[];
+}
+
 /** A loaded extractor with what identifies its numbers (for cache keys and report metadata). */
 export interface LoadedExtractor {
   readonly extractor: FeatureExtractor;
   /** Registry name. */
   readonly name: string;
-  /** SHA-256 of the weights file (or a fixed tag for built-in weights). */
+  /** SHA-256 of the weights file (or a fixed tag for built-in weights): keys caches, recorded in statistics files. */
   readonly weightsId: string;
   /** Messages for stderr (e.g. weights that are not the official file). */
   readonly warnings: string[];
+  /** What the reports record about the weights. */
+  readonly identity: ExtractorIdentity;
 }
 
 interface ExtractorEntry {
   readonly description: string;
+  /** SHA-256 of the official weights (what {@link officialWeights} compares recorded hashes with). */
+  readonly officialSha256?: string;
   defaultLayerFor(metric: FeatureMetric): string;
   load(request: ExtractorRequest): Promise<LoadedExtractor>;
 }
@@ -53,6 +77,9 @@ interface ExtractorEntry {
  * For tests and `fidkit verify`, never for reporting numbers.
  */
 export const HASH_WEIGHTS = 'test:hash';
+
+/** What {@link LoadedExtractor.weightsId} (and statistics files) record for the hash weights. */
+export const HASH_WEIGHTS_ID = 'hash-weights-v1';
 
 /** Bump when the graph builder changes what it writes, so cached `.onnx` files are rebuilt. */
 const GRAPH_VERSION = 1;
@@ -83,6 +110,17 @@ export function extractorEntry(name: string): ExtractorEntry {
   return entry;
 }
 
+/**
+ * Whether a recorded weights hash (a statistics file's `weightsSha256`) is the official file of
+ * extractor `name`: true or false, or null when fidkit cannot tell (an unregistered extractor, no hash).
+ */
+export function officialWeights(name: string | undefined, weightsSha256: string | null | undefined): boolean | null {
+  if (weightsSha256 === HASH_WEIGHTS_ID) return false;
+  const official = name === undefined ? undefined : registry.get(name)?.officialSha256;
+  if (official === undefined || typeof weightsSha256 !== 'string') return null;
+  return weightsSha256 === official;
+}
+
 /** Load an extractor by name. @throws {UsageError} unknown name; loader errors otherwise */
 export async function loadExtractor(name: string, request: ExtractorRequest): Promise<LoadedExtractor> {
   return extractorEntry(name).load(request);
@@ -93,7 +131,8 @@ async function loadInceptionExtractor(request: ExtractorRequest): Promise<Loaded
   if (request.weights === HASH_WEIGHTS) {
     const extractor = await loadInception({ stateDict: hashInceptionStateDict(), protocol: request.protocol, source: 'hash weights' });
     warnings.push('using the deterministic test weights (--weights test:hash): the features are meaningless outside tests');
-    return { extractor, name: 'inception', weightsId: 'hash-weights-v1', warnings };
+    const identity: ExtractorIdentity = { weightsSha256: null, official: false, weights: HASH_WEIGHTS, source: 'test', protocol: extractor.protocol, warnings };
+    return { extractor, name: 'inception', weightsId: HASH_WEIGHTS_ID, warnings, identity };
   }
   const weights = await resolveInceptionWeights(request);
   if (weights.warning) warnings.push(weights.warning);
@@ -110,23 +149,38 @@ async function loadInceptionExtractor(request: ExtractorRequest): Promise<Loaded
     await writeFileAtomic(modelPath, model).catch(() => undefined);
   }
   const extractor = await loadInception({ model, protocol: request.protocol, source: weights.path });
-  return { extractor, name: 'inception', weightsId: weights.sha256, warnings };
+  const identity: ExtractorIdentity = { weightsSha256: weights.sha256, official: weights.official, weights: weights.path, source: weights.source, protocol: extractor.protocol, warnings };
+  return { extractor, name: 'inception', weightsId: weights.sha256, warnings, identity };
 }
 
 registerExtractor('inception', {
   description: "the FID Inception-v3 (TF 2015-12-05 graph, pytorch-fid's weights): pool3 (2048), logits (1008)",
+  officialSha256: INCEPTION_WEIGHTS.sha256,
   defaultLayerFor: (metric) => (metric === 'is' ? 'logits_unbiased' : 'pool3'),
   load: loadInceptionExtractor,
 });
 
 async function loadMnistExtractor(request: ExtractorRequest): Promise<LoadedExtractor> {
   // --weights names another classifier folder (or its model.json), e.g. one from `fidkit train classifier --out DIR`.
-  const { extractor, sha256 } = await loadMnistClassifier(request.weights === undefined ? {} : { model: request.weights });
-  return { extractor, name: 'mnist', weightsId: sha256, warnings: [] };
+  const { extractor, sha256, source } = await loadMnistClassifier(request.weights === undefined ? {} : { model: request.weights });
+  const official = sha256 === BUNDLED_MNIST_CLASSIFIER_SHA256;
+  const warnings = official
+    ? []
+    : [`${source} is not fidkit's bundled MNIST classifier (weights SHA-256 ${sha256}, expected ${BUNDLED_MNIST_CLASSIFIER_SHA256}): MNIST scores are not comparable with those of the bundled one`];
+  const identity: ExtractorIdentity = {
+    weightsSha256: sha256,
+    official,
+    weights: source,
+    source: request.weights === undefined ? 'bundled' : 'user',
+    protocol: extractor.protocol,
+    warnings,
+  };
+  return { extractor, name: 'mnist', weightsId: sha256, warnings, identity };
 }
 
 registerExtractor('mnist', {
   description: "fidkit's bundled MNIST digit classifier (models/mnist-classifier): logits (10), features (128, penultimate)",
+  officialSha256: BUNDLED_MNIST_CLASSIFIER_SHA256,
   defaultLayerFor: (metric) => (metric === 'is' ? 'logits' : 'features'),
   load: loadMnistExtractor,
 });

@@ -5,12 +5,12 @@
  * metrics need: streaming moments for FID, whole matrices for IS (logits) and KID/PRDC (features).
  */
 import { stat } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { DEFAULTS, type Protocol } from './defaults.js';
 import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ExtractionProgress, type ImageSource } from './features/extract.js';
 import { loadExtractor, type LoadedExtractor } from './features/registry.js';
-import { featureCacheKey, readFeatureCache, writeFeatureCache, type FeatureCacheEntry } from './io/feature-cache.js';
+import { evictFeatureCache, featureCacheKey, readFeatureCache, writeFeatureCache, type FeatureCacheEntry } from './io/feature-cache.js';
 import { sha256File } from './io/cache.js';
 import { listImages, listingIdentity } from './io/folder.js';
 import { featureMatrixFromNpy, readNpyFile } from './io/npy.js';
@@ -20,6 +20,7 @@ import { shardRange, type Shard } from './shards.js';
 import { isVirtualInput, openVirtualInput } from './sources.js';
 import { Moments } from './stats/moments.js';
 import type { FeatureMatrix, FidStatistics } from './types.js';
+import { formatBytes } from './report/bytes.js';
 
 /** An input after loading. Feature `.npy` files serve as both `features` and `logits`. */
 export interface LoadedInput {
@@ -57,6 +58,8 @@ export interface FolderOptions {
   readonly cache?: boolean;
   /** Key the cache on file contents instead of sizes and modification times (`--cache-strict`). */
   readonly cacheStrict?: boolean;
+  /** Size cap of the feature cache in bytes; least recently used entries go first (default 2 GB, `--cache-max`). */
+  readonly cacheMax?: number;
   /** Process only this slice of the sorted file list. */
   readonly shard?: Shard;
   readonly onProgress?: (input: string, event: ExtractionProgress) => void;
@@ -213,11 +216,7 @@ export async function loadImages(
       label: path,
     });
     entry = { count: result.count, skipped: result.skipped, moments: result.moments?.state(), features: result.kept[fidLayer], logits: result.kept[isLayer] };
-    if (key) {
-      await writeFeatureCache(key, entry, options.cacheDir).catch((err: Error) =>
-        options.onWarning?.(`could not write the feature cache (${err.message}); pass --no-cache or --cache-dir DIR`),
-      );
-    }
+    if (key) await storeInCache(key, entry, kind === 'images' ? resolve(path) : path, { extractor: name, weights: weightsId, protocol: extractor.protocol, fidLayer, isLayer }, options);
   }
   const metadata: StatsMetadata = {
     extractor: name,
@@ -240,4 +239,31 @@ export async function loadImages(
     metadata,
     skipped: entry.skipped,
   };
+}
+
+/** Write a cache entry with its description, then evict what no longer fits; failures are warnings. */
+async function storeInCache(
+  key: string,
+  entry: FeatureCacheEntry,
+  source: string,
+  made: { extractor: string; weights: string; protocol: string; fidLayer: string; isLayer: string },
+  options: FolderOptions,
+): Promise<void> {
+  const layers = {
+    ...(entry.moments ? { moments: made.fidLayer } : {}),
+    ...(entry.features ? { features: made.fidLayer } : {}),
+    ...(entry.logits ? { logits: made.isLayer } : {}),
+  };
+  const shard = options.shard ? ` (shard ${options.shard.index}/${options.shard.count})` : '';
+  try {
+    await writeFeatureCache(key, entry, options.cacheDir, { source: source + shard, extractor: made.extractor, weights: made.weights, protocol: made.protocol, layers });
+  } catch (err) {
+    options.onWarning?.(`could not write the feature cache (${(err as Error).message}); pass --no-cache or --cache-dir DIR`);
+    return;
+  }
+  const cap = options.cacheMax ?? DEFAULTS.cacheMax;
+  const { removed, bytes } = await evictFeatureCache(cap, { keep: key, cacheDir: options.cacheDir });
+  if (removed.length > 0) {
+    options.onNote?.(`feature cache: evicted ${removed.length} least recently used entr${removed.length === 1 ? 'y' : 'ies'} (${formatBytes(bytes)}) to stay within --cache-max ${formatBytes(cap)}`);
+  }
 }

@@ -10,7 +10,7 @@
  * as vocabulary, and the modules that implement them assert they cover exactly these names.
  */
 import { UsageError } from '../errors.js';
-import { flag, integer, listOf, number, oneOf, optionMessage, shard, text, truncation, truncationList, type ValueType } from './validate.js';
+import { byteSize, duration, flag, integer, listOf, number, oneOf, optionMessage, shard, text, truncation, truncationList, type ValueType } from './validate.js';
 
 /** The built-in metrics, in report order (the metric table, api/metric-table.ts, may hold more). */
 export const METRICS = Object.freeze(['fid', 'is', 'kid', 'pr', 'prdc'] as const);
@@ -98,6 +98,7 @@ export const O = Object.freeze({
   offline: opt({ key: 'offline', flag: '--offline', type: flag, doc: 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing', commands: READS_IMAGES }),
   cacheDir: opt({ key: 'cacheDir', flag: '--cache-dir <dir>', type: text, defaultText: '$FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit', doc: 'cache folder (weights, built networks, features)', commands: [...READS_IMAGES, 'cache ls', 'cache clear'] }),
   cache: opt({ key: 'cache', flag: '--no-cache', type: flag, default: true, doc: 'neither reuse nor store extracted features', commands: READS_IMAGES }),
+  cacheMax: opt({ key: 'cacheMax', flag: '--cache-max <size>', type: byteSize, default: 2e9, defaultText: '2GB', doc: 'size cap of the feature cache: after each write the least recently used entries are evicted until the rest fit (weights and built networks are not counted)', commands: READS_IMAGES }),
   cacheStrict: opt({ key: 'cacheStrict', flag: '--cache-strict', type: flag, doc: 'key the feature cache on file contents (SHA-256) instead of sizes and modification times', commands: READS_IMAGES }),
 
   // ── score ──────────────────────────────────────────────────────────────────────────────────
@@ -169,6 +170,10 @@ export const O = Object.freeze({
   loss: opt({ key: 'loss', flag: '--loss <loss>', type: oneOf(GAN_LOSSES), default: 'non-saturating', doc: 'generator loss', commands: ['train gan'] }),
   aeSteps: opt({ key: 'aeSteps', flag: '--ae-steps <n>', type: integer(0), default: 5000, doc: 'autoencoder steps before the adversarial phase', commands: ['train gan'] }),
 
+  // ── cache ──────────────────────────────────────────────────────────────────────────────────
+  cacheJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print one JSON document (schema fidkit.cache/1) instead of the table', commands: ['cache ls'] }),
+  olderThan: opt({ key: 'olderThan', flag: '--older-than <age>', type: duration, defaultText: 'every entry', doc: 'delete only the entries last used longer ago than this, e.g. 30d, 12h, 90m', commands: ['cache clear'] }),
+
   // ── verify ─────────────────────────────────────────────────────────────────────────────────
   verifyJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print the rows as one JSON document', commands: ['verify'] }),
 });
@@ -196,6 +201,7 @@ export const DEFAULTS = Object.freeze({
   kidSubsetSize: O.kidSubsetSize.default!,
   prK: O.prK.default!,
   prdcK: O.prdcK.default!,
+  cacheMax: O.cacheMax.default!,
   fidSingular: O.fidSingular.default!,
   generator: O.generator.default!,
   truncations: Object.freeze([...O.truncations.default!]),

@@ -4,6 +4,7 @@
  * lazily, once, and shared by both inputs). Each folder yields exactly the layers the requested
  * metrics need: streaming moments for FID, whole matrices for IS (logits) and KID/PRDC (features).
  */
+import { optionName, optionRef } from './options/mention.js';
 import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { DEFAULTS, type Protocol } from './defaults.js';
@@ -108,7 +109,7 @@ export class ExtractorPool {
  */
 export async function loadInput(path: string, needs: LayerNeeds, options: FolderOptions = {}, pool?: ExtractorPool): Promise<LoadedInput> {
   if (isVirtualInput(path)) {
-    if (options.shard) throw new UsageError(`--shard splits folders and .npy files; for ${path}, run it with a smaller n=… per job and different seeds instead`);
+    if (options.shard) throw new UsageError(`${optionName('shard')} splits folders and .npy files; for ${path}, run it with a smaller n=… per job and different seeds instead`);
     const own = pool ?? new ExtractorPool(options);
     const opened = await openVirtualInput(path);
     try {
@@ -152,7 +153,7 @@ export async function loadInput(path: string, needs: LayerNeeds, options: Folder
 export function inputWarnings(input: Pick<LoadedInput, 'path' | 'skipped' | 'ignored'>): string[] {
   const warnings: string[] = [];
   if (input.skipped?.length) warnings.push(`${input.path}: skipped ${input.skipped.length} unreadable image(s), e.g. ${input.skipped[0].message}`);
-  if (input.ignored) warnings.push(`${input.path}: ignored ${input.ignored} file(s) without an image extension (--ext chooses the extensions)`);
+  if (input.ignored) warnings.push(`${input.path}: ignored ${input.ignored} file(s) without an image extension (${optionName('extensions')} chooses the extensions)`);
   return warnings;
 }
 
@@ -203,7 +204,7 @@ export async function loadImages(
   const covers = (e: FeatureCacheEntry) => (!needs.moments || e.moments) && (!needs.features || e.features) && (!needs.logits || e.logits);
   let entry: FeatureCacheEntry;
   if (hit && covers(hit)) {
-    options.onNote?.(`${path}: using cached features (${hit.count} images; --no-cache to recompute)`);
+    options.onNote?.(`${path}: using cached features (${hit.count} images; ${optionRef('cache')} to recompute)`);
     entry = hit;
   } else {
     // Extract what this run needs plus whatever the old entry held, so the new entry serves both.
@@ -258,12 +259,12 @@ async function storeInCache(
   try {
     await writeFeatureCache(key, entry, options.cacheDir, { source: source + shard, extractor: made.extractor, weights: made.weights, protocol: made.protocol, layers });
   } catch (err) {
-    options.onWarning?.(`could not write the feature cache (${(err as Error).message}); pass --no-cache or --cache-dir DIR`);
+    options.onWarning?.(`could not write the feature cache (${(err as Error).message}); pass ${optionRef('cache')} or ${optionRef('cacheDir')}`);
     return;
   }
   const cap = options.cacheMax ?? DEFAULTS.cacheMax;
   const { removed, bytes } = await evictFeatureCache(cap, { keep: key, cacheDir: options.cacheDir });
   if (removed.length > 0) {
-    options.onNote?.(`feature cache: evicted ${removed.length} least recently used entr${removed.length === 1 ? 'y' : 'ies'} (${formatBytes(bytes)}) to stay within --cache-max ${formatBytes(cap)}`);
+    options.onNote?.(`feature cache: evicted ${removed.length} least recently used entr${removed.length === 1 ? 'y' : 'ies'} (${formatBytes(bytes)}) to stay within ${optionRef('cacheMax', formatBytes(cap))}`);
   }
 }

@@ -8,6 +8,7 @@
  * `fidkit score gen:<generator>?truncation=ψ&n=N&seed=S <reference> --metrics is,fid,prdc`.
  * The reference is extracted once and shared by all rows.
  */
+import { optionName } from './options/mention.js';
 import { DEFAULTS, type MetricName } from './defaults.js';
 import { InputError, UsageError } from './errors.js';
 import type { ImageGenerator } from './generators/generator.js';
@@ -94,7 +95,7 @@ export interface SweepReport {
 export async function sweep(options: SweepOptions): Promise<SweepReport> {
   const started = performance.now();
   const truncations = options.truncations ?? DEFAULT_TRUNCATIONS;
-  if (truncations.length === 0) throw new UsageError('--truncation needs at least one threshold');
+  if (truncations.length === 0) throw new UsageError(`${optionName('truncations')} needs at least one threshold`);
   for (const psi of truncations) if (!(psi > 0)) throw new UsageError(`truncation thresholds must be positive (or none), got ${psi}`);
   const count = options.count ?? DEFAULT_GENERATED_COUNT;
   if (!Number.isInteger(count) || count < 2) throw new UsageError(`-n must be an integer ≥ 2, got ${count}`);

@@ -8,6 +8,7 @@
  * cached next to the downloaded weights, keyed by the weights' SHA-256, so later runs skip the
  * build — and open an ONNX Runtime session.
  */
+import { optionRef } from '../options/mention.js';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Protocol } from '../defaults.js';
@@ -92,7 +93,7 @@ async function loadInceptionExtractor(request: ExtractorRequest): Promise<Loaded
   const warnings: string[] = [];
   if (request.weights === HASH_WEIGHTS) {
     const extractor = await loadInception({ stateDict: hashInceptionStateDict(), protocol: request.protocol, source: 'hash weights' });
-    warnings.push('using the deterministic test weights (--weights test:hash): the features are meaningless outside tests');
+    warnings.push(`using the deterministic test weights (${optionRef('weights', 'test:hash')}): the features are meaningless outside tests`);
     return { extractor, name: 'inception', weightsId: 'hash-weights-v1', warnings };
   }
   const weights = await resolveInceptionWeights(request);

@@ -33,6 +33,7 @@
  * Per step the run records the autoencoder's loss (phase 1) or the D and G losses and G's gradient
  * norm (phase 2); the other entries are NaN (null in model.json).
  */
+import { optionName } from '../options/mention.js';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { RandomState } from '../random/random-state.js';
 import { UsageError } from '../errors.js';
@@ -170,7 +171,7 @@ export function discriminate(tf: Tf, v: Vars, code: tfTypes.Tensor2D): tfTypes.T
 
 /** The GAN's training description for {@link trainModel}: the autoencoder for `aeSteps` steps, then the GAN. */
 export function ganSpec(loss: GanLoss = 'non-saturating', aeSteps = DEFAULT_AE_STEPS): ModelSpec {
-  if (!Number.isInteger(aeSteps) || aeSteps < 0) throw new UsageError(`--ae-steps must be an integer ≥ 0, got ${aeSteps}`);
+  if (!Number.isInteger(aeSteps) || aeSteps < 0) throw new UsageError(`${optionName('aeSteps')} must be an integer ≥ 0, got ${aeSteps}`);
   return {
     model: 'gan',
     format: GAN_FORMAT,

@@ -10,7 +10,7 @@
  * as vocabulary, and the modules that implement them assert they cover exactly these names.
  */
 import { UsageError } from '../errors.js';
-import { byteSize, duration, flag, integer, listOf, number, oneOf, optionMessage, shard, text, truncation, truncationList, type ValueType } from './validate.js';
+import { byteSize, duration, flag, integer, listOf, nameList, number, oneOf, optionMessage, shard, text, truncation, truncationList, type ValueType } from './validate.js';
 
 /** The built-in metrics, in report order (the metric table, api/metric-table.ts, may hold more). */
 export const METRICS = Object.freeze(['fid', 'is', 'kid', 'pr', 'prdc'] as const);
@@ -95,6 +95,7 @@ export const O = Object.freeze({
   batchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), defaultText: "the extractor's (inception 50, mnist 500)", doc: 'images decoded and handed to the extractor at a time (never changes a number; the network itself runs in chunks of 8 for inception)', commands: READS_IMAGES }),
   skipBad: opt({ key: 'skipBad', flag: '--skip-bad', type: flag, doc: 'skip unreadable images (and report how many) instead of stopping at the first', commands: READS_IMAGES }),
   recursive: opt({ key: 'recursive', flag: '--recursive', type: flag, doc: 'also read images in subfolders', commands: READS_IMAGES }),
+  extensions: opt({ key: 'extensions', flag: '--ext <list>', type: nameList, defaultText: 'every image format fidkit reads', doc: 'comma-separated extensions of the files to read, any case', commands: READS_IMAGES }),
   offline: opt({ key: 'offline', flag: '--offline', type: flag, doc: 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing', commands: READS_IMAGES }),
   cacheDir: opt({ key: 'cacheDir', flag: '--cache-dir <dir>', type: text, defaultText: '$FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit', doc: 'cache folder (weights, built networks, features)', commands: [...READS_IMAGES, 'cache ls', 'cache clear'] }),
   cache: opt({ key: 'cache', flag: '--no-cache', type: flag, default: true, doc: 'neither reuse nor store extracted features', commands: READS_IMAGES }),

@@ -81,6 +81,16 @@ export const flag: ValueType<boolean> = {
   check: (v) => (typeof v === 'boolean' ? v : undefined),
 };
 
+/** A comma-separated list of names (`--ext png,jpg`); the API takes an array of strings. */
+export const nameList: ValueType<string[]> = {
+  expected: 'a comma-separated list of names',
+  parse: (t) => {
+    const items = t.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    return items.length > 0 ? items : undefined;
+  },
+  check: (v) => (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.length > 0) ? (v as string[]) : undefined),
+};
+
 /** A truncation threshold ψ > 0, or `none` (= Infinity, untruncated). */
 export const truncation: ValueType<number> = {
   expected: "a threshold ψ > 0 or 'none'",

@@ -62,8 +62,8 @@ export type { SampledImages, SampleBatch, SampleOptions } from './generators/sam
 export { DEFAULT_TRUNCATION_MODE, latentMoments, parseTruncation, sampleLatents, TRUNCATION_MODES } from './generators/truncation.js';
 export type { TruncationMode } from './generators/truncation.js';
 export { formatGeneratorInput, openVirtualInput, parseGeneratorInput } from './sources.js';
-export { DEFAULT_TRUNCATIONS, sweep, SWEEP_SCHEMA } from './sweep.js';
-export type { SweepOptions, SweepReport, SweepRow } from './sweep.js';
+export { DEFAULT_TRUNCATIONS, planSweep, sampleSizeEffects, sweep, sweepExtractor, SWEEP_SCHEMA } from './sweep.js';
+export type { SweepOptions, SweepPlan, SweepReport, SweepRow } from './sweep.js';
 export { inpaint, interpolate, reconstruct } from './latent/experiments.js';
 export { lerp, slerp } from './latent/interpolate.js';
 export { writeImageGrid, writeImagePngs } from './report/image-grid.js';

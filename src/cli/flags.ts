@@ -29,8 +29,10 @@ export function helpText(spec: OptionSpec): string {
 /** A commander Option for one schema entry. */
 export function optionFor(spec: OptionSpec): Option {
   const shown = defaultText(spec);
-  const option = new Option(spec.flag, helpText(spec));
   const takesValue = /[<[]/.test(spec.flag);
+  const valued = spec.default !== undefined && takesValue && !spec.defaultInApi;
+  // Commander shows a default only beside a value; a computed default is shown in the help line.
+  const option = new Option(spec.flag, !valued && takesValue && shown !== undefined ? `${helpText(spec)} (default: ${shown})` : helpText(spec));
   if (takesValue) {
     const flag = longFlag(spec);
     option.argParser((text: string) => {
@@ -39,9 +41,8 @@ export function optionFor(spec: OptionSpec): Option {
       return value;
     });
   }
-  // Switches have no default to show (commander handles --no-x); computed defaults show their text only.
-  if (spec.default !== undefined && takesValue && !spec.defaultInApi) option.default(spec.default, shown);
-  else if (shown !== undefined && takesValue) option.default(undefined, shown);
+  // Switches have no default to show (commander handles --no-x).
+  if (valued) option.default(spec.default, shown);
   if (spec.required) option.makeOptionMandatory();
   return option;
 }

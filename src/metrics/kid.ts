@@ -25,6 +25,7 @@
 
 import { calledFromCli, optionName, optionRef } from '../options/mention.js';
 import { InputError } from '../errors.js';
+import { DEFAULTS } from '../options/schema.js';
 import { gram, gramSymmetric } from '../linalg/gram.js';
 import { RandomState } from '../random/random-state.js';
 import type { FeatureMatrix } from '../types.js';
@@ -34,11 +35,15 @@ import { meanAndPopulationStd } from './inception-score.js';
 export const KEY_METRIC_KID_MEAN = 'kernel_inception_distance_mean';
 export const KEY_METRIC_KID_STD = 'kernel_inception_distance_std';
 
-/** torch-fidelity's defaults (`kid_subsets`, `kid_subset_size`, `rng_seed`, `kid_degree`, `kid_coef0`), fidkit's too. */
+/**
+ * Defaults: subsets, subset size and seed are options, so they come from the options schema (where
+ * torch-fidelity's `kid_subsets`, `kid_subset_size` and `rng_seed` are recorded); the polynomial
+ * kernel's degree and coef0 are torch-fidelity's `kid_degree`/`kid_coef0`, not options of fidkit's.
+ */
 export const KID_DEFAULTS = Object.freeze({
-  subsets: 100,
-  subsetSize: 1000,
-  seed: 2020,
+  subsets: DEFAULTS.kidSubsets,
+  subsetSize: DEFAULTS.kidSubsetSize,
+  seed: DEFAULTS.seed,
   degree: 3,
   coef0: 1,
   /** Above this, kernel matrices are never kept whole (computed per subset instead). */

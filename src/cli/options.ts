@@ -8,6 +8,8 @@ import { DEFAULTS, PROTOCOLS, type Protocol } from '../defaults.js';
 import { extractorNames } from '../features/registry.js';
 import type { FolderOptions } from '../inputs.js';
 import { IMAGE_EXTENSIONS } from '../io/folder.js';
+import { O } from '../options/schema.js';
+import { optionFor } from './flags.js';
 
 /** Parser for an integer ≥ `min`. */
 export function integerAtLeast(flag: string, min: number): (text: string) => number {
@@ -87,6 +89,7 @@ export interface FolderFlags {
   cacheDir?: string;
   cache: boolean;
   cacheStrict?: boolean;
+  cacheMax: number;
 }
 
 /** Add the image-folder flags (one definition for score and stats). */
@@ -102,6 +105,7 @@ export function addFolderOptions(cmd: Command): Command {
     .option('--offline', 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing')
     .option('--cache-dir <dir>', 'cache folder (default $FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit)')
     .option('--no-cache', 'neither reuse nor store extracted features')
+    .addOption(optionFor(O.cacheMax))
     .option(
       '--cache-strict',
       'key the feature cache on file contents (SHA-256) instead of sizes and modification times; the default key notices added, removed or renamed files and changed sizes or times, but not an image replaced by one of the same size with its time restored (rsync -t, cp -p, tar)',
@@ -122,5 +126,6 @@ export function folderOptions(flags: FolderFlags): FolderOptions {
     cacheDir: flags.cacheDir,
     cache: flags.cache,
     cacheStrict: flags.cacheStrict,
+    cacheMax: flags.cacheMax,
   };
 }

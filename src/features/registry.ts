@@ -8,6 +8,7 @@
  * cached next to the downloaded weights, keyed by the weights' SHA-256, so later runs skip the
  * build — and open an ONNX Runtime session.
  */
+import { optionRef } from '../options/mention.js';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Protocol } from '../defaults.js';
@@ -130,7 +131,7 @@ async function loadInceptionExtractor(request: ExtractorRequest): Promise<Loaded
   const warnings: string[] = [];
   if (request.weights === HASH_WEIGHTS) {
     const extractor = await loadInception({ stateDict: hashInceptionStateDict(), protocol: request.protocol, source: 'hash weights' });
-    warnings.push('using the deterministic test weights (--weights test:hash): the features are meaningless outside tests');
+    warnings.push(`using the deterministic test weights (${optionRef('weights', 'test:hash')}): the features are meaningless outside tests`);
     const identity: ExtractorIdentity = { weightsSha256: null, official: false, weights: HASH_WEIGHTS, source: 'test', protocol: extractor.protocol, warnings };
     return { extractor, name: 'inception', weightsId: HASH_WEIGHTS_ID, warnings, identity };
   }

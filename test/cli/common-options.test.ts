@@ -138,11 +138,11 @@ describe('folder flags', () => {
     await sharp(A('a12_checker_28_rgb.png')).jpeg().toFile(join(dir, 'b.jpg'));
     const miss = await runCli('score', dir, '--metrics', 'is', '--ext', 'png', '--weights', 'test:hash', '--no-cache', '-q');
     expect(miss.code).toBe(1);
-    expect(miss.stderr).toBe(`fidkit: ${dir} has 0 images with extensions png (1 other file ignored): check the path or pass --ext\n`);
+    expect(miss.stderr).toBe(`fidkit: ${dir} has 0 images with extensions png (1 other file ignored): check the path or pass --ext LIST\n`);
     // Before the extractor loads (which would warn about the test weights; with real weights, seconds or a download).
     for (const argv of [['score', dir, '--metrics', 'is'], ['score', dir, A('a01_mnist_28_gray.png').replace(/[^/]+$/, '')], ['features', dir, '-o', join(tmp, 'none.npy')]]) {
       const early = await runCli(...argv, '--ext', 'png', '--weights', 'test:hash', '--no-cache');
-      expect([early.code, early.stderr], argv.join(' ')).toEqual([1, `fidkit: ${dir} has 0 images with extensions png (1 other file ignored): check the path or pass --ext\n`]);
+      expect([early.code, early.stderr], argv.join(' ')).toEqual([1, `fidkit: ${dir} has 0 images with extensions png (1 other file ignored): check the path or pass --ext LIST\n`]);
     }
     const hit = await runCli('score', dir, '--metrics', 'is', '--is-splits', '1', '--ext', 'jpg', '--weights', 'test:hash', '--no-cache', '--json', '-q');
     expect(hit.code).toBe(0);

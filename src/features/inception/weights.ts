@@ -10,6 +10,7 @@
  * of the built `.onnx` graph and of statistics.
  */
 
+import { optionName, optionRef } from '../../options/mention.js';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FidkitError } from '../../errors.js';
@@ -65,10 +66,10 @@ export async function resolveInceptionWeights(options: WeightsOptions = {}): Pro
     if (!info) {
       throw new FidkitError(
         'E_NOT_FOUND',
-        `weights not found at ${path}: check --weights PATH, or drop --weights to download the official file from ${INCEPTION_WEIGHTS.urls[0]}`,
+        `weights not found at ${path}: check ${optionRef('weights')}, or drop ${optionName('weights')} to download the official file from ${INCEPTION_WEIGHTS.urls[0]}`,
       );
     }
-    if (!info.isFile()) throw new FidkitError('E_WEIGHTS', `--weights ${path} is not a file: pass the .pth file itself`);
+    if (!info.isFile()) throw new FidkitError('E_WEIGHTS', `${optionRef('weights', path)} is not a file: pass the .pth file itself`);
     const sha256 = await sha256File(path);
     const official = sha256 === expected;
     if (official) return { path, sha256, official, source: 'user' };
@@ -89,6 +90,6 @@ export async function resolveInceptionWeights(options: WeightsOptions = {}): Pro
   }
   const dest = join(resolveCacheDir(options), INCEPTION_WEIGHTS.name);
   const before = await stat(dest).catch(() => undefined);
-  const path = await cachedFile(INCEPTION_WEIGHTS, { ...options, localFileHint: options.localFileHint ?? 'pass --weights PATH' });
+  const path = await cachedFile(INCEPTION_WEIGHTS, { ...options, localFileHint: options.localFileHint ?? `pass ${optionRef('weights')}` });
   return { path, sha256: expected, official: true, source: before?.isFile() ? 'cache' : 'download' };
 }

@@ -4,8 +4,9 @@
  * sharp-style "Expected positive integer for --batch-size but received '1.5'".
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULTS, PROTOCOLS, type Protocol } from '../defaults.js';
-import { extractorNames } from '../features/registry.js';
+import { extractorSpecs } from '../features/registry.js'; // also fills the extractor choices of the schema
+import { O, type OptionSpec } from '../options/schema.js';
+import { optionsFor, perExtractorValues } from './flags.js';
 import type { FolderOptions } from '../inputs.js';
 import { IMAGE_EXTENSIONS } from '../io/folder.js';
 
@@ -76,10 +77,10 @@ export function addCommonOptions(cmd: Command): Command {
 
 /** The flags of every command that reads image folders. */
 export interface FolderFlags {
-  protocol: Protocol;
+  protocol?: string;
   extractor: string;
   weights?: string;
-  batchSize: number;
+  batchSize?: number;
   skipBad?: boolean;
   recursive?: boolean;
   ext?: string[];
@@ -87,15 +88,16 @@ export interface FolderFlags {
   cacheDir?: string;
   cache: boolean;
   cacheStrict?: boolean;
+  /** `--weights-<name>`, one key per extractor (weightsInception, weightsMnist, …). */
+  [perExtractor: string]: unknown;
 }
 
-/** Add the image-folder flags (one definition for score and stats). */
+/** Add the image-folder flags (one definition for score, stats, features and sweep). */
 export function addFolderOptions(cmd: Command): Command {
+  // Extractor, protocol, weights and batch size come from the options schema and the extractor table.
+  for (const spec of [O.protocol, O.extractor, O.weights, O.extractorWeights, O.batchSize] as OptionSpec[]) for (const o of optionsFor(spec)) cmd.addOption(o);
   return cmd
-    .addOption(new Option('--protocol <name>', `how images are resized and scaled for the network: ${PROTOCOLS.join(', ')}`).default(DEFAULTS.protocol).argParser(oneOf('protocol', PROTOCOLS)))
-    .addOption(new Option('--extractor <name>', `feature extractor: ${extractorNames().join(', ')}`).default(DEFAULTS.extractor).argParser(oneOf('extractor', extractorNames())))
-    .option('--weights <path>', "weights: for inception a .pth (default: pytorch-fid's file, downloaded once into the cache; 'test:hash' = deterministic test weights); for mnist a classifier folder (default: the bundled one)")
-    .addOption(new Option('--batch-size <n>', 'images per batch').default(DEFAULTS.batchSize).argParser(integerAtLeast('--batch-size', 1)))
+    .addHelpText('after', () => `\nExtractors (--extractor; \`fidkit extractors\` shows layers, protocols and weights):\n${extractorSpecs().map((e) => `  ${(e.argument ? `${e.name}:${e.argument}` : e.name).padEnd(18)} ${e.description}`).join('\n')}\n`)
     .option('--skip-bad', 'skip unreadable images (and report how many) instead of stopping at the first')
     .option('--recursive', 'also read images in subfolders')
     .addOption(new Option('--ext <list>', `comma-separated extensions of the files to read, any case (default: ${IMAGE_EXTENSIONS.join(',')})`).argParser(extensionList))
@@ -114,6 +116,7 @@ export function folderOptions(flags: FolderFlags): FolderOptions {
     protocol: flags.protocol,
     extractor: flags.extractor,
     weights: flags.weights,
+    extractorWeights: perExtractorValues(O.extractorWeights, flags),
     batchSize: flags.batchSize,
     skipBad: flags.skipBad,
     recursive: flags.recursive,

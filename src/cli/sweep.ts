@@ -74,7 +74,6 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
     if (!reference) throw new UsageError('--reference is required for an ONNX generator: a folder of real images, a .npz of statistics or a .npy of features');
     // MNIST generators are scored with the MNIST classifier unless --extractor says otherwise.
     const extractor = cmd.getOptionValueSource('extractor') === 'default' && reference.startsWith(MNIST_PREFIX) ? 'mnist' : flags.extractor;
-    const batchSize = cmd.getOptionValueSource('batchSize') === 'default' && extractor === 'mnist' ? 500 : flags.batchSize;
     // The real row uses as many digits as each generated set (FID's bias depends on n), up to the 10,000 bundled.
     const real =
       flags.real === 'none' ? undefined : flags.real !== undefined ? alias(flags.real) : /^mnist:test(\?|$)/.test(reference) ? `mnist:train-10k?n=${Math.min(flags.count, 10_000)}` : undefined;
@@ -91,7 +90,6 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
     const report = await sweep({
       ...folderOptions(flags),
       extractor,
-      batchSize,
       generator: flags.generator,
       generatorOptions: { layout: flags.layout, range: flags.range, latentDim: flags.latentDim, model: flags.model },
       truncations: flags.truncation,

@@ -10,7 +10,7 @@
  * as vocabulary, and the modules that implement them assert they cover exactly these names.
  */
 import { UsageError } from '../errors.js';
-import { flag, integer, listOf, number, oneOf, optionMessage, shard, text, truncation, truncationList, type ValueType } from './validate.js';
+import { flag, integer, listOf, nameOrPattern, number, oneOf, optionMessage, shard, text, truncation, truncationList, type ValueType } from './validate.js';
 
 /** The built-in metrics, in report order (the metric table, api/metric-table.ts, may hold more). */
 export const METRICS = Object.freeze(['fid', 'is', 'kid', 'pr', 'prdc'] as const);
@@ -35,8 +35,17 @@ export const IMAGE_RANGES = Object.freeze(['0,1', '-1,1'] as const);
 /** The GAN generator's loss (Goodfellow et al.: the saturating one is kept to show why it stalls). */
 export const GAN_LOSSES = Object.freeze(['non-saturating', 'saturating'] as const);
 
-/** Run-time lists filled by the registries that own them (the extractor table registers its names). */
-export const runtimeChoices = { extractors: (): readonly string[] => [], metrics: (): readonly string[] => METRICS };
+/**
+ * Run-time lists filled by the tables that own them: the extractor table (features/registry.ts)
+ * registers its names, protocols and the extractors that take weights; the metric table its metrics.
+ */
+export const runtimeChoices = {
+  extractors: (): readonly string[] => [],
+  protocols: (): readonly string[] => PROTOCOLS,
+  /** Extractors that load weights a user may replace (one `--weights-<name>` flag each). */
+  weightedExtractors: (): readonly string[] => [],
+  metrics: (): readonly string[] => METRICS,
+};
 
 /** The commands, as `fidkit <command>` names them. */
 export type CommandName =
@@ -72,6 +81,11 @@ export interface OptionSpec<T = unknown> {
   /** The command cannot run without it. */
   readonly required?: boolean;
   /**
+   * A template expanded into one flag per extractor that takes weights (`--weights-<extractor>` →
+   * `--weights-inception`, `--weights-mnist`, …); the API key holds a name → value record.
+   */
+  readonly perExtractor?: boolean;
+  /**
    * The API applies the default, not the flag parser, because "not given" means something there
    * (KID shrinks its subset size to a small set only when the size was not given).
    */
@@ -89,10 +103,11 @@ export const O = Object.freeze({
   quiet: opt({ key: 'quiet', flag: '-q, --quiet', type: flag, doc: 'no progress or warnings on stderr (errors are still printed)', commands: ALL }),
 
   // ── commands that read image folders or generated images ───────────────────────────────────
-  protocol: opt({ key: 'protocol', flag: '--protocol <name>', type: oneOf(PROTOCOLS), default: 'tf' as Protocol, doc: "how images are resized and scaled for the network: tf = torch-fidelity/TTUR, pytorch-fid, clean = clean-fid", commands: READS_IMAGES }),
-  extractor: opt({ key: 'extractor', flag: '--extractor <name>', type: oneOf(() => runtimeChoices.extractors()), default: 'inception', doc: 'feature extractor (`fidkit extractors` lists them)', commands: READS_IMAGES }),
-  weights: opt({ key: 'weights', flag: '--weights <path>', type: text, defaultText: "the extractor's official file (downloaded once into the cache)", doc: "the extractor's weights: for inception a .pth ('test:hash' = deterministic test weights), for mnist a classifier folder", commands: READS_IMAGES }),
-  batchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), defaultText: "the extractor's (inception 50, mnist 500)", doc: 'images decoded and handed to the extractor at a time (never changes a number; the network itself runs in chunks of 8 for inception)', commands: READS_IMAGES }),
+  protocol: opt({ key: 'protocol', flag: '--protocol <name>', type: oneOf(() => runtimeChoices.protocols()), default: 'tf' as Protocol, defaultInApi: true, defaultText: "the extractor's first: tf for inception", doc: "how images are resized and scaled for the network: for inception tf = torch-fidelity/TTUR, pytorch-fid, clean = clean-fid; other extractors have their own (`fidkit extractors` lists them)", commands: READS_IMAGES }),
+  extractor: opt({ key: 'extractor', flag: '--extractor <name>', type: nameOrPattern(() => runtimeChoices.extractors()), default: 'inception', doc: 'feature extractor (`fidkit extractors` lists them); onnx:PATH.onnx = your own ONNX model (see --onnx-*)', commands: READS_IMAGES }),
+  weights: opt({ key: 'weights', flag: '--weights <path>', type: text, defaultText: "the extractor's official file (downloaded once into the cache)", doc: "weights of the --extractor: for inception a .pth ('test:hash' = deterministic test weights), for mnist a classifier folder", commands: READS_IMAGES }),
+  extractorWeights: opt({ key: 'extractorWeights', flag: '--weights-<extractor> <path>', type: text, perExtractor: true, defaultText: "the extractor's official file", doc: 'weights of one extractor by name (--weights-inception FILE.pth, --weights-mnist DIR), for runs that use several; wins over --weights', commands: READS_IMAGES }),
+  batchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), defaultText: "the extractor's own (`fidkit extractors` lists it)", doc: 'images decoded and handed to the extractor at a time (never changes a number; the network itself runs in chunks of 8 for inception)', commands: READS_IMAGES }),
   skipBad: opt({ key: 'skipBad', flag: '--skip-bad', type: flag, doc: 'skip unreadable images (and report how many) instead of stopping at the first', commands: READS_IMAGES }),
   recursive: opt({ key: 'recursive', flag: '--recursive', type: flag, doc: 'also read images in subfolders', commands: READS_IMAGES }),
   offline: opt({ key: 'offline', flag: '--offline', type: flag, doc: 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing', commands: READS_IMAGES }),
@@ -229,6 +244,18 @@ export function checkOptions(command: CommandName, options: Readonly<Record<stri
   for (const spec of optionsOf(command)) {
     const value = options[spec.key];
     if (value === undefined) continue;
+    if (spec.perExtractor) {
+      // A record name → value, one per extractor (`extractorWeights: { vgg16: 'vgg.pth' }`).
+      const names = runtimeChoices.weightedExtractors();
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new UsageError(`${fn}(): ${spec.key}: expected an object of extractor name → ${spec.type.expected} but received ${String(value)}`);
+      }
+      for (const [name, v] of Object.entries(value)) {
+        if (!names.includes(name)) throw new UsageError(`${fn}(): ${spec.key}: unknown extractor '${name}'; extractors with weights: ${names.join(', ')}`);
+        if (spec.type.check(v) === undefined) throw new UsageError(`${fn}(): ${optionMessage(`${spec.key}.${name}`, spec.type, v)}`);
+      }
+      continue;
+    }
     if (spec.type.check(value) === undefined) throw new UsageError(`${fn}(): ${optionMessage(spec.key, spec.type, value)}`);
   }
 }

@@ -45,6 +45,29 @@ export function oneOf<T extends string>(allowed: readonly T[] | (() => readonly 
   };
 }
 
+/**
+ * A name from a list known at run time, where list items written `head:ARG` (e.g. `onnx:PATH.onnx`)
+ * stand for any `head:<non-empty text>` — the extractor names.
+ */
+export function nameOrPattern(allowed: () => readonly string[]): ValueType<string> {
+  const ok = (v: unknown): string | undefined => {
+    if (typeof v !== 'string' || v.length === 0) return undefined;
+    for (const item of allowed()) {
+      const colon = item.indexOf(':');
+      if (colon < 0 ? v === item : v.startsWith(item.slice(0, colon + 1)) && v.length > colon + 1) return v;
+    }
+    return undefined;
+  };
+  return {
+    get expected() {
+      return `one of ${allowed().join(', ')}`;
+    },
+    parse: ok,
+    check: ok,
+    choices: allowed,
+  };
+}
+
 /** A comma-separated list of values from a fixed list (case-insensitive, duplicates removed, order kept). */
 export function listOf<T extends string>(allowed: readonly T[] | (() => readonly T[])): ValueType<T[]> {
   const one = oneOf(allowed);

@@ -58,16 +58,17 @@ describe('the bundled MNIST classifier (extractor mnist)', () => {
 
   it('is registered as mnist, loads from the package folder in well under a second, and takes --weights DIR', async () => {
     expect(BUNDLED_MNIST_CLASSIFIER.replaceAll('\\', '/')).toMatch(/\/models\/mnist-classifier\/$/);
-    expect(extractorEntry('mnist').defaultLayerFor('is')).toBe('logits');
-    expect(extractorEntry('mnist').defaultLayerFor('fid')).toBe('features');
+    expect(extractorEntry('mnist').defaultLayers.is).toBe('logits');
+    expect(extractorEntry('mnist').defaultLayers.fid).toBe('features');
     const started = performance.now();
-    const loaded = await loadExtractor('mnist', { protocol: 'tf' });
+    const loaded = await loadExtractor('mnist');
     expect(performance.now() - started).toBeLessThan(1000);
     expect(loaded.name).toBe('mnist');
     await loaded.extractor.dispose();
-    const explicit = await loadExtractor('mnist', { protocol: 'tf', weights: BUNDLED_MNIST_CLASSIFIER });
+    const explicit = await loadExtractor('mnist', { protocol: 'mnist-luma', weights: BUNDLED_MNIST_CLASSIFIER });
     expect(explicit.weightsId).toBe(loaded.weightsId);
     await explicit.extractor.dispose();
-    await expect(loadExtractor('mnist', { protocol: 'tf', weights: '/nonexistent/dir' })).rejects.toThrow('MNIST classifier not found at /nonexistent/dir/model.json');
+    await expect(loadExtractor('mnist', { protocol: 'tf' })).rejects.toThrow("extractor 'mnist' takes only protocol mnist-luma (its own preprocessing), not 'tf': drop --protocol or pass one of those");
+    await expect(loadExtractor('mnist', { weights: '/nonexistent/dir' })).rejects.toThrow('MNIST classifier not found at /nonexistent/dir/model.json');
   });
 });

@@ -109,6 +109,7 @@ export class ExtractorPool {
       l = loadExtractor(name, {
         protocol: name === (this.options.extractor ?? DEFAULTS.extractor) ? this.options.protocol : undefined,
         weights: weightsFor(name, this.options),
+        weightsFlag: this.options.extractorWeights?.[name.split(':')[0]] !== undefined ? `--weights-${name.split(':')[0]}` : '--weights',
         offline: this.options.offline,
         cacheDir: this.options.cacheDir,
         settings: this.options.extractorSettings,

@@ -43,6 +43,8 @@ export interface ExtractorRequest extends CacheOptions {
   readonly protocol?: string;
   /** The weights (`--weights`, `--weights-<name>`): a file or folder, or {@link HASH_WEIGHTS} for the Inception's test weights. */
   readonly weights?: string;
+  /** The flag that gave `weights` (`--weights` or `--weights-<name>`), for messages; default `--weights`. */
+  readonly weightsFlag?: string;
   /** The part after `<name>:` for parametrised entries (`onnx:PATH`). */
   readonly argument?: string;
   /** Extractor-specific settings (e.g. the BYO ONNX preprocessing flags), read by the entry's `load`. */

@@ -39,6 +39,7 @@ const GRAPH_VERSION = 1;
 export interface InceptionRequest extends CacheOptions {
   readonly protocol: string;
   readonly weights?: string;
+  readonly weightsFlag?: string;
 }
 
 /**
@@ -53,7 +54,7 @@ export async function loadInceptionExtractor(request: InceptionRequest) {
     warnings.push('using the deterministic test weights (--weights test:hash): the features are meaningless outside tests');
     return { extractor, name: 'inception', weightsId: 'hash-weights-v1', warnings };
   }
-  const weights = await resolveInceptionWeights(request);
+  const weights = await resolveInceptionWeights({ ...request, flag: request.weightsFlag });
   if (weights.warning) warnings.push(weights.warning);
   // The built graph is cached in the cache folder under the weights' hash: reading a 95 MB .pth and
   // folding 94 BatchNorms takes seconds, loading a ready .onnx a fraction of that.

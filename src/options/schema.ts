@@ -111,7 +111,7 @@ export const O = Object.freeze({
   skipBad: opt({ key: 'skipBad', flag: '--skip-bad', type: flag, doc: 'skip unreadable images (and report how many) instead of stopping at the first', commands: READS_IMAGES }),
   recursive: opt({ key: 'recursive', flag: '--recursive', type: flag, doc: 'also read images in subfolders', commands: READS_IMAGES }),
   offline: opt({ key: 'offline', flag: '--offline', type: flag, doc: 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing', commands: READS_IMAGES }),
-  cacheDir: opt({ key: 'cacheDir', flag: '--cache-dir <dir>', type: text, defaultText: '$FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit', doc: 'cache folder (weights, built networks, features)', commands: [...READS_IMAGES, 'cache ls', 'cache clear'] }),
+  cacheDir: opt({ key: 'cacheDir', flag: '--cache-dir <dir>', type: text, defaultText: '$FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit', doc: 'cache folder (weights, built networks, features)', commands: [...READS_IMAGES, 'cache ls', 'cache clear', 'extractors'] }),
   cache: opt({ key: 'cache', flag: '--no-cache', type: flag, default: true, doc: 'neither reuse nor store extracted features', commands: READS_IMAGES }),
   cacheStrict: opt({ key: 'cacheStrict', flag: '--cache-strict', type: flag, doc: 'key the feature cache on file contents (SHA-256) instead of sizes and modification times', commands: READS_IMAGES }),
 
@@ -183,6 +183,9 @@ export const O = Object.freeze({
   resume: opt({ key: 'resume', flag: '--resume', type: flag, doc: 'continue from the checkpoint in --out', commands: TRAIN }),
   loss: opt({ key: 'loss', flag: '--loss <loss>', type: oneOf(GAN_LOSSES), default: 'non-saturating', doc: 'generator loss', commands: ['train gan'] }),
   aeSteps: opt({ key: 'aeSteps', flag: '--ae-steps <n>', type: integer(0), default: 5000, doc: 'autoencoder steps before the adversarial phase', commands: ['train gan'] }),
+
+  // ── extractors ─────────────────────────────────────────────────────────────────────────────
+  extractorsJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print one JSON document (schema fidkit.extractors/1) instead of the list', commands: ['extractors'] }),
 
   // ── verify ─────────────────────────────────────────────────────────────────────────────────
   verifyJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print the rows as one JSON document', commands: ['verify'] }),

@@ -20,6 +20,10 @@ export type MetricName = (typeof METRICS)[number];
 export const PROTOCOLS = Object.freeze(['tf', 'pytorch-fid', 'clean'] as const);
 export type Protocol = (typeof PROTOCOLS)[number];
 
+/** KID's kernels (torch-fidelity's `kid_kernel`; metrics/kid.ts implements exactly these). */
+export const KID_KERNELS = Object.freeze(['poly', 'rbf'] as const);
+export type KidKernelName = (typeof KID_KERNELS)[number];
+
 /** What the Fréchet distance does when Σ1Σ2 is singular (see metrics/frechet.ts). */
 export const FID_SINGULAR_MODES = Object.freeze(['exact', 'pytorch-fid'] as const);
 export type FidSingularMode = (typeof FID_SINGULAR_MODES)[number];
@@ -121,6 +125,8 @@ export const O = Object.freeze({
   seed: opt({ key: 'seed', flag: '--seed <n>', type: integer(0), default: 2020, doc: "seed of the IS shuffle and KID subsets (torch-fidelity's)", commands: ['score'] }),
   kidSubsets: opt({ key: 'kidSubsets', flag: '--kid-subsets <n>', type: integer(1), default: 100, doc: 'number of KID subsets', commands: ['score'] }),
   kidSubsetSize: opt({ key: 'kidSubsetSize', flag: '--kid-subset-size <n>', type: integer(2), default: 1000, defaultInApi: true, doc: 'rows per KID subset (shrunk with a warning when a set is smaller and the size was not given)', commands: ['score'] }),
+  kidKernel: opt({ key: 'kidKernel', flag: '--kid-kernel <kernel>', type: oneOf(KID_KERNELS), default: 'poly' as KidKernelName, doc: "KID kernel: poly = (xᵀy/d + 1)³ (the paper's, torch-fidelity's default), rbf = exp(−‖x − y‖²/(2σ²)) (torch-fidelity's kernel_rbf)", commands: ['score'] }),
+  kidKernelRbfSigma: opt({ key: 'kidKernelRbfSigma', flag: '--kid-kernel-rbf-sigma <sigma>', type: number(0, true), default: 10, doc: 'σ of the rbf KID kernel (torch-fidelity default)', commands: ['score'] }),
   isSplits: opt({ key: 'isSplits', flag: '--is-splits <n>', type: integer(1), default: 10, doc: 'number of Inception Score splits', commands: ['score'] }),
   isShuffle: opt({ key: 'isShuffle', flag: '--no-is-shuffle', type: flag, default: true, doc: "don't shuffle rows before the IS splits (the original OpenAI formula)", commands: ['score'] }),
   /** Neighbourhood sizes of the two manifold metrics when --k is not given (API: prK, prdcK). */
@@ -212,6 +218,8 @@ export const DEFAULTS = Object.freeze({
   isShuffle: O.isShuffle.default!,
   kidSubsets: O.kidSubsets.default!,
   kidSubsetSize: O.kidSubsetSize.default!,
+  kidKernel: O.kidKernel.default!,
+  kidKernelRbfSigma: O.kidKernelRbfSigma.default!,
   prK: O.prK.default!,
   prdcK: O.prdcK.default!,
   fidSingular: O.fidSingular.default!,

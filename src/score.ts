@@ -30,6 +30,10 @@ export interface InputSummary {
   readonly dim: number;
   readonly extractor: string | null;
   readonly protocol: string | null;
+  /** SHA-256 of the extractor's weights (the model file for onnx:PATH), when the input records it. */
+  readonly weightsSha256?: string | null;
+  /** The bring-your-own ONNX extractor's model and preprocessing spec. */
+  readonly extractorSpec?: Readonly<Record<string, unknown>>;
   /** Image folders: unreadable files skipped with --skip-bad, and non-image files ignored. */
   readonly skipped?: number;
   readonly ignored?: number;
@@ -54,6 +58,13 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
   const warnings: string[] = [];
   for (const inp of inputs) warnings.push(...inputWarnings(inp));
   const results = await runMetrics(inputs, metrics, options, (w) => warnings.push(w));
+  // Which features each metric read: the extractor, layer and protocol recorded with input1 (the
+  // inputs' own members say the same per input; a mismatch between them is warned about).
+  const first = inputs[0].metadata;
+  for (const name of Object.keys(results)) {
+    const layer = name === 'is' ? (first?.logitsLayer as string | undefined) ?? null : first?.layer ?? null;
+    results[name] = { ...(results[name] as object), features: { extractor: first?.extractor ?? null, layer, protocol: first?.protocol ?? null } };
+  }
   return {
     schema: SCORE_SCHEMA,
     fidkit: VERSION,
@@ -65,6 +76,8 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
       dim: inp.dim,
       extractor: inp.metadata?.extractor ?? null,
       protocol: inp.metadata?.protocol ?? null,
+      weightsSha256: inp.metadata?.weightsSha256 ?? null,
+      ...(inp.metadata?.extractorSpec ? { extractorSpec: inp.metadata.extractorSpec as Record<string, unknown> } : {}),
       ...(inp.kind === 'images' ? { skipped: inp.skipped?.length ?? 0, ignored: inp.ignored ?? 0 } : {}),
     })),
     metrics: results as ScoreReport['metrics'],

@@ -30,6 +30,7 @@ import { runtimeChoices } from '../options/schema.js';
 import type { FeatureExtractor, FeatureMetric } from './extractor.js';
 import { INCEPTION_DEFAULT_LAYERS, INCEPTION_LAYER_DIMS, INCEPTION_PROTOCOL_NAMES, loadInceptionExtractor } from './inception/load.js';
 import { INCEPTION_WEIGHTS } from './inception/weights.js';
+import { loadOnnxExtractor, type OnnxSpecOptions } from './onnx/index.js';
 import { BUNDLED_MNIST_CLASSIFIER, loadMnistClassifier, MNIST_DEFAULT_LAYERS, MNIST_DIMS, MNIST_PROTOCOL } from './mnist/index.js';
 
 export { HASH_WEIGHTS } from './inception/load.js';
@@ -47,8 +48,8 @@ export interface ExtractorRequest extends CacheOptions {
   readonly weightsFlag?: string;
   /** The part after `<name>:` for parametrised entries (`onnx:PATH`). */
   readonly argument?: string;
-  /** Extractor-specific settings (e.g. the BYO ONNX preprocessing flags), read by the entry's `load`. */
-  readonly settings?: Readonly<Record<string, unknown>>;
+  /** The bring-your-own ONNX extractor's preprocessing spec (`--onnx-*` flags), read by `onnx:PATH`. */
+  readonly onnx?: OnnxSpecOptions;
 }
 
 /** A loaded extractor with what identifies its numbers (for cache keys and report metadata). */
@@ -205,5 +206,20 @@ registerExtractor({
   load: async (request) => {
     const { extractor, sha256 } = await loadMnistClassifier(request.weights === undefined ? {} : { model: request.weights });
     return { extractor, name: 'mnist', weightsId: sha256, warnings: [] };
+  },
+});
+
+registerExtractor({
+  name: 'onnx',
+  argument: 'PATH.onnx',
+  description: 'your own ONNX network (DINOv2, CLIP, SwAV, a classifier…), preprocessed as --onnx-* flags or its fidkit.* metadata say; feature width read from the model',
+  layers: { features: null, logits: null },
+  defaultLayers: { fid: 'features', kid: 'features', prdc: 'features', is: 'logits' },
+  protocols: ['onnx-spec'],
+  weights: { kind: 'argument', what: 'the .onnx file named in --extractor onnx:PATH.onnx (its SHA-256 is recorded and keys the cache)' },
+  batchSize: 50,
+  load: async (request) => {
+    const extractor = await loadOnnxExtractor(request.argument!, request.onnx ?? {});
+    return { extractor, name: 'onnx', weightsId: extractor.sha256, warnings: [], spec: extractor.describe() };
   },
 });

@@ -10,7 +10,7 @@
  * as vocabulary, and the modules that implement them assert they cover exactly these names.
  */
 import { UsageError } from '../errors.js';
-import { flag, integer, listOf, nameOrPattern, number, oneOf, optionMessage, shard, text, truncation, truncationList, type ValueType } from './validate.js';
+import { channelValues, flag, imageSize, integer, listOf, nameOrPattern, number, oneOf, resizeTarget, optionMessage, shard, text, truncation, truncationList, type ValueType } from './validate.js';
 
 /** The built-in metrics, in report order (the metric table, api/metric-table.ts, may hold more). */
 export const METRICS = Object.freeze(['fid', 'is', 'kid', 'pr', 'prdc'] as const);
@@ -35,6 +35,11 @@ export type TruncationMode = (typeof TRUNCATION_MODES)[number];
 /** ONNX generator outputs: channel layout and value range. */
 export const IMAGE_LAYOUTS = Object.freeze(['nchw', 'nhwc'] as const);
 export const IMAGE_RANGES = Object.freeze(['0,1', '-1,1'] as const);
+
+/** The bring-your-own ONNX extractor's preprocessing vocabulary (features/onnx/spec.ts implements exactly these). */
+export const ONNX_RESIZE_METHODS = Object.freeze(['tf-bilinear', 'torch-bilinear', 'pil-bicubic', 'pil-bilinear', 'none'] as const);
+export const ONNX_RANGES = Object.freeze(['0,1', '0,255', '-1,1'] as const);
+export const CHANNEL_ORDERS = Object.freeze(['rgb', 'bgr'] as const);
 
 /** The GAN generator's loss (Goodfellow et al.: the saturating one is kept to show why it stalls). */
 export const GAN_LOSSES = Object.freeze(['non-saturating', 'saturating'] as const);
@@ -111,6 +116,17 @@ export const O = Object.freeze({
   extractor: opt({ key: 'extractor', flag: '--extractor <name>', type: nameOrPattern(() => runtimeChoices.extractors()), default: 'inception', doc: 'feature extractor (`fidkit extractors` lists them); onnx:PATH.onnx = your own ONNX model (see --onnx-*)', commands: READS_IMAGES }),
   weights: opt({ key: 'weights', flag: '--weights <path>', type: text, defaultText: "the extractor's official file (downloaded once into the cache)", doc: "weights of the --extractor: for inception a .pth ('test:hash' = deterministic test weights), for mnist a classifier folder", commands: READS_IMAGES }),
   extractorWeights: opt({ key: 'extractorWeights', flag: '--weights-<extractor> <path>', type: text, perExtractor: true, defaultText: "the extractor's official file", doc: 'weights of one extractor by name (--weights-inception FILE.pth, --weights-mnist DIR), for runs that use several; wins over --weights', commands: READS_IMAGES }),
+  // The bring-your-own ONNX extractor (--extractor onnx:PATH.onnx); each also read from the model's metadata fidkit.<name>.
+  onnxSize: opt({ key: 'onnxSize', flag: '--onnx-size <N|HxW>', type: imageSize, defaultText: "metadata fidkit.size, else the model input's (when fixed)", doc: 'onnx:PATH: the network input size', commands: READS_IMAGES }),
+  onnxResize: opt({ key: 'onnxResize', flag: '--onnx-resize <method>', type: oneOf(ONNX_RESIZE_METHODS), defaultText: 'metadata fidkit.resize, else required', doc: 'onnx:PATH: the resize, each bit-exact with its reference (tf-bilinear = TF1/torch-fidelity, torch-bilinear = F.interpolate on v/255, pil-* = Pillow float resize as clean-fid; none = images must have the size already)', commands: READS_IMAGES }),
+  onnxResizeTo: opt({ key: 'onnxResizeTo', flag: '--onnx-resize-to <HxW|short:N>', type: resizeTarget, defaultText: 'metadata fidkit.resize_to, else the input size', doc: "onnx:PATH: resize to this (short:N = shorter side N, as torchvision's Resize(N)), then crop the centre to the input size", commands: READS_IMAGES }),
+  onnxRange: opt({ key: 'onnxRange', flag: '--onnx-range <range>', type: oneOf(ONNX_RANGES), defaultText: 'metadata fidkit.range, else 0,1', doc: 'onnx:PATH: pixel values the network takes before mean/std (0,1 = v/255 as ToTensor)', commands: READS_IMAGES }),
+  onnxMean: opt({ key: 'onnxMean', flag: '--onnx-mean <m|r,g,b>', type: channelValues(false), defaultText: 'metadata fidkit.mean, else 0', doc: 'onnx:PATH: subtracted per channel after the range (network channel order)', commands: READS_IMAGES }),
+  onnxStd: opt({ key: 'onnxStd', flag: '--onnx-std <s|r,g,b>', type: channelValues(true), defaultText: 'metadata fidkit.std, else 1', doc: 'onnx:PATH: divided per channel after the mean', commands: READS_IMAGES }),
+  onnxChannels: opt({ key: 'onnxChannels', flag: '--onnx-channels <order>', type: oneOf(CHANNEL_ORDERS), defaultText: 'metadata fidkit.channels, else rgb', doc: 'onnx:PATH: channel order the network takes', commands: READS_IMAGES }),
+  onnxLayout: opt({ key: 'onnxLayout', flag: '--onnx-layout <layout>', type: oneOf(IMAGE_LAYOUTS), defaultText: "metadata fidkit.layout, else the input shape's", doc: 'onnx:PATH: input tensor layout', commands: READS_IMAGES }),
+  onnxOutput: opt({ key: 'onnxOutput', flag: '--onnx-output <name>', type: text, defaultText: "metadata fidkit.output, else the model's first output", doc: 'onnx:PATH: the output that holds the features (FID, KID, PR, PRDC); flattened per image', commands: READS_IMAGES }),
+  onnxLogits: opt({ key: 'onnxLogits', flag: '--onnx-logits <name>', type: text, defaultText: 'metadata fidkit.logits, else none', doc: 'onnx:PATH: an output of class logits, for the Inception Score', commands: READS_IMAGES }),
   batchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), defaultText: "the extractor's own (`fidkit extractors` lists it)", doc: 'images decoded and handed to the extractor at a time (never changes a number; the network itself runs in chunks of 8 for inception)', commands: READS_IMAGES }),
   skipBad: opt({ key: 'skipBad', flag: '--skip-bad', type: flag, doc: 'skip unreadable images (and report how many) instead of stopping at the first', commands: READS_IMAGES }),
   recursive: opt({ key: 'recursive', flag: '--recursive', type: flag, doc: 'also read images in subfolders', commands: READS_IMAGES }),

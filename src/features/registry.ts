@@ -154,9 +154,13 @@ export function resolveExtractorName(name: string): { spec: ExtractorSpec; argum
   throw new UsageError(`unknown extractor '${name}'; valid extractors: ${extractorNames().join(', ')}`);
 }
 
-/** The table entry of `name` (a plain or parametrised name). @throws {UsageError} listing the valid names */
+/**
+ * The table entry of `name`: a plain name, a parametrised one (`onnx:a.onnx`) or a parametrised
+ * entry's bare name (`onnx`, as a loaded extractor names itself).
+ * @throws {UsageError} listing the valid names
+ */
 export function extractorEntry(name: string): ExtractorSpec {
-  return resolveExtractorName(name).spec;
+  return table.get(name) ?? resolveExtractorName(name).spec;
 }
 
 /**

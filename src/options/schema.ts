@@ -227,8 +227,6 @@ export function optionsOf(command: CommandName): OptionSpec[] {
 export const DEFAULTS = Object.freeze({
   protocol: O.protocol.default!,
   extractor: O.extractor.default!,
-  /** Images per batch for the Inception (the mnist extractor's own default comes with the extractor table). */
-  batchSize: 50,
   seed: O.seed.default!,
   isSplits: O.isSplits.default!,
   isShuffle: O.isShuffle.default!,

@@ -4,7 +4,7 @@
  * sharp-style "Expected positive integer for --batch-size but received '1.5'".
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ONNX_SPEC_OPTION_KEYS } from '../features/onnx/index.js';
+import { ONNX_SPEC_OPTION_KEYS, type OnnxSpecOptions } from '../features/onnx/index.js';
 import { extractorSpecs } from '../features/registry.js'; // also fills the extractor choices of the schema
 import { O, type OptionSpec } from '../options/schema.js';
 import { optionsFor, perExtractorValues } from './flags.js';
@@ -77,7 +77,7 @@ export function addCommonOptions(cmd: Command): Command {
 }
 
 /** The flags of every command that reads image folders. */
-export interface FolderFlags {
+export interface FolderFlags extends OnnxSpecOptions {
   protocol?: string;
   extractor: string;
   weights?: string;
@@ -89,8 +89,6 @@ export interface FolderFlags {
   cacheDir?: string;
   cache: boolean;
   cacheStrict?: boolean;
-  /** `--weights-<name>`, one key per extractor (weightsInception, weightsMnist, …). */
-  [perExtractor: string]: unknown;
 }
 
 /** Add the image-folder flags (one definition for score, stats, features and sweep). */
@@ -118,7 +116,8 @@ export function folderOptions(flags: FolderFlags): FolderOptions {
     protocol: flags.protocol,
     extractor: flags.extractor,
     weights: flags.weights,
-    extractorWeights: perExtractorValues(O.extractorWeights, flags),
+    // --weights-<name>: one attribute per extractor (weightsInception, weightsMnist, …).
+    extractorWeights: perExtractorValues(O.extractorWeights, flags as unknown as Record<string, unknown>),
     batchSize: flags.batchSize,
     skipBad: flags.skipBad,
     recursive: flags.recursive,

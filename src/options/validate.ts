@@ -97,6 +97,26 @@ export const text: ValueType<string> = {
   check: (v) => (typeof v === 'string' && v.length > 0 ? v : undefined),
 };
 
+/** A comma-separated list of non-empty texts (inputs, names); spaces around items are dropped. */
+export const textList: ValueType<string[]> = {
+  expected: 'a comma-separated list of non-empty texts',
+  parse: (t) => {
+    const items = t.split(',').map((s) => s.trim());
+    return items.every((s) => s.length > 0) ? items : undefined;
+  },
+  check: (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0) ? (v as string[]) : undefined),
+};
+
+/** A count ≥ `min`, or `all`. */
+export function countOrAll(min: number): ValueType<number | 'all'> {
+  const int = integer(min);
+  return {
+    expected: `an integer ≥ ${min} or 'all'`,
+    parse: (t) => (t.trim().toLowerCase() === 'all' ? 'all' : int.parse(t)),
+    check: (v) => (v === 'all' ? 'all' : int.check(v)),
+  };
+}
+
 /** A switch (`--json`, `--no-cache`): commander gives booleans, the API takes them. */
 export const flag: ValueType<boolean> = {
   expected: 'true or false',

@@ -9,7 +9,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { InputError, UsageError } from './errors.js';
-import { ExtractorPool, inputWarnings, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
+import type { ExtractorIdentity } from './features/registry.js';
+import { ExtractorPool, inputWarnings, inputWeights, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
 import { defaultMetrics, layerNeeds, runMetrics, type BuiltinMetricResults, type MetricOptions } from './api/metric-table.js';
 import { isVirtualInput } from './sources.js';
 import { VERSION } from './version.js';
@@ -30,10 +31,13 @@ export interface InputSummary {
   readonly dim: number;
   readonly extractor: string | null;
   readonly protocol: string | null;
-  /** SHA-256 of the extractor's weights (the model file for onnx:PATH), when the input records it. */
-  readonly weightsSha256?: string | null;
-  /** The bring-your-own ONNX extractor's model and preprocessing spec. */
-  readonly extractorSpec?: Readonly<Record<string, unknown>>;
+  /**
+   * SHA-256 of the weights behind the features: the extractor's for images, what a `.npz`'s
+   * metadata records; null when unknown (pytorch-fid's files, `.npy`) or for the test weights.
+   */
+  readonly weightsSha256: string | null;
+  /** Whether those are the official weights; null when fidkit cannot tell. */
+  readonly officialWeights: boolean | null;
   /** Image folders: unreadable files skipped with --skip-bad, and non-image files ignored. */
   readonly skipped?: number;
   readonly ignored?: number;
@@ -42,6 +46,8 @@ export interface ScoreReport {
   readonly schema: typeof SCORE_SCHEMA;
   readonly fidkit: string;
   readonly inputs: InputSummary[];
+  /** The extractors that made features in this run, by registry name: weights, official or not, their warnings. */
+  readonly extractors: Record<string, ExtractorIdentity>;
   /** One member per metric run, named as in the metric table (api/metric-table.ts). */
   readonly metrics: BuiltinMetricResults & Record<string, unknown>;
   readonly warnings: string[];
@@ -55,7 +61,8 @@ export interface ScoreReport {
 export async function scoreLoaded(inputs: readonly LoadedInput[], options: ScoreOptions = {}): Promise<ScoreReport> {
   if (inputs.length < 1 || inputs.length > 2) throw new UsageError(`score takes one or two inputs, got ${inputs.length}`);
   const metrics = options.metrics ?? defaultMetrics(inputs.length);
-  const warnings: string[] = [];
+  const extractors = extractorsOf(inputs);
+  const warnings: string[] = Object.values(extractors).flatMap((e) => e.warnings);
   for (const inp of inputs) warnings.push(...inputWarnings(inp));
   const results = await runMetrics(inputs, metrics, options, (w) => warnings.push(w));
   // Which features each metric read: the extractor, layer and protocol recorded with input1 (the
@@ -76,22 +83,36 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
       dim: inp.dim,
       extractor: inp.metadata?.extractor ?? null,
       protocol: inp.metadata?.protocol ?? null,
-      weightsSha256: inp.metadata?.weightsSha256 ?? null,
-      ...(inp.metadata?.extractorSpec ? { extractorSpec: inp.metadata.extractorSpec as Record<string, unknown> } : {}),
+      ...inputWeights(inp),
       ...(inp.kind === 'images' ? { skipped: inp.skipped?.length ?? 0, ignored: inp.ignored ?? 0 } : {}),
     })),
+    extractors,
     metrics: results as ScoreReport['metrics'],
     warnings,
   };
+}
+
+/** The identities of the extractors behind `inputs`, by name (inputs of images only). */
+export function extractorsOf(inputs: readonly LoadedInput[]): Record<string, ExtractorIdentity> {
+  const out: Record<string, ExtractorIdentity> = {};
+  for (const inp of inputs) {
+    const name = inp.metadata?.extractor;
+    if (inp.extractorIdentity && name !== undefined) out[name] ??= inp.extractorIdentity;
+  }
+  return out;
 }
 
 /**
  * Score one or two inputs (paths) with the requested metrics.
  * @example const report = await score(['gen.npz', 'real.npz'], { metrics: ['fid'] }); report.metrics.fid.value
  */
-export async function score(paths: readonly string[], options: ScoreOptions = {}): Promise<ScoreReport> {
+export async function score(paths: readonly string[], given: ScoreOptions = {}): Promise<ScoreReport> {
   if (paths.length < 1 || paths.length > 2) throw new UsageError(`score takes one or two inputs, got ${paths.length}`);
-  const metrics = options.metrics ?? defaultMetrics(paths.length);
+  const metrics = given.metrics ?? defaultMetrics(paths.length);
+  // Every warning the run passes to onWarning as it happens (weights, cache writes) also goes into
+  // the report, so the JSON says everything stderr said.
+  const live: string[] = [];
+  const options: ScoreOptions = { ...given, onWarning: (w) => (live.push(w), given.onWarning?.(w)) };
   const pool = new ExtractorPool(options);
   try {
     // Files first: they are cheap, and a dimension mismatch with the extractor should stop the run
@@ -112,7 +133,8 @@ export async function score(paths: readonly string[], options: ScoreOptions = {}
       }
       inputs[i] = await loadInput(p, layerNeeds(metrics, i === 0 ? 'input1' : 'input2'), options, pool);
     }
-    return scoreLoaded(inputs, { ...options, metrics });
+    const report = await scoreLoaded(inputs, { ...options, metrics });
+    return { ...report, warnings: [...new Set([...live, ...report.warnings])] };
   } finally {
     await pool.dispose();
   }

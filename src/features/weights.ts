@@ -13,6 +13,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FidkitError } from '../errors.js';
 import { cachedFile, resolveCacheDir, sha256File, type CacheOptions, type RemoteFile } from '../io/cache.js';
+import { optionName, optionRef, perExtractorName, perExtractorRef } from '../options/mention.js';
 
 /** Options of {@link resolveWeights}. */
 export interface WeightsOptions extends CacheOptions {
@@ -20,8 +21,8 @@ export interface WeightsOptions extends CacheOptions {
   readonly weights?: string;
   /** `'report'` (default): a non-official local file is used and flagged; `'strict'`: it is refused. */
   readonly verify?: 'report' | 'strict';
-  /** The flag that gives a local file, named in messages; default `--weights`. */
-  readonly flag?: string;
+  /** Set when the file came from the per-extractor option of this extractor (`--weights-<name>`), which messages then name; default: the weights option. */
+  readonly perExtractor?: string;
 }
 
 /** The weights file to load, and whether it is the official one. */
@@ -44,21 +45,22 @@ export interface ResolvedWeights {
  * @param what names the official file in messages, e.g. "pytorch-fid's Inception weights file"
  * @param comparable what scores from other weights cannot be compared with, e.g. "published FIDs"
  * @example
- * const w = await resolveWeights(VGG16_WEIGHTS, "torchvision's VGG16 weights file", 'published precision/recall', { weights, offline, flag: '--weights-vgg16' });
+ * const w = await resolveWeights(VGG16_WEIGHTS, "torchvision's VGG16 weights file", 'published precision/recall', { weights, offline, perExtractor: 'vgg16' });
  * @throws {FidkitError} `E_NOT_FOUND` when `weights` does not exist; `E_WEIGHTS` when it is not a file,
  *   not the official file under `verify: 'strict'`, or when the official file is neither cached nor
  *   downloadable (offline, network, hash mismatch: see {@link cachedFile}).
  */
 export async function resolveWeights(file: RemoteFile, what: string, comparable: string, options: WeightsOptions = {}): Promise<ResolvedWeights> {
   const expected = file.sha256;
-  const flag = options.flag ?? '--weights';
+  const ref = options.perExtractor === undefined ? optionRef('weights') : perExtractorRef('extractorWeights', options.perExtractor);
+  const name = options.perExtractor === undefined ? optionName('weights') : perExtractorName('extractorWeights', options.perExtractor);
   if (options.weights !== undefined) {
     const path = options.weights;
     const info = await stat(path).catch(() => undefined);
     if (!info) {
-      throw new FidkitError('E_NOT_FOUND', `weights not found at ${path}: check ${flag} PATH, or drop ${flag} to download the official file from ${file.urls[0]}`);
+      throw new FidkitError('E_NOT_FOUND', `weights not found at ${path}: check ${ref}, or drop ${name} to download the official file from ${file.urls[0]}`);
     }
-    if (!info.isFile()) throw new FidkitError('E_WEIGHTS', `${flag} ${path} is not a file: pass the weights file itself`);
+    if (!info.isFile()) throw new FidkitError('E_WEIGHTS', `${options.perExtractor === undefined ? optionRef('weights', path) : perExtractorRef('extractorWeights', options.perExtractor, path)} is not a file: pass the weights file itself`);
     const sha256 = await sha256File(path);
     const official = sha256 === expected;
     if (official) return { path, sha256, official, source: 'user' };
@@ -70,6 +72,6 @@ export async function resolveWeights(file: RemoteFile, what: string, comparable:
   }
   const dest = join(resolveCacheDir(options), file.name);
   const before = await stat(dest).catch(() => undefined);
-  const path = await cachedFile(file, { ...options, localFileHint: options.localFileHint ?? `pass ${flag} PATH` });
+  const path = await cachedFile(file, { ...options, localFileHint: options.localFileHint ?? `pass ${ref}` });
   return { path, sha256: expected, official: true, source: before?.isFile() ? 'cache' : 'download' };
 }

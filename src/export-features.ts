@@ -9,11 +9,10 @@
  * extracted directly with the same loop and batch size.
  */
 import { stat } from 'node:fs/promises';
-import { DEFAULTS } from './defaults.js';
 import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ImageSource } from './features/extract.js';
 import type { ExtractorIdentity } from './features/registry.js';
-import { ExtractorPool, folderFiles, loadImages, type FolderOptions } from './inputs.js';
+import { batchSizeFor, ExtractorPool, folderFiles, loadImages, type FolderOptions } from './inputs.js';
 import type { Shard } from './shards.js';
 import { isVirtualInput, openVirtualInput } from './sources.js';
 import type { FeatureMatrix } from './types.js';
@@ -103,7 +102,7 @@ export async function exportFeatures(path: string, options: ExportFeaturesOption
       skipped = loaded.skipped ?? [];
     } else {
       const r = await extractImages(images.source, extractor, {
-        batchSize: options.batchSize ?? DEFAULTS.batchSize,
+        batchSize: batchSizeFor(name, options),
         keepLayers: [layer],
         onProgress: options.onProgress && ((e) => options.onProgress!(images.label, e)),
       });

@@ -6,12 +6,14 @@
  */
 import { createHash } from 'node:crypto';
 import { optionName, optionRef } from './options/mention.js';
+import type { OptionId } from './options/schema.js';
 import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { DEFAULTS, type Protocol } from './defaults.js';
 import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ExtractionProgress, type ImageSource } from './features/extract.js';
-import { HASH_WEIGHTS_ID, loadExtractor, officialWeights, type ExtractorIdentity, type LoadedExtractor } from './features/registry.js';
+import { ONNX_SPEC_OPTION_KEYS, type OnnxSpecOptions } from './features/onnx/index.js';
+import { extractorEntry, HASH_WEIGHTS_ID, loadExtractor, officialWeights, type ExtractorIdentity, type LoadedExtractor } from './features/registry.js';
 import { evictFeatureCache, featureCacheKey, readFeatureCache, writeFeatureCache, type FeatureCacheEntry } from './io/feature-cache.js';
 import { sha256File } from './io/cache.js';
 import { listImages, listingIdentity } from './io/folder.js';
@@ -47,10 +49,15 @@ export interface LoadedInput {
 }
 
 /** How folders are turned into features. */
-export interface FolderOptions {
+export interface FolderOptions extends OnnxSpecOptions {
+  /** The table name of the extractor (`--extractor`; `onnx:PATH` for a user's ONNX model). */
   readonly extractor?: string;
-  readonly protocol?: Protocol;
+  /** One of the extractor's protocols; default its first (inception: tf). */
+  readonly protocol?: Protocol | string;
+  /** Weights of the `extractor` (`--weights`). */
   readonly weights?: string;
+  /** Weights by extractor name (`--weights-<name>`), for runs that use several extractors; wins over `weights`. */
+  readonly extractorWeights?: Readonly<Record<string, string>>;
   readonly batchSize?: number;
   readonly skipBad?: boolean;
   readonly recursive?: boolean;
@@ -82,27 +89,63 @@ export interface LayerNeeds {
   readonly features: boolean;
 }
 
-/** Loads each extractor at most once and disposes it at the end. */
+/**
+ * The weights file an extractor is asked to load: `--weights-<name>` (`extractorWeights[name]`)
+ * first, else `--weights` when `name` is the run's main extractor (`--extractor`), else its own
+ * (the table's download or bundled file).
+ */
+export function weightsFor(name: string, options: Pick<FolderOptions, 'extractor' | 'weights' | 'extractorWeights'>): string | undefined {
+  const head = name.includes(':') ? name.slice(0, name.indexOf(':')) : name;
+  return options.extractorWeights?.[head] ?? (name === (options.extractor ?? DEFAULTS.extractor) ? options.weights : undefined);
+}
+
+/** The batch size of a run: `--batch-size`, else the extractor's own (the table's). */
+export function batchSizeFor(name: string, options: Pick<FolderOptions, 'batchSize'>): number {
+  return options.batchSize ?? extractorEntry(name).batchSize;
+}
+
+/** The `--onnx-*` options among `options` (undefined when none is set). */
+function onnxSpecOptions(options: FolderOptions): OnnxSpecOptions | undefined {
+  const given = ONNX_SPEC_OPTION_KEYS.filter((k) => options[k] !== undefined);
+  return given.length === 0 ? undefined : Object.fromEntries(given.map((k) => [k, options[k]]));
+}
+
+/** Loads each extractor at most once (by name) and disposes them at the end. */
 export class ExtractorPool {
-  private loaded?: Promise<LoadedExtractor>;
+  private readonly loaded = new Map<string, Promise<LoadedExtractor>>();
   constructor(private readonly options: FolderOptions) {}
 
-  get(): Promise<LoadedExtractor> {
-    this.loaded ??= loadExtractor(this.options.extractor ?? DEFAULTS.extractor, {
-      protocol: this.options.protocol ?? DEFAULTS.protocol,
-      weights: this.options.weights,
-      offline: this.options.offline,
-      cacheDir: this.options.cacheDir,
-    }).then((l) => {
-      for (const w of l.warnings) this.options.onWarning?.(w);
-      return l;
-    });
-    return this.loaded;
+  /** The extractor `name` (default: the run's `--extractor`), loaded on first use. */
+  get(name: string = this.options.extractor ?? DEFAULTS.extractor): Promise<LoadedExtractor> {
+    let l = this.loaded.get(name);
+    if (!l) {
+      const onnx = onnxSpecOptions(this.options);
+      if (onnx && !(this.options.extractor ?? DEFAULTS.extractor).startsWith('onnx:')) {
+        const names = Object.keys(onnx).map((k) => optionName(k as OptionId));
+        return Promise.reject(new UsageError(`${names.join(', ')} describe${names.length === 1 ? 's' : ''} an ONNX model's preprocessing: use ${names.length === 1 ? 'it' : 'them'} with ${optionRef('extractor', 'onnx:PATH.onnx')}`));
+      }
+      l = loadExtractor(name, {
+        protocol: name === (this.options.extractor ?? DEFAULTS.extractor) ? this.options.protocol : undefined,
+        weights: weightsFor(name, this.options),
+        weightsFrom: this.options.extractorWeights?.[name.split(':')[0]] !== undefined ? name.split(':')[0] : undefined,
+        offline: this.options.offline,
+        cacheDir: this.options.cacheDir,
+        onnx: onnxSpecOptions(this.options),
+      }).then((e) => {
+        for (const w of e.warnings) this.options.onWarning?.(w);
+        return e;
+      });
+      this.loaded.set(name, l);
+    }
+    return l;
   }
 
   async dispose(): Promise<void> {
-    const l = await this.loaded?.catch(() => undefined);
-    await l?.extractor.dispose();
+    for (const l of this.loaded.values()) {
+      const e = await l.catch(() => undefined);
+      await e?.extractor.dispose();
+    }
+    this.loaded.clear();
   }
 }
 
@@ -223,7 +266,7 @@ export async function loadImages(
     // Extract what this run needs plus whatever the old entry held, so the new entry serves both.
     const want = { moments: needs.moments || !!hit?.moments, features: needs.features || !!hit?.features, logits: needs.logits || !!hit?.logits };
     const result = await extractImages(source, extractor, {
-      batchSize: options.batchSize ?? DEFAULTS.batchSize,
+      batchSize: batchSizeFor(name, options),
       momentsLayer: want.moments ? fidLayer : undefined,
       keepLayers: [...new Set([...(want.features ? [fidLayer] : []), ...(want.logits ? [isLayer] : [])])],
       onProgress: options.onProgress && ((e) => options.onProgress!(path, e)),
@@ -236,6 +279,7 @@ export async function loadImages(
     extractor: name,
     protocol: extractor.protocol,
     layer: fidLayer,
+    ...(needs.logits ? { logitsLayer: isLayer } : {}),
     weightsSha256: weightsId,
     count: entry.count,
     ...(options.shard ? { shard: options.shard } : {}),

@@ -65,6 +65,13 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
   const warnings: string[] = Object.values(extractors).flatMap((e) => e.warnings);
   for (const inp of inputs) warnings.push(...inputWarnings(inp));
   const results = await runMetrics(inputs, metrics, options, (w) => warnings.push(w));
+  // Which features each metric read: the extractor, layer and protocol recorded with input1 (the
+  // inputs' own members say the same per input; a mismatch between them is warned about).
+  const first = inputs[0].metadata;
+  for (const name of Object.keys(results)) {
+    const layer = name === 'is' ? (first?.logitsLayer as string | undefined) ?? null : first?.layer ?? null;
+    results[name] = { ...(results[name] as object), features: { extractor: first?.extractor ?? null, layer, protocol: first?.protocol ?? null } };
+  }
   return {
     schema: SCORE_SCHEMA,
     fidkit: VERSION,

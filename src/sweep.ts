@@ -22,6 +22,7 @@ import { DEFAULTS, O, type MetricName, type OptionId } from './options/schema.js
 import { optionMessage } from './options/validate.js';
 import { InputError, UsageError } from './errors.js';
 import { fileSource } from './features/extract.js';
+import { extractorEntry } from './features/registry.js';
 import type { ImageGenerator } from './generators/generator.js';
 import { loadGenerator, type LoadGeneratorOptions } from './generators/load-generator.js';
 import { loadMnist } from './generators/mnist-data.js';
@@ -224,7 +225,7 @@ export function planSweep(options: SweepOptions = {}): SweepPlan {
   }
   const referenceN = askedN === 'all' ? null : (askedN ?? written ?? count);
   const { name: extractor, reason: extractorReason } = sweepExtractor(generator, reference, options.extractor);
-  const batchSize = option('sweepBatchSize', options.batchSize, DEFAULTS.batchSizeByExtractor[extractor] ?? DEFAULTS.batchSize);
+  const batchSize = option('sweepBatchSize', options.batchSize, extractorEntry(extractor).batchSize);
   const realGiven = option('real', options.real);
   // The real row uses as many digits as each generated set (FID's bias depends on n), up to the 10,000 bundled.
   const real =

@@ -130,6 +130,16 @@ async function verifyKid(dir: string): Promise<VerifyRow[]> {
     // torch-fidelity's own float32 sums differ from float64 by ~1e-8 absolute (REFERENCE.md §5).
     rows.push(row('kid', `${label} 100×50 subsets mean`, `${ref} (float32 input)`, num(sub.float32_input.kid_mean), r.mean, 'absolute', 1e-7));
   }
+  // The RBF kernel (--kid-kernel rbf): torch-fidelity's kernel_rbf on the same and the image features.
+  const rbf = await readJson(join(dir, 'is_kid', 'kid_rbf_expected.json')).catch(() => undefined);
+  for (const [key, c] of Object.entries((rbf?.cases ?? {}) as Json)) {
+    const [a, b] = String(c.inputs).split(' (')[0].split(' vs ');
+    const r = kernelInceptionDistance(await features(join(dir, a)), await features(join(dir, b)), { kernel: 'rbf', rbfSigma: c.sigma, subsets: c.subsets, subsetSize: c.subset_size, seed: 2020 });
+    const rbfRef = `torch-fidelity ${rbf?.provenance?.torch_fidelity ?? ''} kernel_rbf (float64 input)`;
+    const label = `rbf ${key.replace(/_/g, ' ')} ${c.subsets}×${c.subset_size}`;
+    rows.push(row('kid', `${label} mean`, rbfRef, num(c.float64_input.kid_mean), r.mean, 'relative', 1e-7));
+    rows.push(row('kid', `${label} std`, rbfRef, num(c.float64_input.kid_std), r.std, 'relative', 1e-7));
+  }
   return rows;
 }
 

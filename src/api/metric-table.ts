@@ -14,7 +14,7 @@ import { frechetDistance } from '../metrics/frechet.js';
 import { inceptionScore } from '../metrics/inception-score.js';
 import { kernelInceptionDistanceParallel } from '../metrics/kid-parallel.js';
 import { countManifolds, prdcFromCounts, precisionRecallFromCounts, type ManifoldCounts, type ManifoldSetting } from '../metrics/prdc.js';
-import { DEFAULTS, runtimeChoices, type FidSingularMode } from '../options/schema.js';
+import { DEFAULTS, runtimeChoices, type FidSingularMode, type KidKernelName } from '../options/schema.js';
 import { momentsFromFeatures } from '../stats/moments.js';
 import type { FeatureMatrix, FidStatistics } from '../types.js';
 
@@ -25,6 +25,10 @@ export interface MetricOptions {
   readonly isShuffle?: boolean;
   readonly kidSubsets?: number;
   readonly kidSubsetSize?: number;
+  /** `poly` (default) or `rbf` (`--kid-kernel`). */
+  readonly kidKernel?: KidKernelName;
+  /** σ of the rbf kernel (`--kid-kernel-rbf-sigma`, default 10). */
+  readonly kidKernelRbfSigma?: number;
   readonly k?: number;
   readonly fidSingular?: FidSingularMode;
 }
@@ -190,7 +194,7 @@ export const IS = registerMetric({
 
 export const KID = registerMetric({
   name: 'kid',
-  description: 'Kernel Inception Distance: unbiased MMD² with the cubic polynomial kernel over random subsets (Bińkowski et al. 2018)',
+  description: 'Kernel Inception Distance: unbiased MMD² with the cubic polynomial (or rbf) kernel over random subsets (Bińkowski et al. 2018)',
   inputs: 2,
   needs: () => ({ features: true }),
   compute: async ({ generated, reference, options, warn }) => {
@@ -205,10 +209,19 @@ export const KID = registerMetric({
       subsetSize = smallest;
     }
     // Subsets spread over worker threads; the result is bit-identical to one thread.
-    const r = await kernelInceptionDistanceParallel(x, y, { subsets: options.kidSubsets ?? DEFAULTS.kidSubsets, subsetSize, seed: options.seed ?? DEFAULTS.seed, labels: [generated.path, reference.path] });
-    return { mean: r.mean, std: r.std, subsets: r.subsets, subsetSize: r.subsetSize, seed: r.seed };
+    const r = await kernelInceptionDistanceParallel(x, y, {
+      subsets: options.kidSubsets ?? DEFAULTS.kidSubsets,
+      subsetSize,
+      seed: options.seed ?? DEFAULTS.seed,
+      kernel: options.kidKernel ?? DEFAULTS.kidKernel,
+      rbfSigma: options.kidKernelRbfSigma ?? DEFAULTS.kidKernelRbfSigma,
+      labels: [generated.path, reference.path],
+    });
+    // The kernel as torch-fidelity's options name it: kid_kernel, kid_kernel_poly_*, kid_kernel_rbf_sigma.
+    const kernel = r.kernel.kind === 'rbf' ? { kernel: 'rbf' as const, rbfSigma: r.kernel.sigma } : { kernel: 'poly' as const, degree: r.kernel.degree, gamma: r.kernel.gamma, coef0: r.kernel.coef0 };
+    return { mean: r.mean, std: r.std, subsets: r.subsets, subsetSize: r.subsetSize, seed: r.seed, ...kernel };
   },
-  rows: (m) => [['KID', m.mean, m.std, `${m.subsets} subsets of ${m.subsetSize}, seed ${m.seed}`]],
+  rows: (m) => [['KID', m.mean, m.std, `${m.subsets} subsets of ${m.subsetSize}, seed ${m.seed}${m.kernel === 'rbf' ? `, rbf kernel σ = ${m.rbfSigma}` : ''}`]],
 });
 
 const prSetting = (o: MetricOptions): ManifoldSetting => ({ k: o.k ?? DEFAULTS.prK, membership: 'le' });

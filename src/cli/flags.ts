@@ -4,7 +4,7 @@
  * with the sharp-style "Expected an integer ≥ 1 for --batch-size but received '1.5'."
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { optionsOf, type CommandName, type OptionSpec } from '../options/schema.js';
+import { optionsOf, runtimeChoices, type CommandName, type OptionSpec } from '../options/schema.js';
 import { flagMessage } from '../options/validate.js';
 
 /** The long flag of an entry (`--kid-subsets` of `--kid-subsets <n>`). */
@@ -48,10 +48,34 @@ export function optionFor(spec: OptionSpec): Option {
 }
 
 /**
+ * The commander Options of one entry: one, or for a per-extractor template (`--weights-<extractor>
+ * <path>`) one per extractor that takes weights, `--weights-inception`, `--weights-mnist`, …
+ */
+export function optionsFor(spec: OptionSpec): Option[] {
+  if (!spec.perExtractor) return [optionFor(spec)];
+  return runtimeChoices.weightedExtractors().map((name) => {
+    const flag = spec.flag.replace('<extractor>', name);
+    return optionFor({ ...spec, flag, perExtractor: false, doc: `${spec.doc.replace(/ \(.*\)/, '').replace('one extractor by name', `the ${name} extractor`)}`, defaultText: undefined });
+  });
+}
+
+/** The record a per-extractor template's flags gave (`{ vgg16: 'vgg.pth' }`), undefined when none was given. */
+export function perExtractorValues(spec: OptionSpec, flags: Readonly<Record<string, unknown>>): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const name of runtimeChoices.weightedExtractors()) {
+    const key = camelCase(longFlag({ ...spec, flag: spec.flag.replace('<extractor>', name) }).slice(2));
+    if (typeof flags[key] === 'string') out[name] = flags[key] as string;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+const camelCase = (s: string) => s.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
  * Add every schema entry that lists `command`, except those named in `skip` (a command that must
  * declare one itself, e.g. an option commander would also demand of a subcommand).
  */
 export function addOptions(cmd: Command, command: CommandName, skip: readonly string[] = []): Command {
-  for (const spec of optionsOf(command)) if (!skip.includes(spec.key)) cmd.addOption(optionFor(spec));
+  for (const spec of optionsOf(command)) if (!skip.includes(spec.key)) for (const option of optionsFor(spec)) cmd.addOption(option);
   return cmd;
 }

@@ -10,6 +10,7 @@ import { FidkitError, UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 export { removeTemporaryFilesOnSignal } from '../io/atomic-write.js';
 import { registerCache } from './cache.js';
+import { registerExtractors } from './extractors.js';
 import { registerFeatures } from './features.js';
 import { registerLatent } from './latent.js';
 import { addCommonOptions } from './options.js';
@@ -48,6 +49,7 @@ export function createCli(ctx: CommandContext): Command {
   registerStats(program, ctx);
   registerFeatures(program, ctx);
   registerVerify(program, ctx);
+  registerExtractors(program, ctx);
   registerCache(program, ctx);
   registerTrain(program, ctx);
   registerSweep(program, ctx);

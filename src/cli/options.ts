@@ -4,12 +4,12 @@
  * sharp-style "Expected positive integer for --batch-size but received '1.5'".
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULTS, PROTOCOLS, type Protocol } from '../defaults.js';
-import { extractorNames } from '../features/registry.js';
+import { ONNX_SPEC_OPTION_KEYS, type OnnxSpecOptions } from '../features/onnx/index.js';
+import { extractorSpecs } from '../features/registry.js'; // also fills the extractor choices of the schema
+import { O, type OptionSpec } from '../options/schema.js';
+import { optionFor, optionsFor, perExtractorValues } from './flags.js';
 import type { FolderOptions } from '../inputs.js';
 import { IMAGE_EXTENSIONS } from '../io/folder.js';
-import { O } from '../options/schema.js';
-import { optionFor } from './flags.js';
 
 /** Parser for an integer ≥ `min`. */
 export function integerAtLeast(flag: string, min: number): (text: string) => number {
@@ -77,11 +77,11 @@ export function addCommonOptions(cmd: Command): Command {
 }
 
 /** The flags of every command that reads image folders. */
-export interface FolderFlags {
-  protocol: Protocol;
+export interface FolderFlags extends OnnxSpecOptions {
+  protocol?: string;
   extractor: string;
   weights?: string;
-  batchSize: number;
+  batchSize?: number;
   skipBad?: boolean;
   recursive?: boolean;
   ext?: string[];
@@ -92,13 +92,13 @@ export interface FolderFlags {
   cacheMax: number;
 }
 
-/** Add the image-folder flags (one definition for score and stats). */
+/** Add the image-folder flags (one definition for score, stats, features and sweep). */
 export function addFolderOptions(cmd: Command): Command {
+  // Extractor, protocol, weights and batch size come from the options schema and the extractor table.
+  const onnx = [O.onnxSize, O.onnxResize, O.onnxResizeTo, O.onnxRange, O.onnxMean, O.onnxStd, O.onnxChannels, O.onnxLayout, O.onnxOutput, O.onnxLogits];
+  for (const spec of [O.protocol, O.extractor, O.weights, O.extractorWeights, ...onnx, O.batchSize] as OptionSpec[]) for (const o of optionsFor(spec)) cmd.addOption(o);
   return cmd
-    .addOption(new Option('--protocol <name>', `how images are resized and scaled for the network: ${PROTOCOLS.join(', ')}`).default(DEFAULTS.protocol).argParser(oneOf('protocol', PROTOCOLS)))
-    .addOption(new Option('--extractor <name>', `feature extractor: ${extractorNames().join(', ')}`).default(DEFAULTS.extractor).argParser(oneOf('extractor', extractorNames())))
-    .option('--weights <path>', "weights: for inception a .pth (default: pytorch-fid's file, downloaded once into the cache; 'test:hash' = deterministic test weights); for mnist a classifier folder (default: the bundled one)")
-    .addOption(new Option('--batch-size <n>', 'images per batch').default(DEFAULTS.batchSize).argParser(integerAtLeast('--batch-size', 1)))
+    .addHelpText('after', () => `\nExtractors (--extractor; \`fidkit extractors\` shows layers, protocols and weights):\n${extractorSpecs().map((e) => `  ${(e.argument ? `${e.name}:${e.argument}` : e.name).padEnd(18)} ${e.description}`).join('\n')}\n`)
     .option('--skip-bad', 'skip unreadable images (and report how many) instead of stopping at the first')
     .option('--recursive', 'also read images in subfolders')
     .addOption(new Option('--ext <list>', `comma-separated extensions of the files to read, any case (default: ${IMAGE_EXTENSIONS.join(',')})`).argParser(extensionList))
@@ -118,6 +118,8 @@ export function folderOptions(flags: FolderFlags): FolderOptions {
     protocol: flags.protocol,
     extractor: flags.extractor,
     weights: flags.weights,
+    // --weights-<name>: one attribute per extractor (weightsInception, weightsMnist, …).
+    extractorWeights: perExtractorValues(O.extractorWeights, flags as unknown as Record<string, unknown>),
     batchSize: flags.batchSize,
     skipBad: flags.skipBad,
     recursive: flags.recursive,
@@ -126,6 +128,7 @@ export function folderOptions(flags: FolderFlags): FolderOptions {
     cacheDir: flags.cacheDir,
     cache: flags.cache,
     cacheStrict: flags.cacheStrict,
+    ...Object.fromEntries(ONNX_SPEC_OPTION_KEYS.map((k) => [k, flags[k]])),
     cacheMax: flags.cacheMax,
   };
 }

@@ -4,6 +4,8 @@
  */
 import { Option, type Command } from 'commander';
 import { DEFAULTS, FID_SINGULAR_MODES, METRICS, type FidSingularMode, type MetricName } from '../defaults.js';
+import { O, type KidKernelName } from '../options/schema.js';
+import { optionFor } from './flags.js';
 import { renderScoreReport } from '../report/score-report.js';
 import { score } from '../score.js';
 import type { CommandContext } from './main.js';
@@ -16,6 +18,8 @@ interface ScoreFlags extends FolderFlags {
   seed: number;
   kidSubsets: number;
   kidSubsetSize?: number;
+  kidKernel: KidKernelName;
+  kidKernelRbfSigma: number;
   isSplits: number;
   isShuffle: boolean;
   k?: number;
@@ -36,6 +40,8 @@ export function registerScore(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--seed <n>', 'seed of the IS shuffle and KID subsets').default(DEFAULTS.seed).argParser(integerAtLeast('--seed', 0)))
     .addOption(new Option('--kid-subsets <n>', 'number of KID subsets').default(DEFAULTS.kidSubsets).argParser(integerAtLeast('--kid-subsets', 1)))
     .addOption(new Option('--kid-subset-size <n>', `rows per KID subset (default ${DEFAULTS.kidSubsetSize}, shrunk with a warning when a set is smaller)`).argParser(integerAtLeast('--kid-subset-size', 2)))
+    .addOption(optionFor(O.kidKernel))
+    .addOption(optionFor(O.kidKernelRbfSigma))
     .addOption(new Option('--is-splits <n>', 'number of Inception Score splits').default(DEFAULTS.isSplits).argParser(integerAtLeast('--is-splits', 1)))
     .option('--no-is-shuffle', "don't shuffle rows before the IS splits (the original OpenAI formula)")
     .addOption(new Option('--k <n>', `neighbourhood size for pr (default ${DEFAULTS.prK}) and prdc (default ${DEFAULTS.prdcK})`).argParser(integerAtLeast('--k', 1)))
@@ -64,6 +70,8 @@ export function registerScore(program: Command, ctx: CommandContext): void {
         isShuffle: flags.isShuffle,
         kidSubsets: flags.kidSubsets,
         kidSubsetSize: flags.kidSubsetSize,
+        kidKernel: flags.kidKernel,
+        kidKernelRbfSigma: flags.kidKernelRbfSigma,
         k: flags.k,
         fidSingular: flags.fidSingular,
       });

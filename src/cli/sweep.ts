@@ -6,6 +6,7 @@
  * prints; its header line comes from `planSweep()`.
  */
 import type { Command } from 'commander';
+import { ONNX_SPEC_OPTION_KEYS } from '../features/onnx/index.js';
 import { checkOutputs } from '../io/output-path.js';
 import { O, type OptionSpec } from '../options/schema.js';
 import { writeSweepPlot, type SweepPlotPoint } from '../report/plot.js';
@@ -40,7 +41,7 @@ interface SweepFlags extends Omit<FolderFlags, 'extractor' | 'batchSize'> {
 }
 
 /** Schema entries the folder flags (addFolderOptions) already provide, or main.ts adds (-q). */
-const FOLDER_KEYS = ['quiet', 'protocol', 'extractor', 'weights', 'batchSize', 'skipBad', 'recursive', 'extensions', 'offline', 'cacheDir', 'cache', 'cacheStrict', 'cacheMax'];
+const FOLDER_KEYS = ['quiet', 'protocol', 'extractor', 'weights', 'extractorWeights', ...ONNX_SPEC_OPTION_KEYS, 'batchSize', 'skipBad', 'recursive', 'extensions', 'offline', 'cacheDir', 'cache', 'cacheStrict', 'cacheMax'];
 
 export function registerSweep(program: Command, ctx: CommandContext): void {
   const cmd = program

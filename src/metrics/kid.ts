@@ -1,7 +1,9 @@
 /**
  * @file Kernel Inception Distance (Bińkowski et al. 2018, "Demystifying MMD GANs"): the unbiased
  * estimate of the squared maximum mean discrepancy between two feature sets under the polynomial
- * kernel k(x, y) = (γ·xᵀy + c₀)^degree, by default (xᵀy/D + 1)³,
+ * kernel k(x, y) = (γ·xᵀy + c₀)^degree, by default (xᵀy/D + 1)³, or (`kernel: 'rbf'`, torch-fidelity
+ * 0.4's `kernel_rbf`) the Gaussian kernel k(x, y) = exp(−‖x − y‖²/(2σ²)), σ = 10 by default,
+ * computed as torch-fidelity does, exp((2xᵀy − ‖x‖² − ‖y‖²)/(2σ²)) from the same dot products,
  *
  *   MMD²_u = Σ_{i≠j} k(x_i,x_j)/(m(m−1)) + Σ_{i≠j} k(y_i,y_j)/(n(n−1)) − 2 Σ_{i,j} k(x_i,y_j)/(mn),
  *
@@ -14,6 +16,8 @@
  * bit for bit by `RandomState`, so the subsets are torch-fidelity's. All dot products and kernel sums
  * are float64. Tolerances vs `fixtures/is_kid/expected.json`: per-subset values and the float64 mean
  * relative ≤ 1e-9 (observed ~1e-13); torch-fidelity's float32 run absolute ≤ 1e-7 (it sums in float32).
+ * RBF vs `fixtures/is_kid/kid_rbf_expected.json` (torch-fidelity's own functions, float64 input):
+ * mean, std and per-subset values relative ≤ 1e-7.
  *
  * Cost: each subset needs m(m+1) + m² dot products of length D (about 2·10⁶ × 2048 multiply-adds at
  * the defaults: ~0.5 s per subset with the WebAssembly Gram kernel on one core of the dev machine,
@@ -25,7 +29,7 @@
 
 import { calledFromCli, optionName, optionRef } from '../options/mention.js';
 import { InputError } from '../errors.js';
-import { DEFAULTS } from '../options/schema.js';
+import { DEFAULTS, KID_KERNELS, type KidKernelName } from '../options/schema.js';
 import { gram, gramSymmetric } from '../linalg/gram.js';
 import { RandomState } from '../random/random-state.js';
 import type { FeatureMatrix } from '../types.js';
@@ -44,17 +48,30 @@ export const KID_DEFAULTS = Object.freeze({
   subsets: DEFAULTS.kidSubsets,
   subsetSize: DEFAULTS.kidSubsetSize,
   seed: DEFAULTS.seed,
+  kernel: DEFAULTS.kidKernel,
   degree: 3,
   coef0: 1,
+  /** σ of the RBF kernel (torch-fidelity's `kid_kernel_rbf_sigma`). */
+  rbfSigma: DEFAULTS.kidKernelRbfSigma,
   /** Above this, kernel matrices are never kept whole (computed per subset instead). */
   fullKernelMaxBytes: 512 * 1024 * 1024,
 });
 
-/** Polynomial kernel parameters: k(x, y) = (gamma·xᵀy + coef0)^degree; gamma defaults to 1/D. */
+/** The kernels (torch-fidelity's `kid_kernel` values). */
+export { KID_KERNELS, type KidKernelName } from '../options/schema.js';
+
+/**
+ * Kernel parameters: `poly` (default) k(x, y) = (gamma·xᵀy + coef0)^degree, gamma defaulting to 1/D;
+ * `rbf` k(x, y) = exp(−‖x − y‖²/(2·rbfSigma²)).
+ */
 export interface PolynomialKernel {
+  /** `poly` (default) or `rbf` (CLI `--kid-kernel`). */
+  readonly kernel?: KidKernelName;
   readonly degree?: number;
   readonly gamma?: number;
   readonly coef0?: number;
+  /** σ of the RBF kernel, > 0 and finite (default 10; CLI `--kid-kernel-rbf-sigma`). */
+  readonly rbfSigma?: number;
 }
 
 export interface KidOptions extends PolynomialKernel {
@@ -80,20 +97,33 @@ export interface KidResult {
   readonly subsets: number;
   readonly subsetSize: number;
   readonly seed: number;
+  /** The kernel used, resolved (`poly` with its degree, gamma and coef0, or `rbf` with its sigma). */
+  readonly kernel: Kernel;
   /** Rows of the first and second set. */
   readonly counts: readonly [number, number];
 }
 
-/** A resolved polynomial kernel. */
-export interface Kernel { readonly degree: number; readonly gamma: number; readonly coef0: number }
+/** A resolved kernel. */
+export type Kernel =
+  | { readonly kind: 'poly'; readonly degree: number; readonly gamma: number; readonly coef0: number }
+  | { readonly kind: 'rbf'; readonly sigma: number };
 
 function resolveKernel(d: number, k: PolynomialKernel): Kernel {
+  const kind = k.kernel ?? KID_DEFAULTS.kernel;
+  if (kind === 'rbf') {
+    const sigma = k.rbfSigma ?? KID_DEFAULTS.rbfSigma;
+    if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma <= 0) {
+      throw new InputError(`KID: the RBF kernel's sigma must be a finite number > 0, got ${sigma}${calledFromCli() ? ` (${optionName('kidKernelRbfSigma')})` : ''}`);
+    }
+    return { kind, sigma };
+  }
+  if (kind !== 'poly') throw new InputError(`KID: unknown kernel '${String(kind)}': expected one of ${KID_KERNELS.join(', ')}${calledFromCli() ? ` (${optionName('kidKernel')})` : ''}`);
   const degree = k.degree ?? KID_DEFAULTS.degree;
   const gamma = k.gamma ?? 1 / d;
   const coef0 = k.coef0 ?? KID_DEFAULTS.coef0;
   if (!Number.isInteger(degree) || degree < 1) throw new InputError(`KID: kernel degree must be a positive integer, got ${degree}`);
   if (!Number.isFinite(gamma) || !Number.isFinite(coef0)) throw new InputError(`KID: kernel gamma and coef0 must be finite, got ${gamma} and ${coef0}`);
-  return { degree, gamma, coef0 };
+  return { kind, degree, gamma, coef0 };
 }
 
 function checkFeatures(x: FeatureMatrix, y: FeatureMatrix, labels?: readonly [string, string]): void {
@@ -115,14 +145,45 @@ function checkFeatures(x: FeatureMatrix, y: FeatureMatrix, labels?: readonly [st
   if (x.cols < 1) throw new InputError(`KID: features have 0 columns (${x.rows}×${x.cols})`);
 }
 
-/** Turns Gram values (dot products) into kernel values, in place. */
-function applyKernel(g: Float64Array, length: number, k: Kernel): void {
+/** The diagonal of an n×n matrix (squared row norms, read from a Gram matrix before the kernel replaces it). */
+function diagonalOf(g: Float64Array, n: number): Float64Array {
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = g[i * n + i];
+  return d;
+}
+
+/**
+ * Turns a rows×cols Gram matrix (dot products) into kernel values, in place. The RBF kernel also
+ * needs the squared norms of the rows (`rowNorms`) and of the columns' vectors (`colNorms`):
+ * exp((2xᵀy − ‖x‖² − ‖y‖²)/(2σ²)), in torch-fidelity's order of operations.
+ */
+function applyKernel(g: Float64Array, rows: number, cols: number, k: Kernel, rowNorms?: Float64Array, colNorms?: Float64Array): void {
+  const length = rows * cols;
+  if (k.kind === 'rbf') {
+    const nx = rowNorms!, ny = colNorms!;
+    const denom = 2 * k.sigma ** 2;
+    for (let i = 0; i < rows; i++) {
+      const o = i * cols, xi = nx[i];
+      for (let j = 0; j < cols; j++) g[o + j] = Math.exp((2 * g[o + j] - xi - ny[j]) / denom);
+    }
+    return;
+  }
   const { degree, gamma, coef0 } = k;
   if (degree === 3) {
     for (let i = 0; i < length; i++) { const v = g[i] * gamma + coef0; g[i] = v * v * v; }
   } else {
     for (let i = 0; i < length; i++) g[i] = (g[i] * gamma + coef0) ** degree;
   }
+}
+
+/** Kernel matrices K_XX, K_YY, K_XY from Gram matrices of the same rows, in place. */
+function applyKernels(gxx: Float64Array, gyy: Float64Array, gxy: Float64Array, m: number, n: number, k: Kernel): void {
+  // Norms first: the kernel overwrites the diagonals they are read from.
+  const nx = k.kind === 'rbf' ? diagonalOf(gxx, m) : undefined;
+  const ny = k.kind === 'rbf' ? diagonalOf(gyy, n) : undefined;
+  applyKernel(gxx, m, m, k, nx, nx);
+  applyKernel(gyy, n, n, k, ny, ny);
+  applyKernel(gxy, m, n, k, nx, ny);
 }
 
 /** Σ_{i≠j} of a symmetric n×n kernel matrix (2 × the strict upper triangle, summed row by row). */
@@ -170,9 +231,8 @@ export function mmd2Unbiased(x: FeatureMatrix, y: FeatureMatrix, kernel: Polynom
   checkFeatures(x, y);
   if (x.rows < 2 || y.rows < 2) throw new InputError(`KID: the unbiased MMD² needs at least 2 rows per set, got ${x.rows} and ${y.rows}`);
   const k = resolveKernel(x.cols, kernel);
-  const kxx = gramSymmetric(x); applyKernel(kxx, kxx.length, k);
-  const kyy = gramSymmetric(y); applyKernel(kyy, kyy.length, k);
-  const kxy = gram(x, y); applyKernel(kxy, kxy.length, k);
+  const kxx = gramSymmetric(x), kyy = gramSymmetric(y), kxy = gram(x, y);
+  applyKernels(kxx, kyy, kxy, x.rows, y.rows, k);
   return mmd2FromSums(offDiagonalSum(kxx, x.rows), offDiagonalSum(kyy, y.rows), fullSum(kxy, x.rows, y.rows), x.rows, y.rows);
 }
 
@@ -251,18 +311,18 @@ export function subsetMmd2(x: FeatureMatrix, y: FeatureMatrix, idx1: Int32Array,
   const { gxx, gyy, gxy } = scratch;
   const xs = gatherRows(x, idx1);
   const ys = gatherRows(y, idx2);
-  gramSymmetric(xs, gxx); applyKernel(gxx, m * m, kernel);
-  gramSymmetric(ys, gyy); applyKernel(gyy, m * m, kernel);
-  gram(xs, ys, gxy); applyKernel(gxy, m * m, kernel);
+  gramSymmetric(xs, gxx);
+  gramSymmetric(ys, gyy);
+  gram(xs, ys, gxy);
+  applyKernels(gxx, gyy, gxy, m, m, kernel);
   return mmd2FromSums(offDiagonalSum(gxx, m), offDiagonalSum(gyy, m), fullSum(gxy, m, m), m, m);
 }
 
 /** Per-subset values from whole kernel matrices (computed once): each subset only sums entries. */
 function subsetValuesFromFullKernels(x: FeatureMatrix, y: FeatureMatrix, plan: KidPlan): Float64Array {
   const n1 = x.rows, n2 = y.rows, m = plan.subsetSize;
-  const kxx = gramSymmetric(x); applyKernel(kxx, kxx.length, plan.kernel);
-  const kyy = gramSymmetric(y); applyKernel(kyy, kyy.length, plan.kernel);
-  const kxy = gram(x, y); applyKernel(kxy, kxy.length, plan.kernel);
+  const kxx = gramSymmetric(x), kyy = gramSymmetric(y), kxy = gram(x, y);
+  applyKernels(kxx, kyy, kxy, n1, n2, plan.kernel);
   const values = new Float64Array(plan.subsets);
   let s = 0;
   for (const [i1, i2] of kidSubsetIndices(n1, n2, plan)) {
@@ -282,7 +342,7 @@ function subsetValuesFromFullKernels(x: FeatureMatrix, y: FeatureMatrix, plan: K
 /** Assembles the result from per-subset values. */
 export function kidResult(values: Float64Array, plan: KidPlan, x: FeatureMatrix, y: FeatureMatrix): KidResult {
   const { mean, std } = meanAndPopulationStd(values);
-  return { mean, std, subsetValues: values, subsets: plan.subsets, subsetSize: plan.subsetSize, seed: plan.seed, counts: [x.rows, y.rows] };
+  return { mean, std, subsetValues: values, subsets: plan.subsets, subsetSize: plan.subsetSize, seed: plan.seed, kernel: plan.kernel, counts: [x.rows, y.rows] };
 }
 
 /**

@@ -59,3 +59,23 @@ export function optionRef(id: OptionId, value?: string | number, apiKey: string 
 export function optionName(id: OptionId): string {
   return calledFromCli() ? flagParts(id).flag : `the ${O[id].key} option`;
 }
+
+/**
+ * How to set one extractor's entry of a per-extractor option (`--weights-<extractor> <path>`):
+ * `--weights-vgg16 PATH` / `the extractorWeights.vgg16 option`; with `value`, `--weights-vgg16 x.pth`
+ * / `extractorWeights: { vgg16: 'x.pth' }`.
+ */
+export function perExtractorRef(id: OptionId, extractor: string, value?: string): string {
+  const spec = O[id];
+  if (calledFromCli()) {
+    const flag = /--[a-z0-9-]+<extractor>/.exec(spec.flag)![0].replace('<extractor>', extractor);
+    const placeholder = /<([^>]+)>\s*$/.exec(spec.flag)?.[1]?.toUpperCase();
+    return `${flag} ${value ?? placeholder ?? ''}`.trimEnd();
+  }
+  return value === undefined ? `the ${spec.key}.${extractor} option` : `${spec.key}: { ${extractor}: '${value}' }`;
+}
+
+/** What one extractor's entry of a per-extractor option is called: `--weights-vgg16` / `the extractorWeights.vgg16 option`. */
+export function perExtractorName(id: OptionId, extractor: string): string {
+  return calledFromCli() ? /--[a-z0-9-]+<extractor>/.exec(O[id].flag)![0].replace('<extractor>', extractor) : `the ${O[id].key}.${extractor} option`;
+}

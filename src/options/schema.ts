@@ -10,7 +10,7 @@
  * as vocabulary, and the modules that implement them assert they cover exactly these names.
  */
 import { UsageError } from '../errors.js';
-import { byteSize, countOrAll, duration, flag, integer, listOf, number, oneOf, optionMessage, shard, text, textList, truncation, truncationList, type ValueType } from './validate.js';
+import { byteSize, channelValues, countOrAll, duration, flag, imageSize, integer, listOf, nameOrPattern, number, oneOf, optionMessage, resizeTarget, shard, text, textList, truncation, truncationList, type ValueType } from './validate.js';
 
 /** The built-in metrics, in report order (the metric table, api/metric-table.ts, may hold more). */
 export const METRICS = Object.freeze(['fid', 'is', 'kid', 'pr', 'prdc'] as const);
@@ -19,6 +19,10 @@ export type MetricName = (typeof METRICS)[number];
 /** How pixels reach the Inception network (see README "Protocols"). */
 export const PROTOCOLS = Object.freeze(['tf', 'pytorch-fid', 'clean'] as const);
 export type Protocol = (typeof PROTOCOLS)[number];
+
+/** KID's kernels (torch-fidelity's `kid_kernel`; metrics/kid.ts implements exactly these). */
+export const KID_KERNELS = Object.freeze(['poly', 'rbf'] as const);
+export type KidKernelName = (typeof KID_KERNELS)[number];
 
 /** What the Fréchet distance does when Σ1Σ2 is singular (see metrics/frechet.ts). */
 export const FID_SINGULAR_MODES = Object.freeze(['exact', 'pytorch-fid'] as const);
@@ -32,11 +36,25 @@ export type TruncationMode = (typeof TRUNCATION_MODES)[number];
 export const IMAGE_LAYOUTS = Object.freeze(['nchw', 'nhwc'] as const);
 export const IMAGE_RANGES = Object.freeze(['0,1', '-1,1'] as const);
 
+/** The bring-your-own ONNX extractor's preprocessing vocabulary (features/onnx/spec.ts implements exactly these). */
+export const ONNX_RESIZE_METHODS = Object.freeze(['tf-bilinear', 'torch-bilinear', 'pil-bicubic', 'pil-bilinear', 'none'] as const);
+export const ONNX_RANGES = Object.freeze(['0,1', '0,255', '-1,1'] as const);
+export const CHANNEL_ORDERS = Object.freeze(['rgb', 'bgr'] as const);
+
 /** The GAN generator's loss (Goodfellow et al.: the saturating one is kept to show why it stalls). */
 export const GAN_LOSSES = Object.freeze(['non-saturating', 'saturating'] as const);
 
-/** Run-time lists filled by the registries that own them (the extractor table registers its names). */
-export const runtimeChoices = { extractors: (): readonly string[] => [], metrics: (): readonly string[] => METRICS };
+/**
+ * Run-time lists filled by the tables that own them: the extractor table (features/registry.ts)
+ * registers its names, protocols and the extractors that take weights; the metric table its metrics.
+ */
+export const runtimeChoices = {
+  extractors: (): readonly string[] => [],
+  protocols: (): readonly string[] => PROTOCOLS,
+  /** Extractors that load weights a user may replace (one `--weights-<name>` flag each). */
+  weightedExtractors: (): readonly string[] => [],
+  metrics: (): readonly string[] => METRICS,
+};
 
 /** The commands, as `fidkit <command>` names them. */
 export type CommandName =
@@ -74,6 +92,11 @@ export interface OptionSpec<T = unknown> {
   /** The command cannot run without it. */
   readonly required?: boolean;
   /**
+   * A template expanded into one flag per extractor that takes weights (`--weights-<extractor>` →
+   * `--weights-inception`, `--weights-mnist`, …); the API key holds a name → value record.
+   */
+  readonly perExtractor?: boolean;
+  /**
    * The API applies the default, not the flag parser, because "not given" means something there
    * (KID shrinks its subset size to a small set only when the size was not given).
    */
@@ -91,18 +114,30 @@ export const O = Object.freeze({
   quiet: opt({ key: 'quiet', flag: '-q, --quiet', type: flag, doc: 'no progress or warnings on stderr (errors are still printed)', commands: ALL }),
 
   // ── commands that read image folders or generated images ───────────────────────────────────
-  protocol: opt({ key: 'protocol', flag: '--protocol <name>', type: oneOf(PROTOCOLS), default: 'tf' as Protocol, doc: "how images are resized and scaled for the network: tf = torch-fidelity/TTUR, pytorch-fid, clean = clean-fid", commands: READS_IMAGES }),
-  extractor: opt({ key: 'extractor', flag: '--extractor <name>', type: oneOf(() => runtimeChoices.extractors()), default: 'inception', doc: 'feature extractor (`fidkit extractors` lists them)', commands: NOT_SWEEP }),
+  protocol: opt({ key: 'protocol', flag: '--protocol <name>', type: oneOf(() => runtimeChoices.protocols()), default: 'tf' as Protocol, defaultInApi: true, defaultText: "the extractor's first: tf for inception", doc: "how images are resized and scaled for the network: for inception tf = torch-fidelity/TTUR, pytorch-fid, clean = clean-fid; other extractors have their own (`fidkit extractors` lists them)", commands: READS_IMAGES }),
+  extractor: opt({ key: 'extractor', flag: '--extractor <name>', type: nameOrPattern(() => runtimeChoices.extractors()), default: 'inception', doc: 'feature extractor (`fidkit extractors` lists them); onnx:PATH.onnx = your own ONNX model (see --onnx-*)', commands: NOT_SWEEP }),
   /** The sweep picks its extractor by one rule (sweep.ts `sweepExtractor`), stated here for --help and the README. */
-  sweepExtractor: opt({ key: 'extractor', flag: '--extractor <name>', type: oneOf(() => runtimeChoices.extractors()), defaultText: 'mnist when the generator or the reference is MNIST digits (mnist-gan, mnist-vae, mnist:…), else inception', doc: 'feature extractor (`fidkit extractors` lists them); the header line says which one the sweep uses and why', commands: ['sweep'] }),
-  weights: opt({ key: 'weights', flag: '--weights <path>', type: text, defaultText: "the extractor's official file (downloaded once into the cache)", doc: "the extractor's weights: for inception a .pth ('test:hash' = deterministic test weights), for mnist a classifier folder", commands: READS_IMAGES }),
-  batchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), defaultText: "the extractor's (inception 50, mnist 500)", doc: 'images decoded and handed to the extractor at a time (never changes a number; the network itself runs in chunks of 8 for inception)', commands: NOT_SWEEP }),
-  sweepBatchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), defaultText: "the extractor's (inception 50, mnist 500)", doc: 'images generated, decoded and handed to the extractor at a time (never changes a number)', commands: ['sweep'] }),
+  sweepExtractor: opt({ key: 'extractor', flag: '--extractor <name>', type: nameOrPattern(() => runtimeChoices.extractors()), defaultText: 'mnist when the generator or the reference is MNIST digits (mnist-gan, mnist-vae, mnist:…), else inception', doc: 'feature extractor (`fidkit extractors` lists them); the header line says which one the sweep uses and why', commands: ['sweep'] }),
+  weights: opt({ key: 'weights', flag: '--weights <path>', type: text, defaultText: "the extractor's official file (downloaded once into the cache)", doc: "weights of the --extractor: for inception a .pth ('test:hash' = deterministic test weights), for mnist a classifier folder", commands: READS_IMAGES }),
+  extractorWeights: opt({ key: 'extractorWeights', flag: '--weights-<extractor> <path>', type: text, perExtractor: true, defaultText: "the extractor's official file", doc: 'weights of one extractor by name (--weights-inception FILE.pth, --weights-mnist DIR), for runs that use several; wins over --weights', commands: READS_IMAGES }),
+  // The bring-your-own ONNX extractor (--extractor onnx:PATH.onnx); each also read from the model's metadata fidkit.<name>.
+  onnxSize: opt({ key: 'onnxSize', flag: '--onnx-size <N|HxW>', type: imageSize, defaultText: "metadata fidkit.size, else the model input's (when fixed)", doc: 'onnx:PATH: the network input size', commands: READS_IMAGES }),
+  onnxResize: opt({ key: 'onnxResize', flag: '--onnx-resize <method>', type: oneOf(ONNX_RESIZE_METHODS), defaultText: 'metadata fidkit.resize, else required', doc: 'onnx:PATH: the resize, each bit-exact with its reference (tf-bilinear = TF1/torch-fidelity, torch-bilinear = F.interpolate on v/255, pil-* = Pillow float resize as clean-fid; none = images must have the size already)', commands: READS_IMAGES }),
+  onnxResizeTo: opt({ key: 'onnxResizeTo', flag: '--onnx-resize-to <HxW|short:N>', type: resizeTarget, defaultText: 'metadata fidkit.resize_to, else the input size', doc: "onnx:PATH: resize to this (short:N = shorter side N, as torchvision's Resize(N)), then crop the centre to the input size", commands: READS_IMAGES }),
+  onnxRange: opt({ key: 'onnxRange', flag: '--onnx-range <range>', type: oneOf(ONNX_RANGES), defaultText: 'metadata fidkit.range, else 0,1', doc: 'onnx:PATH: pixel values the network takes before mean/std (0,1 = v/255 as ToTensor)', commands: READS_IMAGES }),
+  onnxMean: opt({ key: 'onnxMean', flag: '--onnx-mean <m|r,g,b>', type: channelValues(false), defaultText: 'metadata fidkit.mean, else 0', doc: 'onnx:PATH: subtracted per channel after the range (network channel order)', commands: READS_IMAGES }),
+  onnxStd: opt({ key: 'onnxStd', flag: '--onnx-std <s|r,g,b>', type: channelValues(true), defaultText: 'metadata fidkit.std, else 1', doc: 'onnx:PATH: divided per channel after the mean', commands: READS_IMAGES }),
+  onnxChannels: opt({ key: 'onnxChannels', flag: '--onnx-channels <order>', type: oneOf(CHANNEL_ORDERS), defaultText: 'metadata fidkit.channels, else rgb', doc: 'onnx:PATH: channel order the network takes', commands: READS_IMAGES }),
+  onnxLayout: opt({ key: 'onnxLayout', flag: '--onnx-layout <layout>', type: oneOf(IMAGE_LAYOUTS), defaultText: "metadata fidkit.layout, else the input shape's", doc: 'onnx:PATH: input tensor layout', commands: READS_IMAGES }),
+  onnxOutput: opt({ key: 'onnxOutput', flag: '--onnx-output <name>', type: text, defaultText: "metadata fidkit.output, else the model's first output", doc: 'onnx:PATH: the output that holds the features (FID, KID, PR, PRDC); flattened per image', commands: READS_IMAGES }),
+  onnxLogits: opt({ key: 'onnxLogits', flag: '--onnx-logits <name>', type: text, defaultText: 'metadata fidkit.logits, else none', doc: 'onnx:PATH: an output of class logits, for the Inception Score', commands: READS_IMAGES }),
+  batchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), defaultText: "the extractor's own (`fidkit extractors` lists it)", doc: 'images decoded and handed to the extractor at a time (never changes a number; the network itself runs in chunks of 8 for inception)', commands: NOT_SWEEP }),
+  sweepBatchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), defaultText: "the extractor's own (`fidkit extractors` lists it)", doc: 'images generated, decoded and handed to the extractor at a time (never changes a number)', commands: ['sweep'] }),
   skipBad: opt({ key: 'skipBad', flag: '--skip-bad', type: flag, doc: 'skip unreadable images (and report how many) instead of stopping at the first', commands: READS_IMAGES }),
   recursive: opt({ key: 'recursive', flag: '--recursive', type: flag, doc: 'also read images in subfolders', commands: READS_IMAGES }),
   extensions: opt({ key: 'extensions', flag: '--ext <list>', type: textList, defaultText: 'every image format fidkit reads', doc: 'comma-separated extensions of the files to read, any case', commands: READS_IMAGES }),
   offline: opt({ key: 'offline', flag: '--offline', type: flag, doc: 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing', commands: READS_IMAGES }),
-  cacheDir: opt({ key: 'cacheDir', flag: '--cache-dir <dir>', type: text, defaultText: '$FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit', doc: 'cache folder (weights, built networks, features)', commands: [...READS_IMAGES, 'cache ls', 'cache clear'] }),
+  cacheDir: opt({ key: 'cacheDir', flag: '--cache-dir <dir>', type: text, defaultText: '$FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit', doc: 'cache folder (weights, built networks, features)', commands: [...READS_IMAGES, 'cache ls', 'cache clear', 'extractors'] }),
   cache: opt({ key: 'cache', flag: '--no-cache', type: flag, default: true, doc: 'neither reuse nor store extracted features', commands: READS_IMAGES }),
   cacheMax: opt({ key: 'cacheMax', flag: '--cache-max <size>', type: byteSize, default: 2e9, defaultText: '2GB', doc: 'size cap of the feature cache: after each write the least recently used entries are evicted until the rest fit (weights and built networks are not counted)', commands: READS_IMAGES }),
   cacheStrict: opt({ key: 'cacheStrict', flag: '--cache-strict', type: flag, doc: 'key the feature cache on file contents (SHA-256) instead of sizes and modification times', commands: READS_IMAGES }),
@@ -113,6 +148,8 @@ export const O = Object.freeze({
   seed: opt({ key: 'seed', flag: '--seed <n>', type: integer(0), default: 2020, doc: "seed of the IS shuffle and KID subsets (torch-fidelity's)", commands: ['score'] }),
   kidSubsets: opt({ key: 'kidSubsets', flag: '--kid-subsets <n>', type: integer(1), default: 100, doc: 'number of KID subsets', commands: ['score'] }),
   kidSubsetSize: opt({ key: 'kidSubsetSize', flag: '--kid-subset-size <n>', type: integer(2), default: 1000, defaultInApi: true, doc: 'rows per KID subset (shrunk with a warning when a set is smaller and the size was not given)', commands: ['score'] }),
+  kidKernel: opt({ key: 'kidKernel', flag: '--kid-kernel <kernel>', type: oneOf(KID_KERNELS), default: 'poly' as KidKernelName, doc: "KID kernel: poly = (xᵀy/d + 1)³ (the paper's, torch-fidelity's default), rbf = exp(−‖x − y‖²/(2σ²)) (torch-fidelity's kernel_rbf)", commands: ['score'] }),
+  kidKernelRbfSigma: opt({ key: 'kidKernelRbfSigma', flag: '--kid-kernel-rbf-sigma <sigma>', type: number(0, true), default: 10, doc: 'σ of the rbf KID kernel (torch-fidelity default)', commands: ['score'] }),
   isSplits: opt({ key: 'isSplits', flag: '--is-splits <n>', type: integer(1), default: 10, doc: 'number of Inception Score splits', commands: ['score'] }),
   isShuffle: opt({ key: 'isShuffle', flag: '--no-is-shuffle', type: flag, default: true, doc: "don't shuffle rows before the IS splits (the original OpenAI formula)", commands: ['score'] }),
   /** Neighbourhood sizes of the two manifold metrics when --k is not given (API: prK, prdcK). */
@@ -178,6 +215,9 @@ export const O = Object.freeze({
   loss: opt({ key: 'loss', flag: '--loss <loss>', type: oneOf(GAN_LOSSES), default: 'non-saturating', doc: 'generator loss', commands: ['train gan'] }),
   aeSteps: opt({ key: 'aeSteps', flag: '--ae-steps <n>', type: integer(0), default: 5000, doc: 'autoencoder steps before the adversarial phase', commands: ['train gan'] }),
 
+  // ── extractors ─────────────────────────────────────────────────────────────────────────────
+  extractorsJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print one JSON document (schema fidkit.extractors/1) instead of the list', commands: ['extractors'] }),
+
   // ── cache ──────────────────────────────────────────────────────────────────────────────────
   cacheJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print one JSON document (schema fidkit.cache/1) instead of the table', commands: ['cache ls'] }),
   olderThan: opt({ key: 'olderThan', flag: '--older-than <age>', type: duration, defaultText: 'every entry', doc: 'delete only the entries last used longer ago than this, e.g. 30d, 12h, 90m', commands: ['cache clear'] }),
@@ -198,17 +238,15 @@ export function optionsOf(command: CommandName): OptionSpec[] {
  * `DEFAULTS.kidSubsets` is `O.kidSubsets.default`.
  */
 export const DEFAULTS = Object.freeze({
-  protocol: O.protocol.default!,
+  protocol: O.protocol.default! as Protocol,
   extractor: O.extractor.default!,
-  /** Images per batch for the Inception (the mnist extractor's own default comes with the extractor table). */
-  batchSize: 50,
-  /** Images per batch by extractor where the command picks it (sweep); any other extractor takes `batchSize`. */
-  batchSizeByExtractor: Object.freeze({ inception: 50, mnist: 500 } as Readonly<Record<string, number>>),
   seed: O.seed.default!,
   isSplits: O.isSplits.default!,
   isShuffle: O.isShuffle.default!,
   kidSubsets: O.kidSubsets.default!,
   kidSubsetSize: O.kidSubsetSize.default!,
+  kidKernel: O.kidKernel.default!,
+  kidKernelRbfSigma: O.kidKernelRbfSigma.default!,
   prK: O.prK.default!,
   prdcK: O.prdcK.default!,
   cacheMax: O.cacheMax.default!,
@@ -245,6 +283,18 @@ export function checkOptions(command: CommandName, options: Readonly<Record<stri
   for (const spec of optionsOf(command)) {
     const value = options[spec.key];
     if (value === undefined) continue;
+    if (spec.perExtractor) {
+      // A record name → value, one per extractor (`extractorWeights: { vgg16: 'vgg.pth' }`).
+      const names = runtimeChoices.weightedExtractors();
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new UsageError(`${fn}(): ${spec.key}: expected an object of extractor name → ${spec.type.expected} but received ${String(value)}`);
+      }
+      for (const [name, v] of Object.entries(value)) {
+        if (!names.includes(name)) throw new UsageError(`${fn}(): ${spec.key}: unknown extractor '${name}'; extractors with weights: ${names.join(', ')}`);
+        if (spec.type.check(v) === undefined) throw new UsageError(`${fn}(): ${optionMessage(`${spec.key}.${name}`, spec.type, v)}`);
+      }
+      continue;
+    }
     if (spec.type.check(value) === undefined) throw new UsageError(`${fn}(): ${optionMessage(spec.key, spec.type, value)}`);
   }
 }

@@ -45,6 +45,29 @@ export function oneOf<T extends string>(allowed: readonly T[] | (() => readonly 
   };
 }
 
+/**
+ * A name from a list known at run time, where list items written `head:ARG` (e.g. `onnx:PATH.onnx`)
+ * stand for any `head:<non-empty text>` — the extractor names.
+ */
+export function nameOrPattern(allowed: () => readonly string[]): ValueType<string> {
+  const ok = (v: unknown): string | undefined => {
+    if (typeof v !== 'string' || v.length === 0) return undefined;
+    for (const item of allowed()) {
+      const colon = item.indexOf(':');
+      if (colon < 0 ? v === item : v.startsWith(item.slice(0, colon + 1)) && v.length > colon + 1) return v;
+    }
+    return undefined;
+  };
+  return {
+    get expected() {
+      return `one of ${allowed().join(', ')}`;
+    },
+    parse: ok,
+    check: ok,
+    choices: allowed,
+  };
+}
+
 /** A comma-separated list of values from a fixed list (case-insensitive, duplicates removed, order kept). */
 export function listOf<T extends string>(allowed: readonly T[] | (() => readonly T[])): ValueType<T[]> {
   const one = oneOf(allowed);
@@ -122,6 +145,52 @@ export const truncationList: ValueType<number[]> = {
   },
   check: (v) => (Array.isArray(v) && v.length > 0 && v.every((x) => truncation.check(x) !== undefined) ? (v as number[]) : undefined),
 };
+
+/** An image size `N` (square) or `HxW`, as the canonical text `HxW`; API callers may pass a number or [H, W]. */
+export const imageSize: ValueType<string> = {
+  expected: 'a size N or HxW (e.g. 224 or 224x256)',
+  parse: (t) => {
+    const m = /^\s*(\d+)\s*(?:[x×]\s*(\d+)\s*)?$/i.exec(t);
+    if (!m) return undefined;
+    const h = Number(m[1]);
+    const w = m[2] === undefined ? h : Number(m[2]);
+    return h >= 1 && w >= 1 && Number.isSafeInteger(h) && Number.isSafeInteger(w) ? `${h}x${w}` : undefined;
+  },
+  check: (v) => {
+    if (typeof v === 'string') return imageSize.parse(v);
+    if (typeof v === 'number') return imageSize.parse(String(v));
+    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) return imageSize.parse(`${v[0]}x${v[1]}`);
+    return undefined;
+  },
+};
+
+/** What an image is resized to before a centre crop: `HxW`, or `short:N` (shorter side N, aspect kept, as torchvision's Resize(N)). */
+export const resizeTarget: ValueType<string> = {
+  expected: 'HxW or short:N (e.g. 256x256 or short:256)',
+  parse: (t) => {
+    const m = /^\s*short\s*:\s*(\d+)\s*$/i.exec(t);
+    if (m) return Number(m[1]) >= 1 && Number.isSafeInteger(Number(m[1])) ? `short:${Number(m[1])}` : undefined;
+    return /[x×]/i.test(t) ? imageSize.parse(t) : undefined;
+  },
+  check: (v) => (typeof v === 'string' ? resizeTarget.parse(v) : undefined),
+};
+
+/**
+ * One number per channel (`r,g,b`) or one for all three (`0.5`), finite; with `positive`, > 0
+ * (a standard deviation). Always three values once read.
+ */
+export function channelValues(positive: boolean): ValueType<number[]> {
+  const ok = (xs: readonly unknown[]): number[] | undefined => {
+    if (xs.length !== 1 && xs.length !== 3) return undefined;
+    if (!xs.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0))) return undefined;
+    return xs.length === 1 ? [xs[0] as number, xs[0] as number, xs[0] as number] : [...(xs as number[])];
+  };
+  return {
+    expected: `one ${positive ? 'number > 0' : 'finite number'} or three, comma-separated (one per channel)`,
+    parse: (t) => (t.trim() === '' ? undefined : ok(t.split(',').map((x) => (x.trim() === '' ? NaN : Number(x))))),
+    check: (v) => (typeof v === 'number' ? ok([v]) : Array.isArray(v) ? ok(v) : undefined),
+  };
+}
 
 /** Shard `k/n` with 1 ≤ k ≤ n. */
 export const shard: ValueType<{ index: number; count: number }> = {

@@ -10,6 +10,7 @@ import { FIXTURES, runCli, spawnCli, spawnCliAsync } from './run-cli.js';
 const frechet = JSON.parse(readFileSync(join(FIXTURES, 'frechet', 'expected.json'), 'utf8'));
 const isKid = JSON.parse(readFileSync(join(FIXTURES, 'is_kid', 'expected.json'), 'utf8'));
 const F = (name: string) => join(FIXTURES, 'frechet', name);
+const K = (name: string) => join(FIXTURES, 'is_kid', name);
 let tmp = '';
 
 function f64(shape: number[], values: ArrayLike<number>) {
@@ -145,11 +146,17 @@ describe('fidkit score refuses bad input with a clear message and a non-zero exi
     ['mismatched dimensions', () => ['score', join(tmp, 'd2.npz'), F('d64_set1_stats.npz')], 1, 'has 2-d features but'],
     ['fewer than 2 samples', () => ['score', join(tmp, 'one-row.npy'), F('d64_set1_features.npy')], 1, 'FID needs at least 2 samples, got 1'],
     ['an unknown metric', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'fid,fancy'], 2, "Unknown metric 'fancy'; valid values: fid, is, kid, pr, prdc."],
-    ['an unknown protocol', () => ['score', F('d64_set1_stats.npz'), '--protocol', 'tf2'], 2, "Unknown protocol 'tf2'; valid values: tf, pytorch-fid, clean."],
+    ['an unknown protocol', () => ['score', F('d64_set1_stats.npz'), '--protocol', 'tf2'], 2, "Expected one of tf, pytorch-fid, clean, mnist-luma, onnx-spec for --protocol but received 'tf2'."],
+    ['an unknown extractor', () => ['score', F('d64_set1_stats.npz'), '--extractor', 'vgg99'], 2, "Expected one of inception, mnist, onnx:PATH.onnx for --extractor but received 'vgg99'."],
     ['a bad integer', () => ['score', F('d64_set1_stats.npz'), '--kid-subsets', '1.5'], 2, "Expected an integer ≥ 1 for --kid-subsets but received '1.5'."],
     ['statistics given to IS', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'is'], 2, 'is needs per-sample logits'],
     ['one input for FID', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'fid'], 2, 'fid compares two sets'],
     ['an unknown flag', () => ['score', F('d64_set1_stats.npz'), '--fast'], 2, "unknown option '--fast'"],
+    ['a zero rbf sigma', () => ['score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-kernel', 'rbf', '--kid-kernel-rbf-sigma', '0'], 2, "Expected a number > 0 for --kid-kernel-rbf-sigma but received '0'."],
+    ['a negative rbf sigma', () => ['score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-kernel', 'rbf', '--kid-kernel-rbf-sigma=-2'], 2, "Expected a number > 0 for --kid-kernel-rbf-sigma but received '-2'."],
+    ['an infinite rbf sigma', () => ['score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-kernel', 'rbf', '--kid-kernel-rbf-sigma', 'Infinity'], 2, "Expected a number > 0 for --kid-kernel-rbf-sigma but received 'Infinity'."],
+    ['a NaN rbf sigma', () => ['score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-kernel', 'rbf', '--kid-kernel-rbf-sigma', 'nan'], 2, "Expected a number > 0 for --kid-kernel-rbf-sigma but received 'nan'."],
+    ['an unknown kid kernel', () => ['score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-kernel', 'gauss'], 2, "Expected one of poly, rbf for --kid-kernel but received 'gauss'."],
   ];
   for (const [what, argv, code, message] of cases) {
     it(what, async () => {
@@ -160,6 +167,19 @@ describe('fidkit score refuses bad input with a clear message and a non-zero exi
       else expect(r.stderr).toMatch(message);
     });
   }
+});
+
+describe('fidkit score --kid-kernel rbf', () => {
+  it("reproduces torch-fidelity's kernel_rbf and records the kernel in the report", async () => {
+    const rbf = JSON.parse(readFileSync(join(FIXTURES, 'is_kid', 'kid_rbf_expected.json'), 'utf8')).cases.synthetic_1_vs_2_sigma30;
+    const r = await runCli('score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-subset-size', '50', '--kid-kernel', 'rbf', '--kid-kernel-rbf-sigma', '30', '--json');
+    expect(r.code).toBe(0);
+    const kid = JSON.parse(r.stdout).metrics.kid;
+    expect(kid).toMatchObject({ kernel: 'rbf', rbfSigma: 30, subsets: 100, subsetSize: 50, seed: 2020 });
+    expect(Math.abs(kid.mean - rbf.float64_input.kid_mean.value) / Math.abs(rbf.float64_input.kid_mean.value)).toBeLessThanOrEqual(1e-7);
+    const poly = JSON.parse((await runCli('score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-subset-size', '50', '--json')).stdout).metrics.kid;
+    expect(poly).toMatchObject({ kernel: 'poly', degree: 3, gamma: 1 / 2048, coef0: 1 });
+  });
 });
 
 describe('the built binary', () => {

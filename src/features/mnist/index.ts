@@ -24,7 +24,14 @@ export type MnistLayer = 'logits' | 'features';
 
 export const MNIST_EXTRACTOR_NAME = 'mnist';
 
-const MNIST_DIMS: Readonly<Record<MnistLayer, number>> = Object.freeze({ logits: CLASSIFIER_CLASSES, features: CLASSIFIER_FEATURE_DIM });
+/** The layers and their widths. */
+export const MNIST_DIMS: Readonly<Record<MnistLayer, number>> = Object.freeze({ logits: CLASSIFIER_CLASSES, features: CLASSIFIER_FEATURE_DIM });
+
+/** The layer each metric reads: IS the logits, the others the penultimate features. */
+export const MNIST_DEFAULT_LAYERS: Readonly<Record<FeatureMetric, MnistLayer>> = Object.freeze({ fid: 'features', kid: 'features', prdc: 'features', is: 'logits' });
+
+/** Its one preprocessing (grayscale luma, 28×28, v/255; preprocess.ts). */
+export const MNIST_PROTOCOL = 'mnist-luma';
 
 /** The bundled classifier: `models/mnist-classifier/` of the installed package (src/ and dist/ both sit two levels below the root). */
 export const BUNDLED_MNIST_CLASSIFIER = fileURLToPath(new URL('../../../models/mnist-classifier/', import.meta.url));
@@ -93,13 +100,13 @@ class MnistExtractor implements FeatureExtractor<MnistLayer> {
   readonly name = MNIST_EXTRACTOR_NAME;
   readonly layers = Object.freeze(['logits', 'features']) as readonly MnistLayer[];
   readonly dims = MNIST_DIMS;
-  readonly protocol = 'mnist-luma';
+  readonly protocol = MNIST_PROTOCOL;
   private disposed = false;
 
   constructor(private readonly session: OnnxSession) {}
 
   defaultLayerFor(metric: FeatureMetric): MnistLayer {
-    return metric === 'is' ? 'logits' : 'features';
+    return MNIST_DEFAULT_LAYERS[metric];
   }
 
   async extract(batch: readonly ExtractorImage[], layers: readonly MnistLayer[] = this.layers): Promise<Record<MnistLayer, FeatureMatrix>> {

@@ -10,7 +10,7 @@
 import { stat } from 'node:fs/promises';
 import { InputError, UsageError } from './errors.js';
 import type { ExtractorIdentity } from './features/registry.js';
-import { ExtractorPool, inputWarnings, inputWeights, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
+import { ExtractorPool, folderFiles, inputWarnings, inputWeights, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
 import { defaultMetrics, layerNeeds, runMetrics, type BuiltinMetricResults, type MetricOptions } from './api/metric-table.js';
 import { isVirtualInput } from './sources.js';
 import { VERSION } from './version.js';
@@ -120,6 +120,9 @@ export async function score(paths: readonly string[], given: ScoreOptions = {}):
     const folders = await Promise.all(paths.map(async (p) => isVirtualInput(p) || ((await stat(p).catch(() => undefined))?.isDirectory() ?? false)));
     const inputs: LoadedInput[] = new Array(paths.length);
     for (const [i, p] of paths.entries()) if (!folders[i]) inputs[i] = await loadInput(p, layerNeeds(metrics, i === 0 ? 'input1' : 'input2'), options, pool);
+    // Folders are listed before the extractor loads (seconds; a first run downloads its weights), so an
+    // empty folder, a wrong --ext or an unreadable file is reported at once.
+    for (const [i, p] of paths.entries()) if (folders[i] && !isVirtualInput(p)) await folderFiles(p, options);
     for (const [i, p] of paths.entries()) {
       if (!folders[i]) continue;
       const { extractor, name } = await pool.get();

@@ -83,13 +83,10 @@ export function attributeName(spec: OptionSpec): string {
 /** Entries main.ts adds to every command itself (`-q, --quiet`), so no command can miss them. */
 export const COMMON_KEYS: readonly string[] = ['quiet'];
 
-/**
- * Add every schema entry that lists `command`, except the common ones (main.ts adds those) and
- * those named in `skip`.
- */
-export function addOptions(cmd: Command, command: CommandName, skip: readonly string[] = []): Command {
+/** Add every schema entry that lists `command`, except the common ones (main.ts adds those to every command). */
+export function addOptions(cmd: Command, command: CommandName): Command {
   for (const spec of optionsOf(command)) {
-    if (COMMON_KEYS.includes(spec.key) || skip.includes(spec.key)) continue;
+    if (COMMON_KEYS.includes(spec.key)) continue;
     for (const option of optionsFor(spec)) cmd.addOption(option);
   }
   return cmd;

@@ -28,9 +28,12 @@ import { UsageError } from '../errors.js';
 import { resolveCacheDir, type CacheOptions, type RemoteFile } from '../io/cache.js';
 import { runtimeChoices } from '../options/schema.js';
 import type { FeatureExtractor, FeatureMetric } from './extractor.js';
-import { INCEPTION_DEFAULT_LAYERS, INCEPTION_LAYER_DIMS, INCEPTION_PROTOCOL_NAMES, loadInceptionExtractor } from './inception/load.js';
+import { HASH_WEIGHTS, INCEPTION_DEFAULT_LAYERS, INCEPTION_LAYER_DIMS, INCEPTION_PROTOCOL_NAMES, loadInceptionExtractor } from './inception/load.js';
 import { INCEPTION_WEIGHTS } from './inception/weights.js';
 import { BUNDLED_MNIST_CLASSIFIER, loadMnistClassifier, MNIST_DEFAULT_LAYERS, MNIST_DIMS, MNIST_PROTOCOL } from './mnist/index.js';
+import { VGG16_DEFAULT_LAYERS, VGG16_OUTPUT_DIMS, VGG16_PROTOCOL } from './vgg16/index.js';
+import { loadVgg16Extractor } from './vgg16/load.js';
+import { VGG16_WEIGHTS } from './vgg16/weights.js';
 
 export { HASH_WEIGHTS } from './inception/load.js';
 
@@ -41,7 +44,7 @@ export const FEATURE_METRICS: readonly FeatureMetric[] = Object.freeze(['fid', '
 export interface ExtractorRequest extends CacheOptions {
   /** One of the entry's `protocols`; default its first. */
   readonly protocol?: string;
-  /** The weights (`--weights`, `--weights-<name>`): a file or folder, or {@link HASH_WEIGHTS} for the Inception's test weights. */
+  /** The weights (`--weights`, `--weights-<name>`): a file or folder, or {@link HASH_WEIGHTS} for the Inception's and VGG16's test weights. */
   readonly weights?: string;
   /** The flag that gave `weights` (`--weights` or `--weights-<name>`), for messages; default `--weights`. */
   readonly weightsFlag?: string;
@@ -205,5 +208,20 @@ registerExtractor({
   load: async (request) => {
     const { extractor, sha256 } = await loadMnistClassifier(request.weights === undefined ? {} : { model: request.weights });
     return { extractor, name: 'mnist', weightsId: sha256, warnings: [] };
+  },
+});
+
+registerExtractor({
+  name: 'vgg16',
+  description: "torchvision's ImageNet VGG16 up to fc2 (vgg16-397923af.pth), as torch-fidelity 0.4 uses it for precision/recall",
+  layers: VGG16_OUTPUT_DIMS,
+  defaultLayers: VGG16_DEFAULT_LAYERS,
+  protocols: [VGG16_PROTOCOL],
+  weights: { kind: 'download', file: VGG16_WEIGHTS },
+  batchSize: 50,
+  load: async (request) => {
+    const hashWeights = request.weights === HASH_WEIGHTS;
+    const l = await loadVgg16Extractor({ ...request, hashWeights, weights: hashWeights ? undefined : request.weights, flag: request.weightsFlag });
+    return { extractor: l.extractor, name: 'vgg16', weightsId: l.weightsId, warnings: l.warnings };
   },
 });

@@ -43,6 +43,9 @@ export { extractorNames, HASH_WEIGHTS, loadExtractor, registerExtractor } from '
 export type { FeatureExtractor } from './features/extractor.js';
 export { extractFiles } from './features/extract.js';
 export { loadInception } from './features/inception/index.js';
+export { loadVgg16, VGG16_DEFAULT_LAYERS, VGG16_OUTPUT_DIMS } from './features/vgg16/index.js';
+export { vgg16ModelParts } from './features/vgg16/graph.js';
+export { VGG16_WEIGHTS } from './features/vgg16/weights.js';
 export { loadMnistClassifier } from './features/mnist/index.js';
 export { readPth, type PthOptions } from './io/pth.js';
 export { assertInceptionStateDict } from './features/inception/state-dict.js';

@@ -73,7 +73,7 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
     const reference = alias(flags.reference ?? (bundled ? 'mnist:test' : ''));
     if (!reference) throw new UsageError('--reference is required for an ONNX generator: a folder of real images, a .npz of statistics or a .npy of features');
     // MNIST generators are scored with the MNIST classifier unless --extractor says otherwise.
-    const extractor = cmd.getOptionValueSource('extractor') === 'default' && reference.startsWith(MNIST_PREFIX) ? 'mnist' : flags.extractor;
+    const extractor = flags.extractor === undefined && reference.startsWith(MNIST_PREFIX) ? 'mnist' : flags.extractor;
     // The real row uses as many digits as each generated set (FID's bias depends on n), up to the 10,000 bundled.
     const real =
       flags.real === 'none' ? undefined : flags.real !== undefined ? alias(flags.real) : /^mnist:test(\?|$)/.test(reference) ? `mnist:train-10k?n=${Math.min(flags.count, 10_000)}` : undefined;

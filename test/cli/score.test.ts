@@ -56,6 +56,9 @@ describe('fidkit score on statistics and features', () => {
     expect(report.metrics.pr.k).toBe(3);
     expect(report.metrics.prdc.k).toBe(5);
     expect(report.metrics.pr.precision).toBeGreaterThan(0);
+    // Feature files do not say which network made them: every metric's space is unknown.
+    const unknown = { extractor: null, layer: null, protocol: null };
+    expect(report.features).toEqual({ fid: unknown, kid: unknown, pr: unknown, prdc: unknown });
   });
 
   it("gives torch-fidelity's precision/recall and clovaai's density/coverage counts in one run", async () => {

@@ -26,6 +26,12 @@ const GRAPH_VERSION = 1;
 /** `weightsId` of the hash weights (tests and `fidkit verify` only). */
 export const VGG16_HASH_WEIGHTS_ID = 'vgg16-hash-weights-v1';
 
+/** Where the model built from weights `weightsId` (a SHA-256, or {@link VGG16_HASH_WEIGHTS_ID}) is cached. */
+export function vgg16ModelPath(cacheDir: string, weightsId: string): string {
+  const tag = weightsId === VGG16_HASH_WEIGHTS_ID ? 'hash' : weightsId.slice(0, 16);
+  return join(cacheDir, 'onnx', `vgg16-${tag}-g${GRAPH_VERSION}.onnx`);
+}
+
 export interface Vgg16LoadRequest extends WeightsOptions {
   /** Use the deterministic test weights instead of a file (`--weights test:hash`). */
   readonly hashWeights?: boolean;
@@ -58,8 +64,7 @@ export async function loadVgg16Extractor(request: Vgg16LoadRequest): Promise<Loa
     weightsId = weights.sha256;
     source = { kind: 'pth', path: weights.path };
   }
-  const tag = weightsId === VGG16_HASH_WEIGHTS_ID ? 'hash' : weightsId.slice(0, 16);
-  const modelPath = join(resolveCacheDir(request), 'onnx', `vgg16-${tag}-g${GRAPH_VERSION}.onnx`);
+  const modelPath = vgg16ModelPath(resolveCacheDir(request), weightsId);
   let temporary: string | undefined;
   let model = modelPath;
   if (!(await stat(modelPath).catch(() => undefined))?.isFile()) {

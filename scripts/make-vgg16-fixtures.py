@@ -22,7 +22,7 @@ weights the fc2_relu features stay alive and spread (expected.json -> non_degene
 Needs Debian's python3-torch, python3-torchvision, python3-tqdm and torch-fidelity's source (not
 installed; e.g. `git archive` of toshas/torch-fidelity into /tmp/tf04):
 
-    /usr/bin/python3 scripts/make-vgg16-fixtures.py --torch-fidelity /tmp/tf04 [--weights-dir /tmp/fidkit-vgg16] [--noise]
+    /usr/bin/python3 scripts/make-vgg16-fixtures.py --torch-fidelity /tmp/tf04 --torch-fidelity-commit 5e211a9… [--weights-dir /tmp/fidkit-vgg16] [--noise]
 
 writes fixtures/vgg16/{state_dict_keys.tsv,expected.json,set_a/,set_b/} and the two ~528 MB .pth files
 into --weights-dir (never commit those). --noise adds float-noise measurements (2 threads, float64).
@@ -100,6 +100,7 @@ def main():
     ap.add_argument("--torch-fidelity", required=True, help="folder holding torch-fidelity's torch_fidelity/ package (0.4.0)")
     ap.add_argument("--weights-dir", default="/tmp/fidkit-vgg16", help="where the .pth files go (outside the repo)")
     ap.add_argument("--noise", action="store_true", help="also measure 2-thread and float64 noise")
+    ap.add_argument("--torch-fidelity-commit", default="unknown", help="the git commit of that source, recorded in expected.json")
     args = ap.parse_args()
     sys.path.insert(0, os.path.abspath(args.torch_fidelity))
 
@@ -177,9 +178,10 @@ def main():
 
     expected = {
         "description": "torch-fidelity 0.4.0 FeatureExtractorVGG16 (fc2, fc2_relu) with hash weights on fixtures/images; made by scripts/make-vgg16-fixtures.py",
-        "command": "/usr/bin/python3 scripts/make-vgg16-fixtures.py --torch-fidelity <torch-fidelity checkout>" + (" --noise" if args.noise else ""),
+        "command": f"/usr/bin/python3 scripts/make-vgg16-fixtures.py --torch-fidelity <torch-fidelity checkout> --torch-fidelity-commit {args.torch_fidelity_commit}" + (" --noise" if args.noise else ""),
         "versions": {
             "torch_fidelity": torch_fidelity.__version__,
+            "torch_fidelity_commit": args.torch_fidelity_commit,
             "torch": torch.__version__,
             "torchvision": torchvision.__version__,
             "numpy": np.__version__,

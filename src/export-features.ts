@@ -34,6 +34,8 @@ export interface ExportedFeatures {
   readonly extractor: string;
   readonly protocol: string;
   readonly weightsSha256: string;
+  /** The bring-your-own ONNX extractor's model and preprocessing spec (`onnx:PATH` only). */
+  readonly extractorSpec?: Readonly<Record<string, unknown>>;
   /** Folders: files skipped as unreadable (`skipBad`) and files ignored for their extension. */
   readonly skipped: { path: string; message: string }[];
   readonly ignored: number;
@@ -80,7 +82,7 @@ async function openImages(path: string, options: FolderOptions): Promise<OpenedI
 export async function exportFeatures(path: string, options: ExportFeaturesOptions = {}): Promise<ExportedFeatures> {
   const pool = new ExtractorPool(options);
   try {
-    const { extractor, name, weightsId } = await pool.get();
+    const { extractor, name, weightsId, spec } = await pool.get();
     const fidLayer = extractor.defaultLayerFor('fid');
     const isLayer = extractor.defaultLayerFor('is');
     const layer = options.layer ?? fidLayer;
@@ -116,6 +118,7 @@ export async function exportFeatures(path: string, options: ExportFeaturesOption
         extractor: name,
         protocol: extractor.protocol,
         weightsSha256: weightsId,
+        ...(spec ? { extractorSpec: spec } : {}),
         skipped,
         ignored: opened.ignored,
         ...(options.shard ? { shard: options.shard } : {}),

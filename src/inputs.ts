@@ -9,6 +9,7 @@ import { extname } from 'node:path';
 import { DEFAULTS, type Protocol } from './defaults.js';
 import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ExtractionProgress, type ImageSource } from './features/extract.js';
+import { ONNX_SPEC_OPTION_KEYS, type OnnxSpecOptions } from './features/onnx/index.js';
 import { extractorEntry, HASH_WEIGHTS, loadExtractor, type LoadedExtractor } from './features/registry.js';
 import { featureCacheKey, readFeatureCache, writeFeatureCache, type FeatureCacheEntry } from './io/feature-cache.js';
 import { sha256File } from './io/cache.js';
@@ -42,7 +43,7 @@ export interface LoadedInput {
 }
 
 /** How folders are turned into features. */
-export interface FolderOptions {
+export interface FolderOptions extends OnnxSpecOptions {
   /** The table name of the extractor (`--extractor`; `onnx:PATH` for a user's ONNX model). */
   readonly extractor?: string;
   /** One of the extractor's protocols; default its first (inception: tf). */
@@ -51,8 +52,6 @@ export interface FolderOptions {
   readonly weights?: string;
   /** Weights by extractor name (`--weights-<name>`), for runs that use several extractors; wins over `weights`. */
   readonly extractorWeights?: Readonly<Record<string, string>>;
-  /** Extractor-specific settings (the `--onnx-*` preprocessing flags of `onnx:PATH`). */
-  readonly extractorSettings?: Readonly<Record<string, unknown>>;
   readonly batchSize?: number;
   readonly skipBad?: boolean;
   readonly recursive?: boolean;
@@ -99,6 +98,12 @@ export function batchSizeFor(name: string, options: Pick<FolderOptions, 'batchSi
   return options.batchSize ?? extractorEntry(name).batchSize;
 }
 
+/** The `--onnx-*` options among `options` (undefined when none is set). */
+function onnxSpecOptions(options: FolderOptions): OnnxSpecOptions | undefined {
+  const given = ONNX_SPEC_OPTION_KEYS.filter((k) => options[k] !== undefined);
+  return given.length === 0 ? undefined : Object.fromEntries(given.map((k) => [k, options[k]]));
+}
+
 /** Loads each extractor at most once (by name) and disposes them at the end. */
 export class ExtractorPool {
   private readonly loaded = new Map<string, Promise<LoadedExtractor>>();
@@ -108,6 +113,11 @@ export class ExtractorPool {
   get(name: string = this.options.extractor ?? DEFAULTS.extractor): Promise<LoadedExtractor> {
     let l = this.loaded.get(name);
     if (!l) {
+      const onnx = onnxSpecOptions(this.options);
+      if (onnx && !(this.options.extractor ?? DEFAULTS.extractor).startsWith('onnx:')) {
+        const flags = Object.keys(onnx).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+        return Promise.reject(new UsageError(`${flags.join(', ')} describe${flags.length === 1 ? 's' : ''} an ONNX model's preprocessing: use ${flags.length === 1 ? 'it' : 'them'} with --extractor onnx:PATH.onnx`));
+      }
       l = loadExtractor(name, {
         protocol: name === (this.options.extractor ?? DEFAULTS.extractor) ? this.options.protocol : undefined,
         weights: weightsFor(name, this.options),
@@ -118,7 +128,7 @@ export class ExtractorPool {
             : '--weights',
         offline: this.options.offline,
         cacheDir: this.options.cacheDir,
-        settings: this.options.extractorSettings,
+        onnx: onnxSpecOptions(this.options),
       }).then((e) => {
         for (const w of e.warnings) this.options.onWarning?.(w);
         return e;
@@ -227,7 +237,7 @@ export async function loadImages(
   options: FolderOptions,
   pool: ExtractorPool,
 ): Promise<LoadedInput> {
-  const { extractor, name, weightsId } = await pool.get(options.extractor);
+  const { extractor, name, weightsId, spec } = await pool.get(options.extractor);
   const fidLayer = extractor.defaultLayerFor('fid');
   const isLayer = extractor.defaultLayerFor('is');
   const key =
@@ -261,7 +271,9 @@ export async function loadImages(
     extractor: name,
     protocol: extractor.protocol,
     layer: fidLayer,
+    ...(needs.logits ? { logitsLayer: isLayer } : {}),
     weightsSha256: weightsId,
+    ...(spec ? { extractorSpec: spec } : {}),
     count: entry.count,
     ...(options.shard ? { shard: options.shard } : {}),
   };

@@ -33,16 +33,13 @@ export interface InputSummary {
   readonly dim: number;
   readonly extractor: string | null;
   readonly protocol: string | null;
+  /** SHA-256 of the extractor's weights (the model file for onnx:PATH), when the input records it. */
+  readonly weightsSha256?: string | null;
+  /** The bring-your-own ONNX extractor's model and preprocessing spec. */
+  readonly extractorSpec?: Readonly<Record<string, unknown>>;
   /** Image folders: unreadable files skipped with --skip-bad, and non-image files ignored. */
   readonly skipped?: number;
   readonly ignored?: number;
-}
-
-/** The features a metric read: which extractor and layer made them (null when a file of features or statistics does not say). */
-export interface FeatureSpace {
-  readonly extractor: string | null;
-  readonly layer: string | null;
-  readonly protocol: string | null;
 }
 
 export interface ScoreReport {
@@ -53,9 +50,11 @@ export interface ScoreReport {
    * extractors (pr: vgg16, fid: inception) appears once per extractor.
    */
   readonly inputs: InputSummary[];
-  /** Per metric, the features it read (torch-fidelity 0.4 defaults: pr on vgg16 fc2_relu, the others on the Inception). */
-  readonly features: Record<string, FeatureSpace>;
-  /** One member per metric run, named as in the metric table (api/metric-table.ts). */
+  /**
+   * One member per metric run, named as in the metric table (api/metric-table.ts); each carries
+   * `features`, the extractor, layer and protocol it read (torch-fidelity 0.4's defaults: pr on vgg16
+   * fc2_relu, the others on the Inception).
+   */
   readonly metrics: BuiltinMetricResults & Record<string, unknown>;
   readonly warnings: string[];
 }
@@ -71,18 +70,23 @@ function summary(inp: LoadedInput, i: number): InputSummary {
     dim: inp.dim,
     extractor: inp.metadata?.extractor ?? null,
     protocol: inp.metadata?.protocol ?? null,
+    weightsSha256: inp.metadata?.weightsSha256 ?? null,
+    ...(inp.metadata?.extractorSpec ? { extractorSpec: inp.metadata.extractorSpec as Record<string, unknown> } : {}),
     ...(inp.kind === 'images' ? { skipped: inp.skipped?.length ?? 0, ignored: inp.ignored ?? 0 } : {}),
   };
 }
 
-/** The features `metric` read from `inputs` (input1's record, else input2's). */
-function spaceOf(metric: string, inputs: readonly LoadedInput[]): FeatureSpace {
-  const inp = inputs.find((x) => x.metadata?.extractor) ?? inputs[0];
-  const extractor = inp.metadata?.extractor ?? null;
-  let layer = inp.metadata?.layer ?? null;
-  // Folders record their FID layer; IS reads the extractor's logits layer (the table knows it).
-  if (metric === 'is' && extractor && (inp.kind === 'images' || inp.kind === 'generated')) layer = extractorEntry(extractor).defaultLayers.is;
-  return { extractor, layer, protocol: inp.metadata?.protocol ?? null };
+/**
+ * Add to each metric's result which features it read: the extractor, layer and protocol recorded with
+ * input1 (the inputs' own members say the same per input; a mismatch between them is warned about).
+ */
+function withFeatures(results: Record<string, unknown>, inputs: readonly LoadedInput[]): Record<string, unknown> {
+  const first = inputs[0].metadata;
+  for (const name of Object.keys(results)) {
+    const layer = name === 'is' ? (first?.logitsLayer as string | undefined) ?? null : first?.layer ?? null;
+    results[name] = { ...(results[name] as object), features: { extractor: first?.extractor ?? null, layer, protocol: first?.protocol ?? null } };
+  }
+  return results;
 }
 
 /**
@@ -95,12 +99,11 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
   const metrics = options.metrics ?? defaultMetrics(inputs.length);
   const warnings: string[] = [];
   for (const inp of inputs) warnings.push(...inputWarnings(inp));
-  const results = await runMetrics(inputs, metrics, options, (w) => warnings.push(w));
+  const results = withFeatures(await runMetrics(inputs, metrics, options, (w) => warnings.push(w)), inputs);
   return {
     schema: SCORE_SCHEMA,
     fidkit: VERSION,
     inputs: inputs.map(summary),
-    features: Object.fromEntries(Object.keys(results).map((m) => [m, spaceOf(m, inputs)])),
     metrics: results as ScoreReport['metrics'],
     warnings,
   };
@@ -144,7 +147,6 @@ export async function score(paths: readonly string[], options: ScoreOptions = {}
     }
     const several = groups.size > 1;
     const results: Record<string, unknown> = {};
-    const features: Record<string, FeatureSpace> = {};
     const inputs: InputSummary[] = [];
     const warnings: string[] = [];
     const warn = (w: string): void => {
@@ -157,8 +159,7 @@ export async function score(paths: readonly string[], options: ScoreOptions = {}
         loaded[i] = files[i] ?? (await loadInput(p, layerNeeds(group, roleOf(i)), { ...options, extractor: name, onProgress }, pool));
       }
       for (const inp of loaded) inputWarnings(inp).forEach(warn);
-      Object.assign(results, await runMetrics(loaded, group, options, warn));
-      for (const m of group) features[m] = spaceOf(m, loaded);
+      Object.assign(results, withFeatures(await runMetrics(loaded, group, options, warn), loaded));
       loaded.forEach((inp, i) => {
         // A file is listed once; a folder once per extractor.
         if (folders[i] || !inputs.some((s) => s.path === inp.path && s.role === roleOf(i))) inputs.push(summary(inp, i));
@@ -169,7 +170,6 @@ export async function score(paths: readonly string[], options: ScoreOptions = {}
       schema: SCORE_SCHEMA,
       fidkit: VERSION,
       inputs,
-      features: Object.fromEntries(ordered.map((m) => [m, features[m]])),
       metrics: Object.fromEntries(ordered.map((m) => [m, results[m]])) as ScoreReport['metrics'],
       warnings,
     };

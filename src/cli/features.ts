@@ -76,6 +76,7 @@ export function registerFeatures(program: Command, ctx: CommandContext): void {
         extractor: r.extractor,
         protocol: r.protocol,
         weightsSha256: r.weightsSha256,
+        ...(r.extractorSpec ? { extractorSpec: r.extractorSpec } : {}),
         shard: r.shard ?? null,
         skipped: r.skipped.length,
         ignored: r.ignored,

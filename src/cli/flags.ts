@@ -30,9 +30,9 @@ export function helpText(spec: OptionSpec): string {
 export function optionFor(spec: OptionSpec): Option {
   const shown = defaultText(spec);
   const takesValue = /[<[]/.test(spec.flag);
-  const parserDefault = spec.default !== undefined && takesValue && !spec.defaultInApi;
-  // Commander shows "(default: …)" only for a default it applies; a computed one goes into the text.
-  const option = new Option(spec.flag, helpText(spec) + (!parserDefault && shown !== undefined && takesValue ? ` (default: ${shown})` : ''));
+  const valued = spec.default !== undefined && takesValue && !spec.defaultInApi;
+  // Commander shows a default only beside a value; a computed default is shown in the help line.
+  const option = new Option(spec.flag, !valued && takesValue && shown !== undefined ? `${helpText(spec)} (default: ${shown})` : helpText(spec));
   if (takesValue) {
     const flag = longFlag(spec);
     option.argParser((text: string) => {
@@ -41,8 +41,8 @@ export function optionFor(spec: OptionSpec): Option {
       return value;
     });
   }
-  // Switches have no default to show (commander handles --no-x); computed defaults show their text only.
-  if (parserDefault) option.default(spec.default, shown);
+  // Switches have no default to show (commander handles --no-x).
+  if (valued) option.default(spec.default, shown);
   if (spec.required) option.makeOptionMandatory();
   return option;
 }

@@ -4,7 +4,6 @@
  * numbers as a table on stdout (or one JSON document with `--json`); warnings and optimiser progress
  * go to stderr. tfjs and the experiments load only when a subcommand runs.
  */
-import cliProgress from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors.js';
@@ -19,6 +18,7 @@ import type { TargetSpec } from '../latent/targets.js';
 import { formatNumber, renderTable, type Cell } from '../report/table.js';
 import type { CommandContext } from './main.js';
 import { integerAtLeast, numberAbove, oneOf } from './options.js';
+import { Progress, stepsFormat } from './progress.js';
 
 const GENERATORS = ['mnist-gan', 'mnist-vae'] as const;
 /** Default integer upscale of the grid's 28×28 tiles. */
@@ -26,8 +26,6 @@ const GRID_SCALE = 2;
 /** Gap between grid tiles, in pixels, and its gray level. */
 const GRID_PADDING = 2;
 const GRID_BACKGROUND = 0.5;
-/** Seconds between plain progress lines when stderr is not a terminal. */
-const LINE_INTERVAL_S = 5;
 
 interface CommonFlags {
   generator: BundledGeneratorName;
@@ -58,7 +56,6 @@ interface InpaintFlags extends FitFlags {
   mask: string;
 }
 
-/** Parser for a finite number > 0 (`strict`) or ≥ 0. */
 function addCommon(cmd: Command, experiment: string): Command {
   return cmd
     .addOption(new Option('--generator <name>', `the generator: ${GENERATORS.join(', ')}`).default(LATENT_DEFAULTS.generator).argParser(oneOf('--generator', GENERATORS)))
@@ -276,25 +273,15 @@ function fmt(x: number): string {
 /** Optimiser progress on stderr: a bar on a terminal (not CI), else a line every few seconds. */
 function fitProgress(ctx: CommandContext, flags: CommonFlags): ((e: LatentFitProgress) => void) | undefined {
   if (flags.quiet) return undefined;
-  const stream = ctx.io.stderr;
-  const interactive = Boolean(stream.isTTY) && !process.env.CI;
-  let bar: cliProgress.SingleBar | undefined;
-  let lastLine = Date.now();
+  const progress = new Progress(ctx.io.stderr, stepsFormat('fit'));
+  let started = false;
   return (e) => {
-    const best = Math.min(...e.mse);
-    if (interactive) {
-      if (!bar) {
-        bar = new cliProgress.SingleBar({ format: 'fit |{bar}| {value}/{total} steps | best MSE {mse} | ETA {eta_formatted}', stream: stream as NodeJS.WritableStream, hideCursor: true }, cliProgress.Presets.shades_classic);
-        bar.start(e.total, e.step, { mse: fmt(best) });
-      }
-      bar.update(e.step, { mse: fmt(best) });
-      if (e.step === e.total) bar.stop();
-      return;
+    const detail = `best MSE ${fmt(Math.min(...e.mse))}`;
+    if (!started) {
+      started = true;
+      progress.start(e.total, e.step, detail);
     }
-    const now = Date.now();
-    if (now - lastLine >= LINE_INTERVAL_S * 1000 || e.step === e.total) {
-      lastLine = now;
-      stream.write(`step ${e.step}/${e.total}: best MSE ${fmt(best)}\n`);
-    }
+    if (e.step === e.total) progress.end(e.step, detail);
+    else progress.update(e.step, detail);
   };
 }

@@ -4,6 +4,7 @@
  * sharp-style "Expected positive integer for --batch-size but received '1.5'".
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { ONNX_SPEC_OPTION_KEYS, type OnnxSpecOptions } from '../features/onnx/index.js';
 import { extractorSpecs } from '../features/registry.js'; // also fills the extractor choices of the schema
 import { O, type OptionSpec } from '../options/schema.js';
 import { optionsFor, perExtractorValues } from './flags.js';
@@ -76,7 +77,7 @@ export function addCommonOptions(cmd: Command): Command {
 }
 
 /** The flags of every command that reads image folders. */
-export interface FolderFlags {
+export interface FolderFlags extends OnnxSpecOptions {
   protocol?: string;
   extractor?: string;
   weights?: string;
@@ -88,14 +89,13 @@ export interface FolderFlags {
   cacheDir?: string;
   cache: boolean;
   cacheStrict?: boolean;
-  /** `--weights-<name>`, one key per extractor (weightsInception, weightsMnist, …). */
-  [perExtractor: string]: unknown;
 }
 
 /** Add the image-folder flags (one definition for score, stats, features and sweep). */
 export function addFolderOptions(cmd: Command): Command {
   // Extractor, protocol, weights and batch size come from the options schema and the extractor table.
-  for (const spec of [O.protocol, O.extractor, O.weights, O.extractorWeights, O.batchSize] as OptionSpec[]) for (const o of optionsFor(spec)) cmd.addOption(o);
+  const onnx = [O.onnxSize, O.onnxResize, O.onnxResizeTo, O.onnxRange, O.onnxMean, O.onnxStd, O.onnxChannels, O.onnxLayout, O.onnxOutput, O.onnxLogits];
+  for (const spec of [O.protocol, O.extractor, O.weights, O.extractorWeights, ...onnx, O.batchSize] as OptionSpec[]) for (const o of optionsFor(spec)) cmd.addOption(o);
   return cmd
     .addHelpText('after', () => `\nExtractors (--extractor; \`fidkit extractors\` shows layers, protocols and weights):\n${extractorSpecs().map((e) => `  ${(e.argument ? `${e.name}:${e.argument}` : e.name).padEnd(18)} ${e.description}`).join('\n')}\n`)
     .option('--skip-bad', 'skip unreadable images (and report how many) instead of stopping at the first')
@@ -116,7 +116,8 @@ export function folderOptions(flags: FolderFlags): FolderOptions {
     protocol: flags.protocol,
     extractor: flags.extractor,
     weights: flags.weights,
-    extractorWeights: perExtractorValues(O.extractorWeights, flags),
+    // --weights-<name>: one attribute per extractor (weightsInception, weightsMnist, …).
+    extractorWeights: perExtractorValues(O.extractorWeights, flags as unknown as Record<string, unknown>),
     batchSize: flags.batchSize,
     skipBad: flags.skipBad,
     recursive: flags.recursive,
@@ -125,5 +126,6 @@ export function folderOptions(flags: FolderFlags): FolderOptions {
     cacheDir: flags.cacheDir,
     cache: flags.cache,
     cacheStrict: flags.cacheStrict,
+    ...Object.fromEntries(ONNX_SPEC_OPTION_KEYS.map((k) => [k, flags[k]])),
   };
 }

@@ -30,6 +30,7 @@ import { runtimeChoices } from '../options/schema.js';
 import type { FeatureExtractor, FeatureMetric } from './extractor.js';
 import { HASH_WEIGHTS, INCEPTION_DEFAULT_LAYERS, INCEPTION_LAYER_DIMS, INCEPTION_PROTOCOL_NAMES, loadInceptionExtractor } from './inception/load.js';
 import { INCEPTION_WEIGHTS } from './inception/weights.js';
+import { loadOnnxExtractor, type OnnxSpecOptions } from './onnx/index.js';
 import { BUNDLED_MNIST_CLASSIFIER, loadMnistClassifier, MNIST_DEFAULT_LAYERS, MNIST_DIMS, MNIST_PROTOCOL } from './mnist/index.js';
 import { VGG16_DEFAULT_LAYERS, VGG16_OUTPUT_DIMS, VGG16_PROTOCOL } from './vgg16/index.js';
 import { loadVgg16Extractor } from './vgg16/load.js';
@@ -50,8 +51,8 @@ export interface ExtractorRequest extends CacheOptions {
   readonly weightsFlag?: string;
   /** The part after `<name>:` for parametrised entries (`onnx:PATH`). */
   readonly argument?: string;
-  /** Extractor-specific settings (e.g. the BYO ONNX preprocessing flags), read by the entry's `load`. */
-  readonly settings?: Readonly<Record<string, unknown>>;
+  /** The bring-your-own ONNX extractor's preprocessing spec (`--onnx-*` flags), read by `onnx:PATH`. */
+  readonly onnx?: OnnxSpecOptions;
 }
 
 /** A loaded extractor with what identifies its numbers (for cache keys and report metadata). */
@@ -156,9 +157,13 @@ export function resolveExtractorName(name: string): { spec: ExtractorSpec; argum
   throw new UsageError(`unknown extractor '${name}'; valid extractors: ${extractorNames().join(', ')}`);
 }
 
-/** The table entry of `name` (a plain or parametrised name). @throws {UsageError} listing the valid names */
+/**
+ * The table entry of `name`: a plain name, a parametrised one (`onnx:a.onnx`) or a parametrised
+ * entry's bare name (`onnx`, as a loaded extractor names itself).
+ * @throws {UsageError} listing the valid names
+ */
 export function extractorEntry(name: string): ExtractorSpec {
-  return resolveExtractorName(name).spec;
+  return table.get(name) ?? resolveExtractorName(name).spec;
 }
 
 /**
@@ -223,5 +228,20 @@ registerExtractor({
     const hashWeights = request.weights === HASH_WEIGHTS;
     const l = await loadVgg16Extractor({ ...request, hashWeights, weights: hashWeights ? undefined : request.weights, flag: request.weightsFlag });
     return { extractor: l.extractor, name: 'vgg16', weightsId: l.weightsId, warnings: l.warnings };
+  },
+});
+
+registerExtractor({
+  name: 'onnx',
+  argument: 'PATH.onnx',
+  description: 'your own ONNX network (DINOv2, CLIP, SwAV, a classifier…), preprocessed as --onnx-* flags or its fidkit.* metadata say; feature width read from the model',
+  layers: { features: null, logits: null },
+  defaultLayers: { fid: 'features', kid: 'features', prdc: 'features', is: 'logits' },
+  protocols: ['onnx-spec'],
+  weights: { kind: 'argument', what: 'the .onnx file named in --extractor onnx:PATH.onnx (its SHA-256 is recorded and keys the cache)' },
+  batchSize: 50,
+  load: async (request) => {
+    const extractor = await loadOnnxExtractor(request.argument!, request.onnx ?? {});
+    return { extractor, name: 'onnx', weightsId: extractor.sha256, warnings: [], spec: extractor.describe() };
   },
 });

@@ -23,7 +23,7 @@ export interface SampleOptions {
   readonly count: number;
   /** Truncation ψ > 0; Infinity (the default) = none. */
   readonly truncation?: number;
-  /** How ψ truncates: `resample` (default; BigGAN) or `scale`. */
+  /** How ψ truncates: `scale` (default; z·ψ) or `resample` (BigGAN). */
   readonly mode?: TruncationMode;
   /** Seed of the latent codes, an integer in [0, 2³²−1]; default 0. */
   readonly seed?: number;

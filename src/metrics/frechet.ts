@@ -33,6 +33,7 @@
  */
 
 import { InputError } from '../errors.js';
+import { DEFAULTS, FID_SINGULAR_MODES, type FidSingularMode } from '../options/schema.js';
 import { availableParallelism } from 'node:os';
 import { createWasmBackend, JS_BACKEND, paddedLd, paddedRows, paddedSize, type LinalgBackend } from '../linalg/backend.js';
 import { createParallelWasmBackend } from '../linalg/parallel.js';
@@ -56,7 +57,7 @@ export const PYTORCH_FID_EPS = 1e-6;
  *   sqrtm does not fail there: pytorch-fid on SciPy 1.17 returns the exact value — checked on
  *   d64_eps_path: 16.133137835001186 against fidkit's exact 16.13313783500124.)
  */
-export type FrechetSingularMode = 'exact' | 'pytorch-fid';
+export type FrechetSingularMode = FidSingularMode;
 
 export interface FrechetOptions {
   /** See {@link FrechetSingularMode}; default `'exact'`. */
@@ -175,9 +176,9 @@ export const INDEFINITE_TOLERANCE = 1e-9;
  *   an asymmetric sigma, a negative variance or dimension 0 (the message names both shapes).
  */
 export function frechetDistance(a: FidStatistics, b: FidStatistics, options: FrechetOptions = {}): FrechetResult {
-  const mode = options.singular ?? 'exact';
-  if (mode !== 'exact' && mode !== 'pytorch-fid') {
-    throw new InputError(`unknown singular mode '${String(mode)}': use 'exact' or 'pytorch-fid'`);
+  const mode = options.singular ?? DEFAULTS.fidSingular;
+  if (!FID_SINGULAR_MODES.includes(mode)) {
+    throw new InputError(`unknown singular mode '${String(mode)}': use ${FID_SINGULAR_MODES.map((m) => `'${m}'`).join(' or ')}`);
   }
   const eps = options.eps ?? PYTORCH_FID_EPS;
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new InputError(`eps must be a finite number ≥ 0, got ${eps}`);

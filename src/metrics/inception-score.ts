@@ -17,6 +17,7 @@
  */
 
 import { InputError } from '../errors.js';
+import { DEFAULTS } from '../options/schema.js';
 import { RandomState } from '../random/random-state.js';
 import type { FeatureMatrix } from '../types.js';
 
@@ -24,8 +25,8 @@ import type { FeatureMatrix } from '../types.js';
 export const KEY_METRIC_ISC_MEAN = 'inception_score_mean';
 export const KEY_METRIC_ISC_STD = 'inception_score_std';
 
-/** torch-fidelity's defaults, fidkit's too. */
-export const INCEPTION_SCORE_DEFAULTS = Object.freeze({ splits: 10, shuffle: true, seed: 2020 });
+/** The defaults, from the options schema (torch-fidelity's `isc_splits`, shuffling and `rng_seed`). */
+export const INCEPTION_SCORE_DEFAULTS = Object.freeze({ splits: DEFAULTS.isSplits, shuffle: DEFAULTS.isShuffle, seed: DEFAULTS.seed });
 
 export interface InceptionScoreOptions {
   /** Number of slices the rows are cut into (default 10). */

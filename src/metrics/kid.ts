@@ -28,6 +28,7 @@
  */
 
 import { InputError } from '../errors.js';
+import { DEFAULTS, KID_KERNELS, type KidKernelName } from '../options/schema.js';
 import { gram, gramSymmetric } from '../linalg/gram.js';
 import { RandomState } from '../random/random-state.js';
 import type { FeatureMatrix } from '../types.js';
@@ -37,23 +38,26 @@ import { meanAndPopulationStd } from './inception-score.js';
 export const KEY_METRIC_KID_MEAN = 'kernel_inception_distance_mean';
 export const KEY_METRIC_KID_STD = 'kernel_inception_distance_std';
 
-/** torch-fidelity's defaults (`kid_subsets`, `kid_subset_size`, `rng_seed`, `kid_degree`, `kid_coef0`), fidkit's too. */
+/**
+ * Defaults: subsets, subset size and seed are options, so they come from the options schema (where
+ * torch-fidelity's `kid_subsets`, `kid_subset_size` and `rng_seed` are recorded); the polynomial
+ * kernel's degree and coef0 are torch-fidelity's `kid_degree`/`kid_coef0`, not options of fidkit's.
+ */
 export const KID_DEFAULTS = Object.freeze({
-  subsets: 100,
-  subsetSize: 1000,
-  seed: 2020,
-  kernel: 'poly' as KidKernelName,
+  subsets: DEFAULTS.kidSubsets,
+  subsetSize: DEFAULTS.kidSubsetSize,
+  seed: DEFAULTS.seed,
+  kernel: DEFAULTS.kidKernel,
   degree: 3,
   coef0: 1,
   /** σ of the RBF kernel (torch-fidelity's `kid_kernel_rbf_sigma`). */
-  rbfSigma: 10,
+  rbfSigma: DEFAULTS.kidKernelRbfSigma,
   /** Above this, kernel matrices are never kept whole (computed per subset instead). */
   fullKernelMaxBytes: 512 * 1024 * 1024,
 });
 
 /** The kernels (torch-fidelity's `kid_kernel` values). */
-export const KID_KERNELS = Object.freeze(['poly', 'rbf'] as const);
-export type KidKernelName = (typeof KID_KERNELS)[number];
+export { KID_KERNELS, type KidKernelName } from '../options/schema.js';
 
 /**
  * Kernel parameters: `poly` (default) k(x, y) = (gamma·xᵀy + coef0)^degree, gamma defaulting to 1/D;

@@ -36,6 +36,7 @@
  */
 
 import { InputError } from '../errors.js';
+import { DEFAULTS } from '../options/schema.js';
 import { rowSquaredNorms } from '../linalg/gram.js';
 import {
   DEFAULT_BLOCK_SIZE, knnSquaredRadiiSteps, runGramSteps, runGramStepsAsync, squaredDistance, squaredDistanceErrorFactor,
@@ -73,8 +74,8 @@ export interface ManifoldSetting {
 
 /** Defaults of the references (see the file header). */
 export const PRDC_DEFAULTS = Object.freeze({
-  precisionRecall: Object.freeze({ k: 3, membership: 'le' as Membership }),
-  densityCoverage: Object.freeze({ k: 5, membership: 'lt' as Membership }),
+  precisionRecall: Object.freeze({ k: DEFAULTS.prK, membership: 'le' as Membership }),
+  densityCoverage: Object.freeze({ k: DEFAULTS.prdcK, membership: 'lt' as Membership }),
 });
 
 /** Progress of the three passes (real radii, generated radii, real × generated). */

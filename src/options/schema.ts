@@ -10,7 +10,7 @@
  * as vocabulary, and the modules that implement them assert they cover exactly these names.
  */
 import { UsageError } from '../errors.js';
-import { flag, integer, listOf, nameOrPattern, number, oneOf, optionMessage, shard, text, truncation, truncationList, type ValueType } from './validate.js';
+import { channelValues, countOrAll, flag, imageSize, integer, listOf, nameOrPattern, number, oneOf, optionMessage, resizeTarget, shard, text, textList, truncation, truncationList, type ValueType } from './validate.js';
 
 /** The built-in metrics, in report order (the metric table, api/metric-table.ts, may hold more). */
 export const METRICS = Object.freeze(['fid', 'is', 'kid', 'pr', 'prdc'] as const);
@@ -35,6 +35,11 @@ export type TruncationMode = (typeof TRUNCATION_MODES)[number];
 /** ONNX generator outputs: channel layout and value range. */
 export const IMAGE_LAYOUTS = Object.freeze(['nchw', 'nhwc'] as const);
 export const IMAGE_RANGES = Object.freeze(['0,1', '-1,1'] as const);
+
+/** The bring-your-own ONNX extractor's preprocessing vocabulary (features/onnx/spec.ts implements exactly these). */
+export const ONNX_RESIZE_METHODS = Object.freeze(['tf-bilinear', 'torch-bilinear', 'pil-bicubic', 'pil-bilinear', 'none'] as const);
+export const ONNX_RANGES = Object.freeze(['0,1', '0,255', '-1,1'] as const);
+export const CHANNEL_ORDERS = Object.freeze(['rgb', 'bgr'] as const);
 
 /** The GAN generator's loss (Goodfellow et al.: the saturating one is kept to show why it stalls). */
 export const GAN_LOSSES = Object.freeze(['non-saturating', 'saturating'] as const);
@@ -63,6 +68,8 @@ const LATENT: readonly CommandName[] = ['latent interpolate', 'latent reconstruc
 const FITS: readonly CommandName[] = ['latent reconstruct', 'latent inpaint'];
 const TRAIN: readonly CommandName[] = ['train classifier', 'train gan', 'train vae'];
 const GENERATES: readonly CommandName[] = ['sweep', 'sample'];
+/** The sweep chooses its extractor and batch size by a rule, so it has its own entries for those two. */
+const NOT_SWEEP: readonly CommandName[] = READS_IMAGES.filter((c) => c !== 'sweep');
 const ALL: readonly CommandName[] = [...READS_IMAGES, 'stats merge', 'sample', ...LATENT, ...TRAIN, 'verify', 'cache ls', 'cache clear', 'extractors'].filter(
   (c, i, a) => a.indexOf(c) === i,
 ) as CommandName[];
@@ -108,10 +115,24 @@ export const O = Object.freeze({
 
   // ── commands that read image folders or generated images ───────────────────────────────────
   protocol: opt({ key: 'protocol', flag: '--protocol <name>', type: oneOf(() => runtimeChoices.protocols()), default: 'tf' as Protocol, defaultInApi: true, defaultText: "the extractor's first: tf for inception", doc: "how images are resized and scaled for the network: for inception tf = torch-fidelity/TTUR, pytorch-fid, clean = clean-fid; other extractors have their own (`fidkit extractors` lists them)", commands: READS_IMAGES }),
-  extractor: opt({ key: 'extractor', flag: '--extractor <name>', type: nameOrPattern(() => runtimeChoices.extractors()), default: 'inception', defaultInApi: true, defaultText: 'score: per metric, as torch-fidelity 0.4 (vgg16 for pr, inception for the others); other commands: inception', doc: 'feature extractor, for every metric of the run (`fidkit extractors` lists them); onnx:PATH.onnx = your own ONNX model (see --onnx-*)', commands: READS_IMAGES }),
+  extractor: opt({ key: 'extractor', flag: '--extractor <name>', type: nameOrPattern(() => runtimeChoices.extractors()), default: 'inception', defaultInApi: true, defaultText: 'score: per metric, as torch-fidelity 0.4 (vgg16 for pr, inception for the others); stats, features: inception', doc: 'feature extractor, for every metric of the run (`fidkit extractors` lists them); onnx:PATH.onnx = your own ONNX model (see --onnx-*)', commands: NOT_SWEEP }),
+  /** The sweep picks its extractor by one rule (sweep.ts `sweepExtractor`), stated here for --help and the README. */
+  sweepExtractor: opt({ key: 'extractor', flag: '--extractor <name>', type: nameOrPattern(() => runtimeChoices.extractors()), defaultText: 'mnist when the generator or the reference is MNIST digits (mnist-gan, mnist-vae, mnist:…), else inception', doc: 'feature extractor (`fidkit extractors` lists them); the header line says which one the sweep uses and why', commands: ['sweep'] }),
   weights: opt({ key: 'weights', flag: '--weights <path>', type: text, defaultText: "the extractor's official file (downloaded once into the cache)", doc: "weights of the --extractor: for inception a .pth ('test:hash' = deterministic test weights), for mnist a classifier folder", commands: READS_IMAGES }),
   extractorWeights: opt({ key: 'extractorWeights', flag: '--weights-<extractor> <path>', type: text, perExtractor: true, defaultText: "the extractor's official file", doc: 'weights of one extractor by name (--weights-inception FILE.pth, --weights-mnist DIR), for runs that use several; wins over --weights', commands: READS_IMAGES }),
-  batchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), defaultText: "the extractor's own (`fidkit extractors` lists it)", doc: 'images decoded and handed to the extractor at a time (never changes a number; the network itself runs in chunks of 8 for inception)', commands: READS_IMAGES }),
+  // The bring-your-own ONNX extractor (--extractor onnx:PATH.onnx); each also read from the model's metadata fidkit.<name>.
+  onnxSize: opt({ key: 'onnxSize', flag: '--onnx-size <N|HxW>', type: imageSize, defaultText: "metadata fidkit.size, else the model input's (when fixed)", doc: 'onnx:PATH: the network input size', commands: READS_IMAGES }),
+  onnxResize: opt({ key: 'onnxResize', flag: '--onnx-resize <method>', type: oneOf(ONNX_RESIZE_METHODS), defaultText: 'metadata fidkit.resize, else required', doc: 'onnx:PATH: the resize, each bit-exact with its reference (tf-bilinear = TF1/torch-fidelity, torch-bilinear = F.interpolate on v/255, pil-* = Pillow float resize as clean-fid; none = images must have the size already)', commands: READS_IMAGES }),
+  onnxResizeTo: opt({ key: 'onnxResizeTo', flag: '--onnx-resize-to <HxW|short:N>', type: resizeTarget, defaultText: 'metadata fidkit.resize_to, else the input size', doc: "onnx:PATH: resize to this (short:N = shorter side N, as torchvision's Resize(N)), then crop the centre to the input size", commands: READS_IMAGES }),
+  onnxRange: opt({ key: 'onnxRange', flag: '--onnx-range <range>', type: oneOf(ONNX_RANGES), defaultText: 'metadata fidkit.range, else 0,1', doc: 'onnx:PATH: pixel values the network takes before mean/std (0,1 = v/255 as ToTensor)', commands: READS_IMAGES }),
+  onnxMean: opt({ key: 'onnxMean', flag: '--onnx-mean <m|r,g,b>', type: channelValues(false), defaultText: 'metadata fidkit.mean, else 0', doc: 'onnx:PATH: subtracted per channel after the range (network channel order)', commands: READS_IMAGES }),
+  onnxStd: opt({ key: 'onnxStd', flag: '--onnx-std <s|r,g,b>', type: channelValues(true), defaultText: 'metadata fidkit.std, else 1', doc: 'onnx:PATH: divided per channel after the mean', commands: READS_IMAGES }),
+  onnxChannels: opt({ key: 'onnxChannels', flag: '--onnx-channels <order>', type: oneOf(CHANNEL_ORDERS), defaultText: 'metadata fidkit.channels, else rgb', doc: 'onnx:PATH: channel order the network takes', commands: READS_IMAGES }),
+  onnxLayout: opt({ key: 'onnxLayout', flag: '--onnx-layout <layout>', type: oneOf(IMAGE_LAYOUTS), defaultText: "metadata fidkit.layout, else the input shape's", doc: 'onnx:PATH: input tensor layout', commands: READS_IMAGES }),
+  onnxOutput: opt({ key: 'onnxOutput', flag: '--onnx-output <name>', type: text, defaultText: "metadata fidkit.output, else the model's first output", doc: 'onnx:PATH: the output that holds the features (FID, KID, PR, PRDC); flattened per image', commands: READS_IMAGES }),
+  onnxLogits: opt({ key: 'onnxLogits', flag: '--onnx-logits <name>', type: text, defaultText: 'metadata fidkit.logits, else none', doc: 'onnx:PATH: an output of class logits, for the Inception Score', commands: READS_IMAGES }),
+  batchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), defaultText: "the extractor's own (`fidkit extractors` lists it)", doc: 'images decoded and handed to the extractor at a time (never changes a number; the network itself runs in chunks of 8 for inception)', commands: NOT_SWEEP }),
+  sweepBatchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), defaultText: "the extractor's own (`fidkit extractors` lists it)", doc: 'images generated, decoded and handed to the extractor at a time (never changes a number)', commands: ['sweep'] }),
   skipBad: opt({ key: 'skipBad', flag: '--skip-bad', type: flag, doc: 'skip unreadable images (and report how many) instead of stopping at the first', commands: READS_IMAGES }),
   recursive: opt({ key: 'recursive', flag: '--recursive', type: flag, doc: 'also read images in subfolders', commands: READS_IMAGES }),
   offline: opt({ key: 'offline', flag: '--offline', type: flag, doc: 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing', commands: READS_IMAGES }),
@@ -148,8 +169,9 @@ export const O = Object.freeze({
   sampleCount: opt({ key: 'count', flag: '-n, --count <n>', type: integer(1), doc: 'number of images', commands: ['sample'], required: true }),
   latentSeed: opt({ key: 'seed', flag: '--seed <n>', type: integer(0), default: 0, doc: 'seed of the latent codes (the same codes for every ψ; the first k images of a run are those of -n k)', commands: GENERATES }),
   reference: opt({ key: 'reference', flag: '--reference <input>', type: text, defaultText: 'mnist:test for the bundled generators', doc: 'reference set: mnist:test, a folder, a .npz of statistics (FID only) or a .npy of features', commands: ['sweep'] }),
+  referenceN: opt({ key: 'referenceN', flag: '--reference-n <n|all>', type: countOrAll(2), defaultText: "-n's value, or the n= written in a mnist:/gen: reference", doc: "reference samples: the first n (digits of mnist:…, files of a folder in sorted order, rows of a .npy; n generated for gen:…), or 'all' (a .npz is always whole); FID, precision, recall and coverage shift when it differs from -n", commands: ['sweep'] }),
   real: opt({ key: 'real', flag: '--real <input>', type: text, defaultText: 'mnist:train-10k?n=N when the reference is mnist:test', doc: "a real set scored like the generated ones, or 'none'", commands: ['sweep'] }),
-  compare: opt({ key: 'compare', flag: '--compare <list>', type: text, defaultText: 'mnist-vae when sweeping mnist-gan', doc: "other generators (or gen:/mnist: inputs) scored untruncated, comma-separated, or 'none'", commands: ['sweep'] }),
+  compare: opt({ key: 'compare', flag: '--compare <list>', type: textList, defaultText: 'mnist-vae when sweeping mnist-gan', doc: "other generators (or gen:/mnist: inputs) scored untruncated, comma-separated, or 'none'", commands: ['sweep'] }),
   sweepK: opt({ key: 'k', flag: '--k <n>', type: integer(1), default: 5, doc: 'neighbourhood size of precision/recall/density/coverage (Naeem et al.)', commands: ['sweep'] }),
   layout: opt({ key: 'layout', flag: '--layout <layout>', type: oneOf(IMAGE_LAYOUTS), doc: 'ONNX generators: output layout (overrides metadata and shape inference)', commands: GENERATES }),
   range: opt({ key: 'range', flag: '--range <range>', type: oneOf(IMAGE_RANGES), doc: 'ONNX generators: output value range (overrides metadata and the output operator)', commands: GENERATES }),
@@ -209,10 +231,8 @@ export function optionsOf(command: CommandName): OptionSpec[] {
  * `DEFAULTS.kidSubsets` is `O.kidSubsets.default`.
  */
 export const DEFAULTS = Object.freeze({
-  protocol: O.protocol.default!,
+  protocol: O.protocol.default! as Protocol,
   extractor: O.extractor.default!,
-  /** Images per batch for the Inception (the mnist extractor's own default comes with the extractor table). */
-  batchSize: 50,
   seed: O.seed.default!,
   isSplits: O.isSplits.default!,
   isShuffle: O.isShuffle.default!,

@@ -97,6 +97,26 @@ export const text: ValueType<string> = {
   check: (v) => (typeof v === 'string' && v.length > 0 ? v : undefined),
 };
 
+/** A comma-separated list of non-empty texts (inputs, names); spaces around items are dropped. */
+export const textList: ValueType<string[]> = {
+  expected: 'a comma-separated list of non-empty texts',
+  parse: (t) => {
+    const items = t.split(',').map((s) => s.trim());
+    return items.every((s) => s.length > 0) ? items : undefined;
+  },
+  check: (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0) ? (v as string[]) : undefined),
+};
+
+/** A count ≥ `min`, or `all`. */
+export function countOrAll(min: number): ValueType<number | 'all'> {
+  const int = integer(min);
+  return {
+    expected: `an integer ≥ ${min} or 'all'`,
+    parse: (t) => (t.trim().toLowerCase() === 'all' ? 'all' : int.parse(t)),
+    check: (v) => (v === 'all' ? 'all' : int.check(v)),
+  };
+}
+
 /** A switch (`--json`, `--no-cache`): commander gives booleans, the API takes them. */
 export const flag: ValueType<boolean> = {
   expected: 'true or false',
@@ -125,6 +145,52 @@ export const truncationList: ValueType<number[]> = {
   },
   check: (v) => (Array.isArray(v) && v.length > 0 && v.every((x) => truncation.check(x) !== undefined) ? (v as number[]) : undefined),
 };
+
+/** An image size `N` (square) or `HxW`, as the canonical text `HxW`; API callers may pass a number or [H, W]. */
+export const imageSize: ValueType<string> = {
+  expected: 'a size N or HxW (e.g. 224 or 224x256)',
+  parse: (t) => {
+    const m = /^\s*(\d+)\s*(?:[x×]\s*(\d+)\s*)?$/i.exec(t);
+    if (!m) return undefined;
+    const h = Number(m[1]);
+    const w = m[2] === undefined ? h : Number(m[2]);
+    return h >= 1 && w >= 1 && Number.isSafeInteger(h) && Number.isSafeInteger(w) ? `${h}x${w}` : undefined;
+  },
+  check: (v) => {
+    if (typeof v === 'string') return imageSize.parse(v);
+    if (typeof v === 'number') return imageSize.parse(String(v));
+    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) return imageSize.parse(`${v[0]}x${v[1]}`);
+    return undefined;
+  },
+};
+
+/** What an image is resized to before a centre crop: `HxW`, or `short:N` (shorter side N, aspect kept, as torchvision's Resize(N)). */
+export const resizeTarget: ValueType<string> = {
+  expected: 'HxW or short:N (e.g. 256x256 or short:256)',
+  parse: (t) => {
+    const m = /^\s*short\s*:\s*(\d+)\s*$/i.exec(t);
+    if (m) return Number(m[1]) >= 1 && Number.isSafeInteger(Number(m[1])) ? `short:${Number(m[1])}` : undefined;
+    return /[x×]/i.test(t) ? imageSize.parse(t) : undefined;
+  },
+  check: (v) => (typeof v === 'string' ? resizeTarget.parse(v) : undefined),
+};
+
+/**
+ * One number per channel (`r,g,b`) or one for all three (`0.5`), finite; with `positive`, > 0
+ * (a standard deviation). Always three values once read.
+ */
+export function channelValues(positive: boolean): ValueType<number[]> {
+  const ok = (xs: readonly unknown[]): number[] | undefined => {
+    if (xs.length !== 1 && xs.length !== 3) return undefined;
+    if (!xs.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0))) return undefined;
+    return xs.length === 1 ? [xs[0] as number, xs[0] as number, xs[0] as number] : [...(xs as number[])];
+  };
+  return {
+    expected: `one ${positive ? 'number > 0' : 'finite number'} or three, comma-separated (one per channel)`,
+    parse: (t) => (t.trim() === '' ? undefined : ok(t.split(',').map((x) => (x.trim() === '' ? NaN : Number(x))))),
+    check: (v) => (typeof v === 'number' ? ok([v]) : Array.isArray(v) ? ok(v) : undefined),
+  };
+}
 
 /** Shard `k/n` with 1 ≤ k ≤ n. */
 export const shard: ValueType<{ index: number; count: number }> = {

@@ -9,13 +9,13 @@ import { renderTable, type Cell } from './table.js';
 
 /** Render a {@link ScoreReport} as the table `fidkit score` prints. */
 export function renderScoreReport(report: ScoreReport): string {
-  // Each metric's rows, in the report's (table) order.
-  // Each row also names the features it read (pr: vgg16 fc2_relu, fid: inception pool3, …) when
-  // they came from an extractor; files of features do not say, and then the column is left out.
-  const spaces = report.features ?? {};
-  const named = Object.values(spaces).some((s) => s.extractor);
+  // Each metric's rows, in the report's (table) order. Each row also names the features it read
+  // (pr: vgg16 fc2_relu, fid: inception pool3, …) when they came from an extractor; files of features
+  // do not say, and then the column is left out.
+  const spaceOf = (result: unknown) => (result as { features?: { extractor: string | null; layer: string | null } } | null)?.features;
+  const named = Object.values(report.metrics).some((r) => spaceOf(r)?.extractor);
   const rows: Cell[][] = Object.entries(report.metrics).flatMap(([name, result]) => {
-    const space = spaces[name];
+    const space = spaceOf(result);
     const features = space?.extractor ? [space.extractor, space.layer].filter(Boolean).join(' ') : '';
     return metricEntry(name).rows(result).map((row) => (named ? [...row, features] : row));
   });

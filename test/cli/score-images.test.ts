@@ -51,8 +51,8 @@ describe('fidkit score on image folders', () => {
     const ref = JSON.parse((await runCli('score', tf('set_a'), tf('set_b'), '--metrics', 'pr,prdc', '--json')).stdout);
     expect(report.metrics.pr.counts).toEqual(ref.metrics.pr.counts);
     expect(report.metrics.prdc.counts).toEqual(ref.metrics.prdc.counts);
-    expect(report.features.pr).toEqual({ extractor: 'inception', layer: 'pool3', protocol: 'tf' });
-    expect(report.features.prdc).toEqual({ extractor: 'inception', layer: 'pool3', protocol: 'tf' });
+    expect(report.metrics.pr.features).toEqual({ extractor: 'inception', layer: 'pool3', protocol: 'tf' });
+    expect(report.metrics.prdc.features).toEqual({ extractor: 'inception', layer: 'pool3', protocol: 'tf' });
     expect(report.inputs.map((i: { extractor: string }) => i.extractor)).toEqual(['inception', 'inception']);
   });
 

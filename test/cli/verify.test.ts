@@ -19,7 +19,7 @@ describe('fidkit verify', () => {
 
   it('fails with exit 1 and names the case when an expected number is perturbed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fidkit-verify-'));
-    for (const sub of ['frechet', 'is_kid', 'prdc']) cpSync(join(FIXTURES, sub), join(dir, sub), { recursive: true });
+    for (const sub of ['frechet', 'is_kid', 'prdc', 'inception-fid']) cpSync(join(FIXTURES, sub), join(dir, sub), { recursive: true });
     const path = join(dir, 'frechet', 'expected.json');
     const expected = JSON.parse(readFileSync(path, 'utf8'));
     // Move the d512 reference FID by 1e-7 relative: far above the 1e-9 tolerance.

@@ -23,7 +23,8 @@ describe('sweep', () => {
       ['real (mnist:train-10k?n=200)', 'real', null, 200],
       ['mnist-vae', 'generator', null, 200],
     ]);
-    expect(report.reference).toEqual({ input: 'mnist:test?n=500', kind: 'generated', count: 500 });
+    // An n= written in the reference is kept (it counts as --reference-n).
+    expect(report.reference).toEqual({ input: 'mnist:test?n=500', given: 'mnist:test?n=500', kind: 'generated', count: 500, available: 10_000 });
     for (const r of report.rows) {
       for (const v of [r.is!.mean, r.fid!, r.precision!, r.recall!, r.density!, r.coverage!]) expect(Number.isFinite(v)).toBe(true);
     }
@@ -91,7 +92,8 @@ describe('fidkit sweep', () => {
 
     const table = await runCli('sweep', '-n', '120', '--truncation', '0.5', '--reference', 'mnist-test', '--real', 'none', '--compare', 'none', '--no-cache', '-q');
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/truncation sweep of mnist-gan \(scale\) against mnist:test \(10000 samples\), extractor mnist, k = 5/);
+    // The reference takes the sets' n (issue 15): the first 120 test digits, not all 10,000.
+    expect(table.stdout).toMatch(/truncation sweep of mnist-gan \(scale\) against mnist:test\?n=120 \(120 samples\), extractor mnist, k = 5/);
     expect(table.stdout).toMatch(/\nmnist-gan\s+0\.5\s+120\s+\d/);
   });
 
@@ -101,6 +103,7 @@ describe('fidkit sweep', () => {
     expect(r.stderr).toContain('--reference is required for an ONNX generator');
     const bad = await runCli('sweep', '--truncation', '0.5,-1');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("truncation must be a positive number or 'none'");
+    // The flag comes from the options schema, which words its errors like sharp's.
+    expect(bad.stderr).toContain("Expected a comma-separated list of thresholds ψ > 0 or 'none' for --truncation but received '0.5,-1'.");
   });
 });

@@ -26,12 +26,13 @@
 
 import { InputError } from '../../errors.js';
 import type { DecodedImage } from '../../io/decoded-image.js';
+import { DEFAULTS, type Protocol } from '../../options/schema.js';
 import { checkImage, resizeImage, type ResizeMethod } from '../resize.js';
 
 export { fmaF32 } from '../resize.js';
 
-/** Preprocessing protocol names. */
-export type InceptionProtocol = 'tf' | 'pytorch-fid' | 'clean';
+/** Preprocessing protocol names: the schema's vocabulary, which the table below must cover exactly (the Record type checks it). */
+export type InceptionProtocol = Protocol;
 
 /** What each protocol reproduces, for `--help` and reports. */
 export const INCEPTION_PROTOCOLS: Readonly<Record<InceptionProtocol, { readonly matches: string; readonly resize: string }>> = Object.freeze({
@@ -50,7 +51,7 @@ export const INCEPTION_PROTOCOLS: Readonly<Record<InceptionProtocol, { readonly 
 });
 
 /** The default protocol: the one behind published FID numbers (TTUR / torch-fidelity). */
-export const DEFAULT_PROTOCOL: InceptionProtocol = 'tf';
+export const DEFAULT_PROTOCOL: InceptionProtocol = DEFAULTS.protocol;
 
 /**
  * Checks a protocol name from user input.

@@ -114,7 +114,7 @@ describe('VGG16 (torch-fidelity 0.4) through fidkit features and score', () => {
     const r = await runCli('score', join(IMAGES, 'set_a'), join(IMAGES, 'set_b'), '--metrics', 'pr', '--weights-vgg16', pth, '--cache-dir', cache, '--json');
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.features.pr).toEqual({ extractor: 'vgg16', layer: 'fc2_relu', protocol: 'tf-imagenet' });
+    expect(report.metrics.pr.features).toEqual({ extractor: 'vgg16', layer: 'fc2_relu', protocol: 'tf-imagenet' });
     expect(report.metrics.pr.k).toBe(pr.k);
     expect(report.metrics.pr.counts).toEqual({ precision: pr.counts.precision, recall: pr.counts.recall, numGenerated: 12, numReal: 12 });
     // torch-fidelity's values are float32 means; fidkit's are exact ratios in float64.

@@ -11,6 +11,7 @@
 import { stat } from 'node:fs/promises';
 import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ImageSource } from './features/extract.js';
+import type { ExtractorIdentity } from './features/registry.js';
 import { batchSizeFor, ExtractorPool, folderFiles, loadImages, type FolderOptions } from './inputs.js';
 import type { Shard } from './shards.js';
 import { isVirtualInput, openVirtualInput } from './sources.js';
@@ -34,8 +35,8 @@ export interface ExportedFeatures {
   readonly extractor: string;
   readonly protocol: string;
   readonly weightsSha256: string;
-  /** The bring-your-own ONNX extractor's model and preprocessing spec (`onnx:PATH` only). */
-  readonly extractorSpec?: Readonly<Record<string, unknown>>;
+  /** The weights behind the features: SHA-256, official or not, their warnings (as score reports record them). */
+  readonly extractorIdentity: ExtractorIdentity;
   /** Folders: files skipped as unreadable (`skipBad`) and files ignored for their extension. */
   readonly skipped: { path: string; message: string }[];
   readonly ignored: number;
@@ -44,7 +45,7 @@ export interface ExportedFeatures {
 
 interface OpenedImages {
   readonly label: string;
-  readonly kind: 'images' | 'generated';
+  readonly kind: 'images' | 'generated' | 'real';
   readonly source: ImageSource;
   readonly cacheId: { files?: readonly string[]; identity?: string };
   /** Row ids before skipping (folders: the files). */
@@ -58,7 +59,7 @@ async function openImages(path: string, options: FolderOptions): Promise<OpenedI
     if (options.shard) throw new UsageError(`--shard splits folders; for ${path}, run it with a smaller n=… per job and different seeds instead`);
     const v = await openVirtualInput(path);
     const ids = Array.from({ length: v.source.total }, (_, i) => `${v.label}#${i}`);
-    return { label: v.label, kind: 'generated', source: v.source, cacheId: { identity: v.identity }, ids, ignored: 0, dispose: () => v.dispose() };
+    return { label: v.label, kind: v.kind, source: v.source, cacheId: { identity: v.identity }, ids, ignored: 0, dispose: () => v.dispose() };
   }
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new FidkitError('E_NOT_FOUND', `input not found: ${path} — check the path`);
@@ -82,7 +83,7 @@ async function openImages(path: string, options: FolderOptions): Promise<OpenedI
 export async function exportFeatures(path: string, options: ExportFeaturesOptions = {}): Promise<ExportedFeatures> {
   const pool = new ExtractorPool(options);
   try {
-    const { extractor, name, weightsId, spec } = await pool.get();
+    const { extractor, name, weightsId, identity } = await pool.get();
     const fidLayer = extractor.defaultLayerFor('fid');
     const isLayer = extractor.defaultLayerFor('is');
     const layer = options.layer ?? fidLayer;
@@ -118,7 +119,7 @@ export async function exportFeatures(path: string, options: ExportFeaturesOption
         extractor: name,
         protocol: extractor.protocol,
         weightsSha256: weightsId,
-        ...(spec ? { extractorSpec: spec } : {}),
+        extractorIdentity: identity,
         skipped,
         ignored: opened.ignored,
         ...(options.shard ? { shard: options.shard } : {}),

@@ -10,7 +10,7 @@ import { DEFAULTS, type Protocol } from './defaults.js';
 import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ExtractionProgress, type ImageSource } from './features/extract.js';
 import { ONNX_SPEC_OPTION_KEYS, type OnnxSpecOptions } from './features/onnx/index.js';
-import { extractorEntry, HASH_WEIGHTS, loadExtractor, type LoadedExtractor } from './features/registry.js';
+import { extractorEntry, HASH_WEIGHTS, HASH_WEIGHTS_ID, loadExtractor, officialWeights, type ExtractorIdentity, type LoadedExtractor } from './features/registry.js';
 import { featureCacheKey, readFeatureCache, writeFeatureCache, type FeatureCacheEntry } from './io/feature-cache.js';
 import { sha256File } from './io/cache.js';
 import { listImages, listingIdentity } from './io/folder.js';
@@ -25,8 +25,8 @@ import type { FeatureMatrix, FidStatistics } from './types.js';
 /** An input after loading. Feature `.npy` files serve as both `features` and `logits`. */
 export interface LoadedInput {
   readonly path: string;
-  /** `images`: a folder; `generated`: `gen:…` or `mnist:…` images made in memory. */
-  readonly kind: 'statistics' | 'features' | 'images' | 'generated';
+  /** `images`: a folder; `generated`: a generator's images (`gen:…`); `real`: bundled real digits (`mnist:…`). */
+  readonly kind: 'statistics' | 'features' | 'images' | 'generated' | 'real';
   /** Samples behind the input (unknown for statistics files that do not record it). */
   readonly count: number | null;
   /** Width of the FID features (statistics) or of the feature matrix. */
@@ -37,6 +37,8 @@ export interface LoadedInput {
   readonly features?: FeatureMatrix;
   readonly logits?: FeatureMatrix;
   readonly metadata?: StatsMetadata;
+  /** Inputs of images: the weights of the extractor that made the features. */
+  readonly extractorIdentity?: ExtractorIdentity;
   /** Folders: files skipped as unreadable (`--skip-bad`), non-image files ignored. */
   readonly skipped?: { path: string; message: string }[];
   readonly ignored?: number;
@@ -157,7 +159,7 @@ export async function loadInput(path: string, needs: LayerNeeds, options: Folder
     const own = pool ?? new ExtractorPool(options);
     const opened = await openVirtualInput(path);
     try {
-      return await loadImages(opened.label, 'generated', opened.source, { identity: opened.identity }, needs, options, own);
+      return await loadImages(opened.label, opened.kind, opened.source, { identity: opened.identity }, needs, options, own);
     } finally {
       await opened.dispose();
       if (!pool) await own.dispose();
@@ -190,12 +192,19 @@ export async function loadInput(path: string, needs: LayerNeeds, options: Folder
 }
 
 /**
- * The warnings every command that reads folders prints about one loaded input: files skipped as
+ * The warnings every command that reads folders prints about one loaded input: statistics made
+ * with weights that are not the official file (their metadata says so), files skipped as
  * unreadable (`--skip-bad`) and files ignored for their extension. One wording for score, stats,
  * features and sweep.
  */
-export function inputWarnings(input: Pick<LoadedInput, 'path' | 'skipped' | 'ignored'>): string[] {
+export function inputWarnings(input: Pick<LoadedInput, 'path'> & Partial<Pick<LoadedInput, 'kind' | 'skipped' | 'ignored' | 'metadata' | 'extractorIdentity'>>): string[] {
   const warnings: string[] = [];
+  if (input.kind === 'statistics' && inputWeights(input).officialWeights === false) {
+    const sha = input.metadata?.weightsSha256;
+    warnings.push(
+      `${input.path}: made with ${sha === HASH_WEIGHTS_ID ? 'the deterministic test weights (--weights test:hash)' : `weights that are not the official file of the '${String(input.metadata?.extractor)}' extractor (SHA-256 ${String(sha)})`}: its numbers are not comparable with published ones`,
+    );
+  }
   if (input.skipped?.length) warnings.push(`${input.path}: skipped ${input.skipped.length} unreadable image(s), e.g. ${input.skipped[0].message}`);
   if (input.ignored) warnings.push(`${input.path}: ignored ${input.ignored} file(s) without an image extension (--ext chooses the extensions)`);
   return warnings;
@@ -230,14 +239,14 @@ async function loadFolder(path: string, needs: LayerNeeds, options: FolderOption
  */
 export async function loadImages(
   path: string,
-  kind: 'images' | 'generated',
+  kind: 'images' | 'generated' | 'real',
   source: ImageSource,
   cacheId: { files?: readonly string[]; identity?: string },
   needs: LayerNeeds,
   options: FolderOptions,
   pool: ExtractorPool,
 ): Promise<LoadedInput> {
-  const { extractor, name, weightsId, spec } = await pool.get(options.extractor);
+  const { extractor, name, weightsId, identity } = await pool.get(options.extractor);
   const fidLayer = extractor.defaultLayerFor('fid');
   const isLayer = extractor.defaultLayerFor('is');
   const key =
@@ -273,7 +282,6 @@ export async function loadImages(
     layer: fidLayer,
     ...(needs.logits ? { logitsLayer: isLayer } : {}),
     weightsSha256: weightsId,
-    ...(spec ? { extractorSpec: spec } : {}),
     count: entry.count,
     ...(options.shard ? { shard: options.shard } : {}),
   };
@@ -288,6 +296,25 @@ export async function loadImages(
     features: entry.features,
     logits: entry.logits,
     metadata,
+    extractorIdentity: identity,
     skipped: entry.skipped,
+  };
+}
+
+/**
+ * The weights behind an input's features, as far as fidkit can tell: the extractor's for images,
+ * the file's metadata for `.npz` statistics (null fields when it records none, as in pytorch-fid's
+ * files), nothing for `.npy` features.
+ */
+export function inputWeights(input: Pick<LoadedInput, 'extractorIdentity' | 'metadata'>): { weightsSha256: string | null; officialWeights: boolean | null } {
+  if (input.extractorIdentity) return { weightsSha256: input.extractorIdentity.weightsSha256, officialWeights: input.extractorIdentity.official };
+  const meta = input.metadata;
+  const recorded = typeof meta?.weightsSha256 === 'string' ? meta.weightsSha256 : undefined;
+  if (recorded === undefined) return { weightsSha256: null, officialWeights: null };
+  const identities = meta?.extractors as Record<string, Partial<ExtractorIdentity>> | undefined;
+  const official = identities?.[meta?.extractor ?? '']?.official;
+  return {
+    weightsSha256: recorded === HASH_WEIGHTS_ID ? null : recorded,
+    officialWeights: typeof official === 'boolean' ? official : officialWeights(meta?.extractor, recorded),
   };
 }

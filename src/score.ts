@@ -10,10 +10,10 @@
  */
 import { stat } from 'node:fs/promises';
 import { InputError, UsageError } from './errors.js';
-import { ExtractorPool, inputWarnings, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
+import { extractorEntry, type ExtractorIdentity } from './features/registry.js';
+import { ExtractorPool, inputWarnings, inputWeights, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
 import { defaultMetrics, extractorFor, layerNeeds, metricEntry, metricNames, runMetrics, type BuiltinMetricResults, type MetricOptions } from './api/metric-table.js';
 import { DEFAULTS } from './defaults.js';
-import { extractorEntry } from './features/registry.js';
 import { isVirtualInput } from './sources.js';
 import { VERSION } from './version.js';
 
@@ -33,15 +33,17 @@ export interface InputSummary {
   readonly dim: number;
   readonly extractor: string | null;
   readonly protocol: string | null;
-  /** SHA-256 of the extractor's weights (the model file for onnx:PATH), when the input records it. */
-  readonly weightsSha256?: string | null;
-  /** The bring-your-own ONNX extractor's model and preprocessing spec. */
-  readonly extractorSpec?: Readonly<Record<string, unknown>>;
+  /**
+   * SHA-256 of the weights behind the features: the extractor's for images, what a `.npz`'s
+   * metadata records; null when unknown (pytorch-fid's files, `.npy`) or for the test weights.
+   */
+  readonly weightsSha256: string | null;
+  /** Whether those are the official weights; null when fidkit cannot tell. */
+  readonly officialWeights: boolean | null;
   /** Image folders: unreadable files skipped with --skip-bad, and non-image files ignored. */
   readonly skipped?: number;
   readonly ignored?: number;
 }
-
 export interface ScoreReport {
   readonly schema: typeof SCORE_SCHEMA;
   readonly fidkit: string;
@@ -50,6 +52,8 @@ export interface ScoreReport {
    * extractors (pr: vgg16, fid: inception) appears once per extractor.
    */
   readonly inputs: InputSummary[];
+  /** The extractors that made features in this run, by registry name: weights, official or not, their warnings. */
+  readonly extractors: Record<string, ExtractorIdentity>;
   /**
    * One member per metric run, named as in the metric table (api/metric-table.ts); each carries
    * `features`, the extractor, layer and protocol it read (torch-fidelity 0.4's defaults: pr on vgg16
@@ -70,8 +74,7 @@ function summary(inp: LoadedInput, i: number): InputSummary {
     dim: inp.dim,
     extractor: inp.metadata?.extractor ?? null,
     protocol: inp.metadata?.protocol ?? null,
-    weightsSha256: inp.metadata?.weightsSha256 ?? null,
-    ...(inp.metadata?.extractorSpec ? { extractorSpec: inp.metadata.extractorSpec as Record<string, unknown> } : {}),
+    ...inputWeights(inp),
     ...(inp.kind === 'images' ? { skipped: inp.skipped?.length ?? 0, ignored: inp.ignored ?? 0 } : {}),
   };
 }
@@ -97,16 +100,28 @@ function withFeatures(results: Record<string, unknown>, inputs: readonly LoadedI
 export async function scoreLoaded(inputs: readonly LoadedInput[], options: ScoreOptions = {}): Promise<ScoreReport> {
   if (inputs.length < 1 || inputs.length > 2) throw new UsageError(`score takes one or two inputs, got ${inputs.length}`);
   const metrics = options.metrics ?? defaultMetrics(inputs.length);
-  const warnings: string[] = [];
+  const extractors = extractorsOf(inputs);
+  const warnings: string[] = Object.values(extractors).flatMap((e) => e.warnings);
   for (const inp of inputs) warnings.push(...inputWarnings(inp));
   const results = withFeatures(await runMetrics(inputs, metrics, options, (w) => warnings.push(w)), inputs);
   return {
     schema: SCORE_SCHEMA,
     fidkit: VERSION,
     inputs: inputs.map(summary),
+    extractors,
     metrics: results as ScoreReport['metrics'],
     warnings,
   };
+}
+
+/** The identities of the extractors behind `inputs`, by name (inputs of images only). */
+export function extractorsOf(inputs: readonly LoadedInput[]): Record<string, ExtractorIdentity> {
+  const out: Record<string, ExtractorIdentity> = {};
+  for (const inp of inputs) {
+    const name = inp.metadata?.extractor;
+    if (inp.extractorIdentity && name !== undefined) out[name] ??= inp.extractorIdentity;
+  }
+  return out;
 }
 
 /**
@@ -117,12 +132,16 @@ export async function scoreLoaded(inputs: readonly LoadedInput[], options: Score
  * @example const report = await score(['gen.npz', 'real.npz'], { metrics: ['fid'] }); report.metrics.fid.value
  * @throws {InputError} a file whose width does not match the extractor a metric reads
  */
-export async function score(paths: readonly string[], options: ScoreOptions = {}): Promise<ScoreReport> {
+export async function score(paths: readonly string[], given: ScoreOptions = {}): Promise<ScoreReport> {
   if (paths.length < 1 || paths.length > 2) throw new UsageError(`score takes one or two inputs, got ${paths.length}`);
-  const metrics = options.metrics ?? defaultMetrics(paths.length);
+  const metrics = given.metrics ?? defaultMetrics(paths.length);
   // Table order, and unknown names fail here, before any extraction.
   const ordered = metricNames().filter((n) => metrics.includes(n));
   for (const m of metrics) metricEntry(m);
+  // Every warning the run passes to onWarning as it happens (weights, cache writes) also goes into
+  // the report, so the JSON says everything stderr said.
+  const live: string[] = [];
+  const options: ScoreOptions = { ...given, onWarning: (w) => (live.push(w), given.onWarning?.(w)) };
   const pool = new ExtractorPool(options);
   try {
     // Files first: they are cheap, and a dimension mismatch with an extractor should stop the run
@@ -131,7 +150,10 @@ export async function score(paths: readonly string[], options: ScoreOptions = {}
     const files: (LoadedInput | undefined)[] = await Promise.all(
       paths.map((p, i) => (folders[i] ? undefined : loadInput(p, layerNeeds(metrics, roleOf(i)), options, pool))),
     );
-    if (!folders.some(Boolean)) return scoreLoaded(files as LoadedInput[], { ...options, metrics });
+    if (!folders.some(Boolean)) {
+      const report = await scoreLoaded(files as LoadedInput[], { ...options, metrics });
+      return { ...report, warnings: [...new Set([...live, ...report.warnings])] };
+    }
 
     // The metrics by the extractor they read, in table order (the Inception's fid first).
     const groups = new Map<string, string[]>();
@@ -148,6 +170,7 @@ export async function score(paths: readonly string[], options: ScoreOptions = {}
     const several = groups.size > 1;
     const results: Record<string, unknown> = {};
     const inputs: InputSummary[] = [];
+    const extractors: Record<string, ExtractorIdentity> = {};
     const warnings: string[] = [];
     const warn = (w: string): void => {
       if (!warnings.includes(w)) warnings.push(w);
@@ -157,6 +180,10 @@ export async function score(paths: readonly string[], options: ScoreOptions = {}
       for (const [i, p] of paths.entries()) {
         const onProgress = options.onProgress && several ? (input: string, e: Parameters<NonNullable<ScoreOptions['onProgress']>>[1]) => options.onProgress!(`${input} (${name})`, e) : options.onProgress;
         loaded[i] = files[i] ?? (await loadInput(p, layerNeeds(group, roleOf(i)), { ...options, extractor: name, onProgress }, pool));
+      }
+      for (const [n, identity] of Object.entries(extractorsOf(loaded))) {
+        extractors[n] ??= identity;
+        identity.warnings.forEach(warn);
       }
       for (const inp of loaded) inputWarnings(inp).forEach(warn);
       Object.assign(results, withFeatures(await runMetrics(loaded, group, options, warn), loaded));
@@ -170,8 +197,9 @@ export async function score(paths: readonly string[], options: ScoreOptions = {}
       schema: SCORE_SCHEMA,
       fidkit: VERSION,
       inputs,
+      extractors,
       metrics: Object.fromEntries(ordered.map((m) => [m, results[m]])) as ScoreReport['metrics'],
-      warnings,
+      warnings: [...new Set([...live, ...warnings])],
     };
   } finally {
     await pool.dispose();

@@ -90,7 +90,9 @@ export function mergeShards(parts: readonly ShardPart[]): { moments: Moments; me
   const moments = new Moments(first.state.mean.length);
   for (const p of parts) moments.merge(p.state);
   const { shard: _shard, kind: _kind, count: _count, ...rest } = first.metadata ?? {};
-  return { moments, metadata: { ...rest, count: moments.count } };
+  // Each shard's warnings (weights, skipped files) hold for the whole: keep them all, once.
+  const warnings = [...new Set(parts.flatMap((p) => (Array.isArray(p.metadata?.warnings) ? p.metadata.warnings : [])))];
+  return { moments, metadata: { ...rest, ...(first.metadata?.warnings !== undefined || warnings.length > 0 ? { warnings } : {}), count: moments.count } };
 }
 
 /** Shards of one input record the same `inputId` and `inputCount` (see {@link mergeShards}). */

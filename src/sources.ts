@@ -123,6 +123,8 @@ export function parseMnistInput(text: string): { split: MnistSplitName; count?: 
 export interface VirtualSource {
   /** Canonical label, e.g. `gen:mnist-gan?n=10000&seed=0&truncation=0.7&mode=resample`. */
   readonly label: string;
+  /** `generated`: a generator's images (`gen:…`); `real`: a bundled real data set (`mnist:…`). */
+  readonly kind: 'generated' | 'real';
   readonly source: ImageSource;
   /** Changes whenever the images would (weights, settings, data), for cache keys. */
   readonly identity: string;
@@ -150,6 +152,7 @@ export function generatorSource(generator: ImageGenerator, spec: GeneratorInput)
   let batchSize = 0;
   return {
     label,
+    kind: 'generated',
     identity: `${label}#${generator.sha256}`,
     source: {
       total: spec.count,
@@ -184,6 +187,7 @@ export async function mnistSource(split: MnistSplitName, count?: number): Promis
   const label = `${MNIST_PREFIX}${split}${count === undefined ? '' : `?n=${count}`}`;
   return {
     label,
+    kind: 'real',
     identity: `${label}#${createHash('sha256').update(images).digest('hex')}`,
     source: {
       total,

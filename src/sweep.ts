@@ -28,6 +28,7 @@ import { loadMnist } from './generators/mnist-data.js';
 import { BUNDLED_GENERATORS } from './generators/model-files.js';
 import type { TruncationMode } from './generators/truncation.js';
 import { ExtractorPool, folderFiles, loadImages, loadInput, type FolderOptions, type LayerNeeds, type LoadedInput } from './inputs.js';
+import type { ExtractorIdentity } from './features/registry.js';
 import { metricEntry, type SweepColumns } from './api/metric-table.js';
 import { scoreLoaded, type ScoreReport } from './score.js';
 import {
@@ -139,6 +140,8 @@ export interface SweepReport {
   readonly seed: number;
   readonly k: number;
   readonly extractor: string | null;
+  /** The extractors that made features, by name: weights SHA-256, official or not, their warnings (as in fidkit.score/1). */
+  readonly extractors: Record<string, ExtractorIdentity>;
   /** Why the extractor was chosen (see {@link sweepExtractor}). */
   readonly extractorReason: string;
   readonly batchSize: number;
@@ -331,6 +334,7 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
       seed,
       k,
       extractor: reference.metadata?.extractor ?? rows[0]?.report.inputs[0].extractor ?? null,
+      extractors: Object.assign({}, ...rows.map((r) => r.report.extractors)) as Record<string, ExtractorIdentity>,
       extractorReason: plan.extractorReason,
       batchSize: plan.batchSize,
       reference: { input: ref.scored, given: plan.reference, kind: reference.kind, count: reference.count, available: ref.available },

@@ -21,6 +21,7 @@ import { inceptionScore } from './metrics/inception-score.js';
 import { kernelInceptionDistance, mmd2Unbiased } from './metrics/kid.js';
 import { countManifolds } from './metrics/prdc.js';
 import type { FeatureMatrix, FidStatistics } from './types.js';
+import { UsageError } from './errors.js';
 
 /** The fixtures shipped with the package (fixtures/ next to src/ and dist/). */
 export const BUNDLED_FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -269,6 +270,27 @@ export const VERIFY_GROUPS = Object.freeze({
   inception: verifyInception,
 });
 export type VerifyGroup = keyof typeof VERIFY_GROUPS;
+
+/**
+ * Metric names accepted for the groups that check them (`--only fid` = `--only frechet`): users
+ * know the metrics by the names `score --metrics` takes.
+ */
+export const VERIFY_ALIASES: Readonly<Record<string, VerifyGroup>> = Object.freeze({ fid: 'frechet', pr: 'prdc' });
+
+/**
+ * Groups from a comma-separated list of group names or metric aliases (any case; duplicates removed, order kept).
+ * @throws {UsageError} an unknown name, listing the groups and aliases
+ */
+export function parseVerifyGroups(text: string): VerifyGroup[] {
+  const groups = text.split(',').map((raw) => {
+    const name = raw.trim().toLowerCase();
+    if (Object.hasOwn(VERIFY_GROUPS, name)) return name as VerifyGroup;
+    if (Object.hasOwn(VERIFY_ALIASES, name)) return VERIFY_ALIASES[name];
+    const aliases = Object.entries(VERIFY_ALIASES).map(([a, g]) => `${a} (= ${g})`);
+    throw new UsageError(`unknown verify group '${raw.trim()}'; valid groups: ${Object.keys(VERIFY_GROUPS).join(', ')}; metric names: ${aliases.join(', ')}`);
+  });
+  return [...new Set(groups)];
+}
 
 /**
  * Recompute all reference fixtures in `fixturesDir` (default: the bundled ones).

@@ -1,8 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
+import { BUNDLED_MNIST_CLASSIFIER } from '../src/features/mnist/index.js';
 import { loadGenerator } from '../src/generators/load-generator.js';
 import { sampleImages } from '../src/generators/sample.js';
 import { writeImagePngs } from '../src/report/image-grid.js';
@@ -57,6 +59,16 @@ describe('generated inputs of score', () => {
     const fromMemory = await score([`gen:mnist-gan?n=${count}&truncation=0.8&seed=4`, 'mnist:test?n=400'], { ...options, metrics: [...options.metrics] });
     const fromFiles = await score([dir, 'mnist:test?n=400'], { ...options, metrics: [...options.metrics] });
     expect(fromMemory.inputs[0]).toMatchObject({ kind: 'generated', count, dim: 128, extractor: 'mnist' });
+    // The bundled digits are real data, not generated; a folder is images whatever it holds.
+    expect(fromMemory.inputs[1]).toMatchObject({ kind: 'real', path: 'mnist:test?n=400', count: 400 });
+    expect(fromFiles.inputs[0].kind).toBe('images');
+    // The report names the classifier's weights: the bundled file (the hash of models/mnist-classifier/weights.bin).
+    const bundled = createHash('sha256').update(readFileSync(join(BUNDLED_MNIST_CLASSIFIER, 'weights.bin'))).digest('hex');
+    expect(fromMemory.extractors).toEqual({
+      mnist: { weightsSha256: bundled, official: true, weights: join(BUNDLED_MNIST_CLASSIFIER, 'model.json'), source: 'bundled', protocol: 'mnist-luma', warnings: [] },
+    });
+    expect(fromMemory.inputs[1]).toMatchObject({ weightsSha256: bundled, officialWeights: true });
+    expect(fromMemory.warnings).toEqual([]);
     expect(fromMemory.metrics.fid!.value).toBe(fromFiles.metrics.fid!.value);
     expect(fromMemory.metrics.is!.mean).toBe(fromFiles.metrics.is!.mean);
     expect(fromMemory.metrics.prdc!.counts).toEqual(fromFiles.metrics.prdc!.counts);

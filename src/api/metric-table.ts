@@ -151,7 +151,20 @@ export function featuresOf(input: LoadedInput, metric: string, logits = false): 
   return m;
 }
 
-const howManifold = (r: { k: number; membership: string }) => `k=${r.k}, d ${r.membership === 'le' ? '≤' : '<'} r`;
+/**
+ * Who defined a manifold metric and whose counts it reproduces: the two precision/recall pairs
+ * differ in k and in the ball test, so every label names its paper and k.
+ */
+const MANIFOLD_CONVENTION = Object.freeze({
+  pr: { author: 'Kynkäänniemi', matches: 'torch-fidelity' },
+  prdc: { author: 'Naeem', matches: 'clovaai prdc' },
+});
+/** `precision (Kynkäänniemi, k=3)`: a row name that tells the two precisions apart. */
+const manifoldRowName = (metric: keyof typeof MANIFOLD_CONVENTION, quantity: string, k: number) => `${quantity} (${MANIFOLD_CONVENTION[metric].author}, k=${k})`;
+/** The JSON `label` of a manifold result: paper, k, ball test and the implementation matched. */
+const manifoldLabel = (metric: keyof typeof MANIFOLD_CONVENTION, k: number, membership: string) =>
+  `${MANIFOLD_CONVENTION[metric].author} et al., k=${k}, d ${membership === 'le' ? '≤' : '<'} r (${MANIFOLD_CONVENTION[metric].matches})`;
+const howManifold = (metric: keyof typeof MANIFOLD_CONVENTION, r: { membership: string }) => `d ${r.membership === 'le' ? '≤' : '<'} r, as ${MANIFOLD_CONVENTION[metric].matches}`;
 
 export const FID = registerMetric({
   name: 'fid',
@@ -237,9 +250,18 @@ export const PR = registerMetric({
   manifoldSettings: (o) => [prSetting(o)],
   compute: ({ options, manifold }) => {
     const r = precisionRecallFromCounts(manifold(prSetting(options)));
-    return { precision: r.precision, recall: r.recall, fScore: r.fScore, k: r.k, membership: r.membership, counts: { ...r.counts } as Record<string, number> };
+    return {
+      precision: r.precision,
+      recall: r.recall,
+      fScore: r.fScore,
+      k: r.k,
+      membership: r.membership,
+      label: manifoldLabel('pr', r.k, r.membership),
+      counts: { ...r.counts } as Record<string, number>,
+    };
   },
-  rows: (m) => [['precision', m.precision, null, howManifold(m)], ['recall', m.recall, null, howManifold(m)], ['F-score', m.fScore, null, howManifold(m)]],
+  rows: (m) =>
+    ([['precision', m.precision], ['recall', m.recall], ['F-score', m.fScore]] as const).map(([quantity, value]) => [manifoldRowName('pr', quantity, m.k), value, null, howManifold('pr', m)]),
 });
 
 export const PRDC = registerMetric({
@@ -261,10 +283,11 @@ export const PRDC = registerMetric({
       coverage: r.coverage,
       k: r.k,
       membership: r.membership,
+      label: manifoldLabel('prdc', r.k, r.membership),
       counts: { precision: c.precision, recall: c.recall, density: c.density, coverage: c.coverage, numGenerated: c.numGenerated, numReal: c.numReal } as Record<string, number>,
     };
   },
-  rows: (m) => (['precision', 'recall', 'density', 'coverage'] as const).map((key) => [`${key} (prdc)`, m[key], null, howManifold(m)]),
+  rows: (m) => (['precision', 'recall', 'density', 'coverage'] as const).map((key) => [manifoldRowName('prdc', key, m.k), m[key], null, howManifold('prdc', m)]),
   sweepColumns: (m) => ({ precision: m.precision, recall: m.recall, density: m.density, coverage: m.coverage }),
 });
 
@@ -284,6 +307,11 @@ function warnAboutMixedPipelines(a: LoadedInput, b: LoadedInput, warn: (w: strin
     if (va !== undefined && vb !== undefined && va !== vb) {
       warn(`fid: ${a.path} was made with ${key} '${va}' but ${b.path} with '${vb}' — statistics from different pipelines are not comparable (pytorch-fid #33)`);
     }
+  }
+  // Same extractor, other weights (a retrained network, the test weights): as incomparable.
+  const [wa, wb] = [a.metadata?.weightsSha256, b.metadata?.weightsSha256];
+  if (a.metadata?.extractor === b.metadata?.extractor && wa !== undefined && wb !== undefined && wa !== wb) {
+    warn(`fid: ${a.path} was made with weights ${String(wa)} but ${b.path} with ${String(wb)} — features of different weights are not comparable`);
   }
 }
 

@@ -44,15 +44,20 @@ export function registerFeatures(program: Command, ctx: CommandContext): void {
     const say = (line: string): void => {
       if (!flags.quiet) ctx.io.stderr.write(`${line}\n`);
     };
+    const warnings: string[] = [];
+    const warn = (w: string): void => {
+      warnings.push(w);
+      say(`warning: ${w}`);
+    };
     const r = await exportFeatures(input, {
       ...folderOptions(flags),
       layer: flags.layer,
       shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
       onProgress: flags.quiet ? undefined : new ProgressReporter(ctx.io.stderr).update,
-      onWarning: (w) => say(`warning: ${w}`),
+      onWarning: warn,
       onNote: say,
     });
-    for (const w of inputWarnings({ path: r.input, skipped: r.skipped, ignored: r.ignored })) say(`warning: ${w}`);
+    for (const w of inputWarnings({ path: r.input, skipped: r.skipped, ignored: r.ignored })) warn(w);
     const { data, rows, cols } = r.features;
     const matrix = { dtype: 'float32' as const, shape: [rows, cols], data };
     let list: string | null = null;
@@ -76,10 +81,11 @@ export function registerFeatures(program: Command, ctx: CommandContext): void {
         extractor: r.extractor,
         protocol: r.protocol,
         weightsSha256: r.weightsSha256,
-        ...(r.extractorSpec ? { extractorSpec: r.extractorSpec } : {}),
+        extractors: { [r.extractor]: r.extractorIdentity },
         shard: r.shard ?? null,
         skipped: r.skipped.length,
         ignored: r.ignored,
+        warnings,
       };
       ctx.io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     }

@@ -1,6 +1,6 @@
 /**
- * @file `fidkit sample --generator G -n N -o DIR|grid.png`: draw N seeded, optionally truncated
- * latent codes, run the generator (bundled MNIST GAN/VAE or a user's ONNX file) and write the
+ * @file `fidkit sample [--generator G] -n N -o DIR|grid.png`: draw N seeded, optionally truncated
+ * latent codes, run the generator (bundled MNIST GAN/VAE — `mnist-gan` by default — or a user's ONNX file) and write the
  * images as one PNG each into a folder, or as one grid image when `-o` ends in `.png`.
  *
  * A folder must be new or empty: a set mixed with the files of an earlier run would be scored as
@@ -16,6 +16,8 @@ import { checkOutputs } from '../io/output-path.js';
 import { DEFAULT_SAMPLE_BATCH } from '../generators/sample.js';
 import { DEFAULT_TRUNCATION_MODE, formatTruncation, parseTruncation, TRUNCATION_MODES, type TruncationMode } from '../generators/truncation.js';
 import type { CommandContext } from './main.js';
+import { O } from '../options/schema.js';
+import { optionFor } from './flags.js';
 import { integerAtLeast, oneOf } from './options.js';
 import { ProgressReporter } from './progress.js';
 
@@ -71,7 +73,8 @@ export function registerSample(program: Command, ctx: CommandContext): void {
         'An ONNX generator takes z [N, d] float32 and returns N×C×H×W or N×H×W×C images (C = 1 or 3) in [-1, 1] or [0, 1]: layout and range come from --layout/--range, ' +
         'else the model metadata fidkit.layout/fidkit.range, else the output shape and a final Tanh/Sigmoid.',
     )
-    .addOption(new Option('--generator <name|file.onnx>', 'mnist-gan, mnist-vae, or an ONNX generator file').makeOptionMandatory())
+    // The same default as sweep's and latent's (the options schema's): `fidkit sample -n 16 -o grid.png` just works.
+    .addOption(optionFor(O.generator))
     .addOption(new Option('-n, --count <n>', 'number of images').argParser(integerAtLeast('--count', 1)).makeOptionMandatory())
     .addOption(new Option('-o, --out <dir|grid.png>', 'a folder (new or empty) for 000000.png, 000001.png, …, or a .png file for one grid').makeOptionMandatory())
     .addOption(new Option('--truncation <psi|none>', 'truncation threshold ψ > 0, or none').default(Infinity, 'none').argParser(truncationArg))

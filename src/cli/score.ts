@@ -52,10 +52,17 @@ export function registerScore(program: Command, ctx: CommandContext): void {
     );
   addFolderOptions(cmd).action(async (input1: string, input2: string | undefined, flags: ScoreFlags) => {
       const progress = flags.quiet ? undefined : new ProgressReporter(ctx.io.stderr);
+      // Warnings print as they happen; the report repeats them (with the rest) for --json, not stderr.
+      const shown = new Set<string>();
+      const warn = (w: string): void => {
+        if (flags.quiet || shown.has(w)) return;
+        shown.add(w);
+        ctx.io.stderr.write(`warning: ${w}\n`);
+      };
       const report = await score(input2 === undefined ? [input1] : [input1, input2], {
         ...folderOptions(flags),
         onProgress: progress?.update,
-        onWarning: flags.quiet ? undefined : (w) => ctx.io.stderr.write(`warning: ${w}\n`),
+        onWarning: warn,
         onNote: flags.quiet ? undefined : (n) => ctx.io.stderr.write(`${n}\n`),
         metrics: flags.metrics,
         seed: flags.seed,
@@ -68,7 +75,7 @@ export function registerScore(program: Command, ctx: CommandContext): void {
         k: flags.k,
         fidSingular: flags.fidSingular,
       });
-      if (!flags.quiet) for (const w of report.warnings) ctx.io.stderr.write(`warning: ${w}\n`);
+      for (const w of report.warnings) warn(w);
       ctx.io.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : renderScoreReport(report));
     });
 }

@@ -30,14 +30,20 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     const say = (line: string): void => {
       if (!flags.quiet) ctx.io.stderr.write(`${line}\n`);
     };
+    // What stderr shows also goes into the file's metadata (`warnings`), so the file says it too.
+    const warnings: string[] = [];
+    const warn = (w: string): void => {
+      warnings.push(w);
+      say(`warning: ${w}`);
+    };
     const loaded = await loadInput(input, { moments: true, logits: false, features: false }, {
       ...folderOptions(flags),
       shard,
       onProgress: flags.quiet ? undefined : new ProgressReporter(ctx.io.stderr).update,
-      onWarning: (w) => say(`warning: ${w}`),
+      onWarning: warn,
       onNote: say,
     });
-    for (const w of inputWarnings(loaded)) say(`warning: ${w}`);
+    for (const w of inputWarnings(loaded)) warn(w);
     let moments = loaded.moments;
     let what = `${loaded.count} images`;
     if (!moments) {
@@ -47,7 +53,14 @@ export function registerStats(program: Command, ctx: CommandContext): void {
       moments = new Moments(f.cols, { label: input }).add({ data: f.data.subarray(start * f.cols, end * f.cols), rows: end - start, cols: f.cols });
       what = `rows ${start}…${end - 1} (${end - start} samples)`;
     }
-    const metadata = { ...loaded.metadata, fidkitVersion: VERSION, source: input };
+    const name = loaded.metadata?.extractor;
+    const metadata = {
+      ...loaded.metadata,
+      fidkitVersion: VERSION,
+      source: input,
+      ...(loaded.extractorIdentity && name !== undefined ? { extractors: { [name]: loaded.extractorIdentity } } : {}),
+      warnings,
+    };
     if (shard) {
       await writeMomentsFile(output, moments.state(), { ...metadata, shard });
       say(`wrote shard ${shard.index}/${shard.count} of ${input}: ${what}, to ${output}`);

@@ -9,6 +9,8 @@ import { Argument, Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { TrainProgress } from '../generators/train.js';
 import type { CommandContext } from './main.js';
+import { O } from '../options/schema.js';
+import { optionFor } from './flags.js';
 import { integerAtLeast, oneOf } from './options.js';
 
 const MODELS = ['classifier', 'gan', 'vae'] as const;
@@ -23,6 +25,7 @@ interface TrainFlags {
   seed: number;
   out?: string;
   resume?: boolean;
+  force?: boolean;
   loss?: (typeof LOSSES)[number];
   aeSteps?: number;
   quiet?: boolean;
@@ -37,6 +40,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
     .addOption(new Option('--seed <n>', 'seed of the initial weights and the data order').default(0).argParser(integerAtLeast('--seed', 0)))
     .option('--out <dir>', 'folder for the model and its checkpoints (default ./mnist-<model>)')
     .option('--resume', 'continue from the checkpoint in --out')
+    .addOption(optionFor(O.trainForce))
     .addOption(new Option('--loss <loss>', `GAN generator loss: ${LOSSES.join(', ')}`).argParser(oneOf('--loss', LOSSES)))
     .addOption(new Option('--ae-steps <n>', 'GAN: autoencoder steps before the adversarial phase (default 5000)').argParser(integerAtLeast('--ae-steps', 0)))
     .action(async (model: TrainModel, flags: TrainFlags) => {
@@ -44,9 +48,10 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       if (flags.aeSteps !== undefined && model !== 'gan') throw new UsageError('--ae-steps applies to `fidkit train gan` only');
       const outDir = flags.out ?? `mnist-${model}`;
       const progress = flags.quiet ? undefined : trainProgress(ctx.io.stderr);
+      const run = { seed: flags.seed, outDir, resume: flags.resume, force: flags.force, onProgress: progress, onWarning: flags.quiet ? undefined : (w: string) => ctx.io.stderr.write(`warning: ${w}\n`) };
       if (model === 'classifier') {
         const { trainClassifier } = await import('../generators/train.js');
-        const result = await trainClassifier({ steps: flags.steps, seed: flags.seed, outDir, resume: flags.resume, onProgress: progress });
+        const result = await trainClassifier({ ...run, steps: flags.steps });
         ctx.io.stdout.write(
           `model: ${result.modelPath}\nsteps: ${result.steps}\nseed: ${result.seed}\nbackend: ${result.backend}\n` +
             `seconds: ${result.seconds.toFixed(1)}\ntest accuracy: ${(100 * result.testAccuracy).toFixed(2)}% of ${result.testCount}\n`,
@@ -56,12 +61,10 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       const { trainModel } = await import('../generators/generative-train.js');
       const spec = model === 'gan' ? (await import('../generators/gan.js')).ganSpec(flags.loss ?? 'non-saturating', flags.aeSteps) : (await import('../generators/vae.js')).vaeSpec();
       const steps = flags.steps ?? (model === 'gan' ? DEFAULT_GAN_STEPS : DEFAULT_VAE_STEPS);
-      const result = await trainModel(spec, { steps, seed: flags.seed, outDir, resume: flags.resume, onProgress: progress });
-      // The last value each recorded series has (the GAN's phases record different ones).
-      const last = Object.entries(result.history).flatMap(([k, v]) => {
-        const finite = v.filter(Number.isFinite);
-        return finite.length === 0 ? [] : [`last ${k}: ${formatValue(finite[finite.length - 1])}\n`];
-      });
+      const result = await trainModel(spec, { ...run, steps });
+      // The same figures, the same way, as the progress bar's last update: means over the last steps.
+      const { windows, values } = result.final;
+      const last = Object.entries(values).map(([k, v]) => `${k} (${windowText(windows[k])}): ${formatLoss(v)}\n`);
       ctx.io.stdout.write(
         `model: ${result.modelPath}\nsteps: ${result.steps}\nseed: ${result.seed}\n${model === 'gan' ? `loss: ${spec.options.loss}\n` : ''}backend: ${result.backend}\n` +
           `seconds: ${result.seconds.toFixed(1)}\n${last.join('')}` +
@@ -78,6 +81,16 @@ const DEFAULT_VAE_STEPS = 20000;
 
 function formatValue(x: number): string {
   return Number.isFinite(x) ? x.toPrecision(6) : String(x);
+}
+
+/** Losses as the progress bar and the summary both show them. */
+function formatLoss(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(4) : String(x);
+}
+
+/** `mean of steps 34951–35000` (or `step 3` for a one-step window). */
+function windowText(w: { from: number; to: number }): string {
+  return w.from === w.to ? `step ${w.to}` : `mean of steps ${w.from}–${w.to}`;
 }
 
 /** Draw training progress: a bar with the loss on a terminal (not CI), else a line every few seconds. */
@@ -105,11 +118,12 @@ function trainProgress(stream: { write(chunk: string): unknown; isTTY?: boolean 
       case 'progress': {
         const speed = ((e.step - firstStep) / Math.max((now - started) / 1000, 1e-3)).toFixed(2);
         // The GAN and VAE report several values (D and G losses, gradient norm; reconstruction, KL).
-        const loss = e.values
-          ? Object.entries(e.values)
-              .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-              .join(', ')
-          : `loss ${e.loss.toFixed(4)}`;
+        const loss =
+          (e.values
+            ? Object.entries(e.values)
+                .map(([k, v]) => `${k} ${formatLoss(v)}`)
+                .join(', ')
+            : `loss ${formatLoss(e.loss)}`) + (e.window ? ` (${windowText(e.window)})` : '');
         if (bar) bar.update(e.step, { loss, speed });
         else if (now - lastLine >= LINE_INTERVAL_S * 1000 || e.step === e.total) {
           lastLine = now;

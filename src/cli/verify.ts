@@ -3,11 +3,10 @@
  * reference implementation, expected and computed values, error and tolerance. Exit 1 on any
  * failure — it is what a user runs after installing to trust the numbers.
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { renderTable } from '../report/table.js';
-import { BUNDLED_FIXTURES, VERIFY_GROUPS, verifyFixtures, type VerifyGroup } from '../verify.js';
+import { BUNDLED_FIXTURES, parseVerifyGroups, VERIFY_ALIASES, VERIFY_GROUPS, verifyFixtures, type VerifyGroup } from '../verify.js';
 import type { CommandContext } from './main.js';
-import { listOf } from './options.js';
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
   program
@@ -15,7 +14,17 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .description('recompute the bundled reference fixtures (pytorch-fid, torch-fidelity, prdc, NumPy) and compare; exit 1 on any mismatch')
     .option('--fixtures <dir>', 'fixtures folder to verify against', BUNDLED_FIXTURES)
     .option('--json', 'print the rows as one JSON document')
-    .addOption(new Option('--only <groups>', `comma-separated subset of: ${Object.keys(VERIFY_GROUPS).join(', ')}`).argParser(listOf('group', Object.keys(VERIFY_GROUPS) as VerifyGroup[])))
+    .addOption(
+      new Option('--only <groups>', `comma-separated subset of: ${Object.keys(VERIFY_GROUPS).join(', ')} (metric names too: ${Object.entries(VERIFY_ALIASES).map(([a, g]) => `${a} = ${g}`).join(', ')})`).argParser(
+        (text: string) => {
+          try {
+            return parseVerifyGroups(text);
+          } catch (err) {
+            throw new InvalidArgumentError(`${(err as Error).message}.`);
+          }
+        },
+      ),
+    )
     .action(async (flags: { fixtures: string; json?: boolean; only?: VerifyGroup[] }) => {
       const rows = await verifyFixtures(flags.fixtures, flags.only);
       const failed = rows.filter((r) => !r.pass).length;

@@ -25,18 +25,18 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { resolveCacheDir, type CacheOptions, type RemoteFile } from '../io/cache.js';
+import { resolveCacheDir, sha256Matches, type CacheOptions, type RemoteFile } from '../io/cache.js';
 import { runtimeChoices } from '../options/schema.js';
 import type { FeatureExtractor, FeatureMetric } from './extractor.js';
-import { HASH_WEIGHTS, INCEPTION_DEFAULT_LAYERS, INCEPTION_LAYER_DIMS, INCEPTION_PROTOCOL_NAMES, loadInceptionExtractor } from './inception/load.js';
+import { HASH_WEIGHTS, HASH_WEIGHTS_ID, INCEPTION_DEFAULT_LAYERS, INCEPTION_LAYER_DIMS, INCEPTION_PROTOCOL_NAMES, loadInceptionExtractor } from './inception/load.js';
 import { INCEPTION_WEIGHTS } from './inception/weights.js';
 import { loadOnnxExtractor, type OnnxSpecOptions } from './onnx/index.js';
-import { BUNDLED_MNIST_CLASSIFIER, loadMnistClassifier, MNIST_DEFAULT_LAYERS, MNIST_DIMS, MNIST_PROTOCOL } from './mnist/index.js';
+import { BUNDLED_MNIST_CLASSIFIER, BUNDLED_MNIST_CLASSIFIER_SHA256, loadMnistClassifier, MNIST_DEFAULT_LAYERS, MNIST_DIMS, MNIST_PROTOCOL } from './mnist/index.js';
 import { VGG16_DEFAULT_LAYERS, VGG16_OUTPUT_DIMS, VGG16_PROTOCOL } from './vgg16/index.js';
 import { loadVgg16Extractor } from './vgg16/load.js';
 import { VGG16_WEIGHTS } from './vgg16/weights.js';
 
-export { HASH_WEIGHTS } from './inception/load.js';
+export { HASH_WEIGHTS, HASH_WEIGHTS_ID } from './inception/load.js';
 
 /** The metrics that read an extractor's layers, in the order `fidkit extractors` shows them. */
 export const FEATURE_METRICS: readonly FeatureMetric[] = Object.freeze(['fid', 'kid', 'prdc', 'is']);
@@ -55,25 +55,47 @@ export interface ExtractorRequest extends CacheOptions {
   readonly onnx?: OnnxSpecOptions;
 }
 
+/**
+ * What made an extractor's numbers, as every report records it (`extractors.<name>` of the score
+ * and sweep JSON, the metadata of `.npz` statistics): which weights, whether they are the official
+ * file, and the warnings the run printed about them.
+ */
+export interface ExtractorIdentity {
+  /** SHA-256 of the weights file (lower-case hex; the model file for onnx:PATH); null for the deterministic test weights, which are computed, not read. */
+  readonly weightsSha256: string | null;
+  /** True for the file published numbers use: pytorch-fid's Inception weights, fidkit's bundled MNIST classifier; null where there is none (onnx:PATH). */
+  readonly official: boolean | null;
+  /** The weights read: the `.pth` (inception), the classifier's `model.json` (mnist), the `.onnx` (onnx:PATH), or `test:hash`. */
+  readonly weights: string;
+  /** `user`: --weights or onnx:PATH; `cache`: downloaded earlier; `download`: fetched by this run; `bundled`: shipped with fidkit; `test`: the hash weights. */
+  readonly source: 'user' | 'cache' | 'download' | 'bundled' | 'test';
+  /** How images reach the network (`tf`, `pytorch-fid`, `clean`; `mnist-luma` for the MNIST classifier; the spec as one line for onnx:PATH). */
+  readonly protocol: string;
+  /** What fidkit printed on stderr about these weights (e.g. not the official file). */
+  readonly warnings: readonly string[];
+  /** onnx:PATH only: the model, its SHA-256, the decided preprocessing spec, the feature widths and where each field came from. */
+  readonly spec?: Readonly<Record<string, unknown>>;
+}
+
 /** A loaded extractor with what identifies its numbers (for cache keys and report metadata). */
 export interface LoadedExtractor {
   readonly extractor: FeatureExtractor;
   /** Table name (for parametrised entries `<name>:<argument>` as given). */
   readonly name: string;
-  /** SHA-256 of the weights file (or a fixed tag for built-in weights). */
+  /** SHA-256 of the weights file (or a fixed tag for built-in weights): keys caches, recorded in statistics files. */
   readonly weightsId: string;
   /** Messages for stderr (e.g. weights that are not the official file). */
   readonly warnings: string[];
-  /** A description of how pixels reach the network beyond the protocol name, for reports (BYO ONNX: its spec). */
-  readonly spec?: Readonly<Record<string, unknown>>;
+  /** What the reports record about the weights (and, for onnx:PATH, the spec). */
+  readonly identity: ExtractorIdentity;
 }
 
 /** Where an extractor's weights come from. */
 export type WeightsSource =
   /** Fetched once into the cache (the `RemoteFile` names the cache file, its URLs, SHA-256 and size). */
   | { readonly kind: 'download'; readonly file: RemoteFile }
-  /** Shipped with fidkit at `path`. */
-  | { readonly kind: 'bundled'; readonly path: string }
+  /** Shipped with fidkit at `path`; `sha256` identifies the official weights. */
+  | { readonly kind: 'bundled'; readonly path: string; readonly sha256: string }
   /** Given by the user in the extractor's argument (`onnx:PATH`). */
   | { readonly kind: 'argument'; readonly what: string };
 
@@ -180,6 +202,21 @@ export async function loadExtractor(name: string, request: ExtractorRequest = {}
   return spec.load({ ...request, protocol, argument });
 }
 
+/**
+ * Whether a recorded weights hash (a statistics file's `weightsSha256`) is the official file of
+ * extractor `name`: true or false, or null when fidkit cannot tell (an unregistered extractor, one
+ * without official weights such as onnx:PATH, no hash).
+ */
+export function officialWeights(name: string | undefined, weightsSha256: string | null | undefined): boolean | null {
+  if (weightsSha256 === HASH_WEIGHTS_ID) return false;
+  const head = name?.split(':')[0];
+  const w = head === undefined ? undefined : table.get(head)?.weights;
+  const official = w?.kind === 'download' ? w.file.sha256 : w?.kind === 'bundled' ? w.sha256 : undefined;
+  if (official === undefined || typeof weightsSha256 !== 'string') return null;
+  // A published prefix (torchvision's vgg16-397923af.pth) is matched as torch.hub matches it.
+  return sha256Matches(weightsSha256, official);
+}
+
 /** Whether an extractor's weights are in the cache (`download`), shipped (`bundled`) or the user's (`argument`). */
 export async function weightsCached(spec: ExtractorSpec, options: Pick<CacheOptions, 'cacheDir' | 'env'> = {}): Promise<boolean | null> {
   if (spec.weights.kind !== 'download') return spec.weights.kind === 'bundled' ? true : null;
@@ -207,12 +244,17 @@ registerExtractor({
   layers: MNIST_DIMS,
   defaultLayers: MNIST_DEFAULT_LAYERS,
   protocols: [MNIST_PROTOCOL],
-  weights: { kind: 'bundled', path: BUNDLED_MNIST_CLASSIFIER },
+  weights: { kind: 'bundled', path: BUNDLED_MNIST_CLASSIFIER, sha256: BUNDLED_MNIST_CLASSIFIER_SHA256 },
   batchSize: 500,
   // --weights names another classifier folder (or its model.json), e.g. one from `fidkit train classifier --out DIR`.
   load: async (request) => {
-    const { extractor, sha256 } = await loadMnistClassifier(request.weights === undefined ? {} : { model: request.weights });
-    return { extractor, name: 'mnist', weightsId: sha256, warnings: [] };
+    const { extractor, sha256, source } = await loadMnistClassifier(request.weights === undefined ? {} : { model: request.weights });
+    const official = sha256 === BUNDLED_MNIST_CLASSIFIER_SHA256;
+    const warnings = official
+      ? []
+      : [`${source} is not fidkit's bundled MNIST classifier (weights SHA-256 ${sha256}, expected ${BUNDLED_MNIST_CLASSIFIER_SHA256}): MNIST scores are not comparable with those of the bundled one`];
+    const identity: ExtractorIdentity = { weightsSha256: sha256, official, weights: source, source: request.weights === undefined ? 'bundled' : 'user', protocol: extractor.protocol, warnings };
+    return { extractor, name: 'mnist', weightsId: sha256, warnings, identity };
   },
 });
 
@@ -227,7 +269,9 @@ registerExtractor({
   load: async (request) => {
     const hashWeights = request.weights === HASH_WEIGHTS;
     const l = await loadVgg16Extractor({ ...request, hashWeights, weights: hashWeights ? undefined : request.weights, flag: request.weightsFlag });
-    return { extractor: l.extractor, name: 'vgg16', weightsId: l.weightsId, warnings: l.warnings };
+    const w = l.weights;
+    const identity: ExtractorIdentity = { weightsSha256: w.sha256, official: w.official, weights: w.path, source: w.source, protocol: l.extractor.protocol, warnings: l.warnings };
+    return { extractor: l.extractor, name: 'vgg16', weightsId: l.weightsId, warnings: l.warnings, identity };
   },
 });
 
@@ -242,6 +286,7 @@ registerExtractor({
   batchSize: 50,
   load: async (request) => {
     const extractor = await loadOnnxExtractor(request.argument!, request.onnx ?? {});
-    return { extractor, name: 'onnx', weightsId: extractor.sha256, warnings: [], spec: extractor.describe() };
+    const identity: ExtractorIdentity = { weightsSha256: extractor.sha256, official: null, weights: request.argument!, source: 'user', protocol: extractor.protocol, warnings: [], spec: extractor.describe() };
+    return { extractor, name: 'onnx', weightsId: extractor.sha256, warnings: [], identity };
   },
 });

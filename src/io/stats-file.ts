@@ -35,6 +35,14 @@ export interface StatsMetadata {
   readonly inputId?: string;
   /** Shards: samples in the whole input (all n shards together). */
   readonly inputCount?: number;
+  /**
+   * The extractor that made the statistics, by name: weights SHA-256 (null for the test weights),
+   * whether they are the official file, where they came from, and its warnings (features/registry.ts
+   * `ExtractorIdentity`). Absent in files of earlier fidkit versions and for `.npy` inputs.
+   */
+  readonly extractors?: Readonly<Record<string, unknown>>;
+  /** The warnings `fidkit stats` printed while making the file. */
+  readonly warnings?: readonly string[];
   readonly [key: string]: unknown;
 }
 

@@ -209,6 +209,7 @@ export const O = Object.freeze({
   trainSeed: opt({ key: 'seed', flag: '--seed <n>', type: integer(0), default: 0, doc: 'seed of the initial weights and the data order', commands: TRAIN }),
   trainOut: opt({ key: 'out', flag: '--out <dir>', type: text, defaultText: './mnist-<model>', doc: 'folder for the model and its checkpoints', commands: TRAIN }),
   resume: opt({ key: 'resume', flag: '--resume', type: flag, doc: 'continue from the checkpoint in --out', commands: TRAIN }),
+  trainForce: opt({ key: 'force', flag: '--force', type: flag, doc: 'start over in a non-empty --out, deleting the model.json, weights.bin and checkpoint/ an earlier run left there (other files are kept)', commands: TRAIN }),
   loss: opt({ key: 'loss', flag: '--loss <loss>', type: oneOf(GAN_LOSSES), default: 'non-saturating', doc: 'generator loss', commands: ['train gan'] }),
   aeSteps: opt({ key: 'aeSteps', flag: '--ae-steps <n>', type: integer(0), default: 5000, doc: 'autoencoder steps before the adversarial phase', commands: ['train gan'] }),
 

@@ -40,6 +40,8 @@ function expectBitEqual(a: ArrayLike<number>, b: ArrayLike<number>): void {
   expect(differing).toBe(0);
 }
 
+const TEST_WEIGHTS_WARNING = 'using the deterministic test weights (--weights test:hash): the features are meaningless outside tests';
+
 const fixtureNames = (dir: string) => readFileSync(join(FIXTURES, dir, 'set_a', 'files.txt'), 'utf8').trim().split('\n');
 
 describe('fidkit features', () => {
@@ -59,9 +61,12 @@ describe('fidkit features', () => {
       extractor: 'inception',
       protocol: 'tf',
       weightsSha256: 'hash-weights-v1',
+      // As in score's report: what made the features, and the warnings (recorded even under --quiet).
+      extractors: { inception: { weightsSha256: null, official: false, weights: 'test:hash', source: 'test', protocol: 'tf', warnings: [TEST_WEIGHTS_WARNING] } },
       shard: null,
       skipped: 0,
       ignored: 0,
+      warnings: [TEST_WEIGHTS_WARNING],
     });
     const zip = unzipSync(readFileSync(out));
     expect(Object.keys(zip).sort()).toEqual(['features.npy', 'files.npy']);

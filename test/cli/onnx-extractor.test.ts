@@ -50,7 +50,8 @@ describe('fidkit features --extractor onnx:…', () => {
     const summary = JSON.parse(a.stdout);
     expect(summary).toMatchObject({ rows: 12, dim: 2048, layer: 'features', extractor: 'onnx', weightsSha256: sha256(inception) });
     expect(summary.protocol).toBe('onnx-spec(size=299x299 resize=tf-bilinear resize_to=299x299 range=0,255 mean=128,128,128 std=128,128,128 channels=rgb layout=nchw output=pool3)');
-    expect(summary.extractorSpec).toMatchObject({ model: inception, sha256: sha256(inception), resize: 'tf-bilinear', mean: [128, 128, 128], dims: { features: 2048 } });
+    expect(summary.extractors.onnx).toMatchObject({ weightsSha256: sha256(inception), official: null, source: 'user' });
+    expect(summary.extractors.onnx.spec).toMatchObject({ model: inception, sha256: sha256(inception), resize: 'tf-bilinear', mean: [128, 128, 128], dims: { features: 2048 } });
     const x = (await readNpyFile(byo)).data as Float32Array;
     const y = (await readNpyFile(builtIn)).data as Float32Array;
     expect(x.length).toBe(12 * 2048);
@@ -59,17 +60,16 @@ describe('fidkit features --extractor onnx:…', () => {
 });
 
 describe('fidkit score --extractor onnx:…', () => {
-  it('records the model and spec per input and per metric; the cache keys on the spec', async () => {
+  it('records the model and spec (extractors.onnx) and per metric; the cache keys on the spec', async () => {
     const cacheDir = join(tmp, 'cache');
     const args = ['score', SET_A, SET_B, '--extractor', `onnx:${tiny}`, '--onnx-resize', 'pil-bicubic', '--metrics', 'fid,kid', '--kid-subset-size', '10', '--json', '--cache-dir', cacheDir];
     const first = await spawnCliAsync(...args);
     expect(first.code).toBe(0);
     const report = JSON.parse(first.stdout);
     const protocol = 'onnx-spec(size=8x8 resize=pil-bicubic resize_to=8x8 range=0,1 mean=0,0,0 std=1,1,1 channels=rgb layout=nchw output=flat)';
-    for (const input of report.inputs) {
-      expect(input).toMatchObject({ extractor: 'onnx', protocol, weightsSha256: sha256(tiny), dim: 192 });
-      expect(input.extractorSpec).toMatchObject({ model: tiny, sha256: sha256(tiny), size: '8x8', resize: 'pil-bicubic', resize_to: '8x8', range: '0,1', output: 'flat', decidedBy: { resize: 'flag', size: 'model' } });
-    }
+    for (const input of report.inputs) expect(input).toMatchObject({ extractor: 'onnx', protocol, weightsSha256: sha256(tiny), officialWeights: null, dim: 192 });
+    expect(report.extractors.onnx).toMatchObject({ weightsSha256: sha256(tiny), official: null, weights: tiny, protocol });
+    expect(report.extractors.onnx.spec).toMatchObject({ model: tiny, sha256: sha256(tiny), size: '8x8', resize: 'pil-bicubic', resize_to: '8x8', range: '0,1', output: 'flat', decidedBy: { resize: 'flag', size: 'model' } });
     expect(report.metrics.fid.features).toEqual({ extractor: 'onnx', layer: 'features', protocol });
     expect(report.metrics.kid.features).toEqual({ extractor: 'onnx', layer: 'features', protocol });
     expect(first.stderr).not.toContain('using cached features');

@@ -94,6 +94,16 @@ describe('fidkit sample', () => {
     expect(readFileSync(join(dir, 'out3', '000002.png')).equals(readFileSync(join(out, '000002.png')))).toBe(true);
   });
 
+  it('defaults --generator to mnist-gan, as sweep does: the same images as naming it', async () => {
+    const [a, b] = [tmp(), tmp()];
+    const implicit = await runCli('sample', '-n', '3', '--seed', '5', '-o', a, '--json');
+    expect(implicit.code).toBe(0);
+    expect(JSON.parse(implicit.stdout).generator).toBe('mnist-gan');
+    expect((await runCli('sample', '--generator', 'mnist-gan', '-n', '3', '--seed', '5', '-o', b)).code).toBe(0);
+    for (const f of ['000000.png', '000001.png', '000002.png']) expect(readFileSync(join(a, f)).equals(readFileSync(join(b, f)))).toBe(true);
+    expect((await runCli('sample', '--help')).stdout).toMatch(/--generator <name\|file\.onnx>\s+generator: mnist-gan, mnist-vae or an ONNX file\s+\(default: mnist-gan\)/);
+  });
+
   it('refuses a non-empty folder; --force replaces the numbered PNGs and keeps other files', async () => {
     const dir = tmp();
     for (const f of ['000000.png', '000007.png', 'notes.txt']) writeFileSync(join(dir, f), 'old');

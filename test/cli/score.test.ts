@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/io/npy.js';
 import { writeNpz } from '../../src/io/npz.js';
+import { writeStatisticsFile } from '../../src/io/stats-file.js';
 import { FIXTURES, runCli, spawnCli, spawnCliAsync } from './run-cli.js';
 
 const frechet = JSON.parse(readFileSync(join(FIXTURES, 'frechet', 'expected.json'), 'utf8'));
@@ -72,6 +73,59 @@ describe('fidkit score on statistics and features', () => {
     const clova = prdcExpected.clovaai_prdc.k5;
     expect(m.prdc.counts).toMatchObject(clova.numerators);
     for (const key of ['precision', 'recall', 'density', 'coverage']) expect(m.prdc[key]).toBe(Number(clova[key].repr));
+  });
+
+  it('names the two precision/recall pairs apart in the table, and labels them in the JSON', async () => {
+    const P = (f: string) => join(FIXTURES, 'prdc', f);
+    const table = await runCli('score', P('a_gauss_d64_fake.npy'), P('a_gauss_d64_real.npy'), '--metrics', 'pr,prdc');
+    expect(table.code).toBe(0);
+    const names = table.stdout
+      .split('\n')
+      .filter((l) => /^(precision|recall|F-score|density|coverage) /.test(l))
+      .map((l) => l.split(/\s{2,}/)[0]);
+    expect(names).toEqual([
+      'precision (Kynkäänniemi, k=3)',
+      'recall (Kynkäänniemi, k=3)',
+      'F-score (Kynkäänniemi, k=3)',
+      'precision (Naeem, k=5)',
+      'recall (Naeem, k=5)',
+      'density (Naeem, k=5)',
+      'coverage (Naeem, k=5)',
+    ]);
+    expect(table.stdout).toMatch(/^precision \(Kynkäänniemi, k=3\)\s+0\.345\s+d ≤ r, as torch-fidelity$/m);
+    expect(table.stdout).toMatch(/^precision \(Naeem, k=5\)\s+0\.4675\s+d < r, as clovaai prdc$/m);
+    // --k moves both, and the names follow.
+    expect((await runCli('score', P('a_gauss_d64_fake.npy'), P('a_gauss_d64_real.npy'), '--metrics', 'pr,prdc', '--k', '4')).stdout).toMatch(/^recall \(Naeem, k=4\)/m);
+    const json = JSON.parse((await runCli('score', P('a_gauss_d64_fake.npy'), P('a_gauss_d64_real.npy'), '--metrics', 'pr,prdc', '--json')).stdout);
+    expect(json.metrics.pr.label).toBe('Kynkäänniemi et al., k=3, d ≤ r (torch-fidelity)');
+    expect(json.metrics.prdc.label).toBe('Naeem et al., k=5, d < r (clovaai prdc)');
+    // The keys scripts read are unchanged.
+    expect(Object.keys(json.metrics.pr)).toEqual(expect.arrayContaining(['precision', 'recall', 'fScore', 'k', 'membership', 'counts']));
+    // Features files record no weights: the report says it does not know, and loads no extractor.
+    expect(json.extractors).toEqual({});
+    expect(json.inputs[0]).toMatchObject({ kind: 'features', weightsSha256: null, officialWeights: null });
+  });
+
+  it("reads the weights from statistics files' metadata, and warns when the two sides were made with different weights", async () => {
+    const official = '6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2';
+    const other = 'ab'.repeat(32);
+    const stats = { mu: Float64Array.of(0, 0), sigma: Float64Array.of(1, 0, 0, 1) };
+    const [a, b] = [join(tmp, 'official.npz'), join(tmp, 'retrained.npz')];
+    await writeStatisticsFile(a, stats, { extractor: 'inception', protocol: 'tf', layer: 'pool3', weightsSha256: official });
+    await writeStatisticsFile(b, stats, { extractor: 'inception', protocol: 'tf', layer: 'pool3', weightsSha256: other });
+    const r = await runCli('score', a, b, '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.inputs.map((i: Record<string, unknown>) => [i.weightsSha256, i.officialWeights])).toEqual([[official, true], [other, false]]);
+    expect(report.warnings).toEqual([
+      `${b}: made with weights that are not the official file of the 'inception' extractor (SHA-256 ${other}): its numbers are not comparable with published ones`,
+      `fid: ${a} was made with weights ${official} but ${b} with ${other} — features of different weights are not comparable`,
+    ]);
+    for (const w of report.warnings) expect(r.stderr).toContain(`warning: ${w}\n`);
+    // pytorch-fid's files record nothing: unknown, and no warning about it.
+    const plain = JSON.parse((await runCli('score', F('d64_set1_stats.npz'), F('d64_set2_stats.npz'), '--json')).stdout);
+    expect(plain.inputs[0]).toMatchObject({ weightsSha256: null, officialWeights: null });
+    expect(plain.warnings).toEqual([]);
   });
 
   it('computes the Inception Score from a logits .npy like torch-fidelity', async () => {

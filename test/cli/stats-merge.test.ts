@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readMomentsFile, writeMomentsFile } from '../../src/io/stats-file.js';
+import { readMomentsFile, readStatisticsFile, writeMomentsFile } from '../../src/io/stats-file.js';
 import { FIXTURES, runCli } from './run-cli.js';
 
 const SET1 = join(FIXTURES, 'frechet', 'd64_set1_features.npy');
@@ -32,6 +32,9 @@ describe('stats merge of foreign shards', () => {
     for (const f of readdirSync(join(FIXTURES, 'images', 'set_a'))) copyFileSync(join(FIXTURES, 'images', 'set_a', f), join(copy, f));
     const a2copy = await shard(copy, '2/2', join(dir, 'a2-copy.npz'), ...mnist);
     expect((await runCli('stats', 'merge', a1, a2copy, '-o', join(dir, 'm.npz'))).code).toBe(0);
+    // The merged file says which classifier made it: the bundled one, with no warning.
+    const merged = await readStatisticsFile(join(dir, 'm.npz'));
+    expect(merged.metadata).toMatchObject({ extractor: 'mnist', warnings: [], extractors: { mnist: { official: true, source: 'bundled', warnings: [] } } });
     expect((await readMomentsFile(a2)).metadata?.inputCount).toBe(12);
   });
 

@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseVerifyGroups } from '../../src/verify.js';
 import { FIXTURES, runCli } from './run-cli.js';
 
 describe('fidkit verify', () => {
@@ -15,6 +16,19 @@ describe('fidkit verify', () => {
     const groups = new Set(report.rows.map((row: { group: string }) => row.group));
     expect([...groups]).toEqual(['frechet', 'is', 'kid', 'prdc', 'npz', 'pth', 'inception']);
     expect(report.rows.length).toBeGreaterThan(60);
+  });
+
+  it('takes metric names for the groups that check them (--only fid = frechet), in any case, and lists both on a typo', async () => {
+    const r = await runCli('verify', '--only', 'FID', '--json');
+    expect(r.code).toBe(0);
+    const fid = JSON.parse(r.stdout);
+    expect(new Set(fid.rows.map((row: { group: string }) => row.group))).toEqual(new Set(['frechet']));
+    const same = JSON.parse((await runCli('verify', '--only', 'frechet,fid', '--json')).stdout);
+    expect(same.rows.length).toBe(fid.rows.length); // an alias and its group count once
+    expect(parseVerifyGroups('pr,is,fid')).toEqual(['prdc', 'is', 'frechet']);
+    const typo = await runCli('verify', '--only', 'fidd');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("unknown verify group 'fidd'; valid groups: frechet, is, kid, prdc, npz, pth, inception; metric names: fid (= frechet), pr (= prdc)");
   });
 
   it('fails with exit 1 and names the case when an expected number is perturbed', async () => {

@@ -65,6 +65,13 @@ describe('GAN', () => {
     expect(full.history.gLoss[0]).toBeNaN();
     expect(full.history.aeLoss.slice(1).every(Number.isNaN)).toBe(true);
     expect(resumed.history).toEqual(full.history);
+    // The final figures are means over the trailing steps of the whole run, so a resumed run shows
+    // what an uninterrupted one does; each value over the steps that recorded it.
+    expect(resumed.final).toEqual(full.final);
+    expect(full.final.window).toEqual({ from: 1, to: 3 });
+    expect(full.final.windows).toEqual({ gLoss: { from: 2, to: 3 }, dLoss: { from: 2, to: 3 }, gGradNorm: { from: 2, to: 3 }, aeLoss: { from: 1, to: 1 } });
+    expect(full.final.values.gLoss).toBe((full.history.gLoss[1] + full.history.gLoss[2]) / 2);
+    expect(full.final.values.aeLoss).toBe(full.history.aeLoss[0]);
     expect(events[0]).toBe('start');
     expect(events.at(-1)).toBe('end');
     for (const k of ['gLoss', 'dLoss', 'gGradNorm']) {

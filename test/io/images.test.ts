@@ -224,6 +224,14 @@ describe('decodeImage errors name the file and the fix', () => {
     await expect(decodeImage(q)).rejects.toThrow(`cannot decode ${q}:`);
   });
 
+  it('a PNG cut inside its header reads "corrupt header: the file…", without a doubled colon', async () => {
+    // libvips says "Input buffer has corrupt header:" with nothing after the colon for these.
+    const p = write('header-cut.png', fixturePng.subarray(0, 20));
+    await expect(decodeImage(p)).rejects.toThrow(
+      new FormatError(`cannot decode ${p}: Input buffer has corrupt header: the file is corrupt, truncated or not an image; re-export it or remove it`),
+    );
+  });
+
   it('corrupt PNG (bad CRC in the pixel data)', async () => {
     const bad = Buffer.from(fixturePng);
     const idat = bad.indexOf('IDAT', 0, 'latin1');

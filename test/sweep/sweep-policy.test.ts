@@ -81,7 +81,7 @@ describe('sweep() from the library', () => {
       ['real (mnist:train-10k?n=60)', 'real', 60],
       ['mnist-vae', 'generator', 60],
     ]);
-    expect(report.reference).toEqual({ input: 'mnist:test?n=60', given: 'mnist:test', kind: 'generated', count: 60, available: 10_000 });
+    expect(report.reference).toEqual({ input: 'mnist:test?n=60', given: 'mnist:test', kind: 'real', count: 60, available: 10_000 });
     expect([report.extractor, report.extractorReason, report.batchSize, report.k, report.seed]).toEqual(['mnist', 'because mnist-gan is an MNIST digit generator', 500, 5, 0]);
     expect(report.warnings.filter((w) => w.includes('the sets have n'))).toEqual([]);
 
@@ -98,7 +98,7 @@ describe('fidkit sweep', () => {
     const same = await runCli('sweep', '-n', '300', '--truncation', '1', '--real', 'none', '--compare', 'none', '--json', '--no-cache');
     expect(same.code, same.stderr).toBe(0);
     const json = JSON.parse(same.stdout);
-    expect(json.reference).toEqual({ input: 'mnist:test?n=300', given: 'mnist:test', kind: 'generated', count: 300, available: 10_000 });
+    expect(json.reference).toEqual({ input: 'mnist:test?n=300', given: 'mnist:test', kind: 'real', count: 300, available: 10_000 });
     expect(json.rows[0].report.inputs[1]).toMatchObject({ path: 'mnist:test?n=300', count: 300 });
     expect(same.stderr).toContain('mnist:test?n=300: 300/300 images');
     expect(same.stderr).not.toContain('sample sizes');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { BUNDLED_MNIST_CLASSIFIER_SHA256 } from '../../src/features/mnist/index.js';
 import { score } from '../../src/score.js';
 import { sweep } from '../../src/sweep.js';
 import { runCli } from '../cli/run-cli.js';
@@ -24,7 +25,10 @@ describe('sweep', () => {
       ['mnist-vae', 'generator', null, 200],
     ]);
     // An n= written in the reference is kept (it counts as --reference-n).
-    expect(report.reference).toEqual({ input: 'mnist:test?n=500', given: 'mnist:test?n=500', kind: 'generated', count: 500, available: 10_000 });
+    expect(report.reference).toEqual({ input: 'mnist:test?n=500', given: 'mnist:test?n=500', kind: 'real', count: 500, available: 10_000 });
+    // The sweep records the classifier's weights as score does: the bundled file, official.
+    expect(report.extractors).toEqual({ mnist: report.rows[0].report.extractors.mnist });
+    expect(report.extractors.mnist).toMatchObject({ weightsSha256: BUNDLED_MNIST_CLASSIFIER_SHA256, official: true, source: 'bundled', warnings: [] });
     for (const r of report.rows) {
       for (const v of [r.is!.mean, r.fid!, r.precision!, r.recall!, r.density!, r.coverage!]) expect(Number.isFinite(v)).toBe(true);
     }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic-write.js';
 import { resolveCacheDir, type CacheOptions } from '../../io/cache.js';
 import { readPth } from '../../io/pth.js';
+import type { ExtractorIdentity, LoadedExtractor } from '../registry.js';
 import { INCEPTION_OUTPUT_DIMS } from './graph.js';
 import { hashInceptionStateDict } from './hash-weights.js';
 import { buildInceptionModel, loadInception } from './index.js';
@@ -32,6 +33,9 @@ export const INCEPTION_PROTOCOL_NAMES = Object.freeze(Object.keys(INCEPTION_PROT
  */
 export const HASH_WEIGHTS = 'test:hash';
 
+/** What `LoadedExtractor.weightsId` (and statistics files) record for the hash weights. */
+export const HASH_WEIGHTS_ID = 'hash-weights-v1';
+
 /** Bump when the graph builder changes what it writes, so cached `.onnx` files are rebuilt. */
 const GRAPH_VERSION = 1;
 
@@ -46,13 +50,14 @@ export interface InceptionRequest extends CacheOptions {
  * Load the Inception extractor for the table.
  * @throws {FidkitError} weights not found, not downloadable (offline), not an Inception state dict
  */
-export async function loadInceptionExtractor(request: InceptionRequest) {
+export async function loadInceptionExtractor(request: InceptionRequest): Promise<LoadedExtractor> {
   const protocol = request.protocol as InceptionProtocol;
   const warnings: string[] = [];
   if (request.weights === HASH_WEIGHTS) {
     const extractor = await loadInception({ stateDict: hashInceptionStateDict(), protocol, source: 'hash weights' });
     warnings.push('using the deterministic test weights (--weights test:hash): the features are meaningless outside tests');
-    return { extractor, name: 'inception', weightsId: 'hash-weights-v1', warnings };
+    const identity: ExtractorIdentity = { weightsSha256: null, official: false, weights: HASH_WEIGHTS, source: 'test', protocol: extractor.protocol, warnings };
+    return { extractor, name: 'inception', weightsId: HASH_WEIGHTS_ID, warnings, identity };
   }
   const weights = await resolveInceptionWeights({ ...request, flag: request.weightsFlag });
   if (weights.warning) warnings.push(weights.warning);
@@ -69,5 +74,6 @@ export async function loadInceptionExtractor(request: InceptionRequest) {
     await writeFileAtomic(modelPath, model).catch(() => undefined);
   }
   const extractor = await loadInception({ model, protocol, source: weights.path });
-  return { extractor, name: 'inception', weightsId: weights.sha256, warnings };
+  const identity: ExtractorIdentity = { weightsSha256: weights.sha256, official: weights.official, weights: weights.path, source: weights.source, protocol: extractor.protocol, warnings };
+  return { extractor, name: 'inception', weightsId: weights.sha256, warnings, identity };
 }

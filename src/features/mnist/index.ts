@@ -36,6 +36,13 @@ export const MNIST_PROTOCOL = 'mnist-luma';
 /** The bundled classifier: `models/mnist-classifier/` of the installed package (src/ and dist/ both sit two levels below the root). */
 export const BUNDLED_MNIST_CLASSIFIER = fileURLToPath(new URL('../../../models/mnist-classifier/', import.meta.url));
 
+/**
+ * SHA-256 of the bundled classifier's `weights.bin`: what makes MNIST scores comparable across
+ * machines (reports mark other classifiers `official: false`). Retraining the bundled model means
+ * updating this (test/features/mnist/extractor.test.ts checks it against the file).
+ */
+export const BUNDLED_MNIST_CLASSIFIER_SHA256 = '36bf1263724e0868a4e7640285246fea23fb9d0913667eeae9170f3a911e830f';
+
 /** Images per ONNX Runtime call (a 28×28 digit costs ~0.1 ms; larger calls amortise the overhead). */
 const SESSION_BATCH = 1000;
 

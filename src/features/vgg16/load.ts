@@ -44,6 +44,8 @@ export interface LoadedVgg16 {
   /** SHA-256 of the weights file, or {@link VGG16_HASH_WEIGHTS_ID}. */
   readonly weightsId: string;
   readonly warnings: string[];
+  /** The weights read (the `.pth`, or `test:hash`), whether they are torchvision's file, and where they came from. */
+  readonly weights: { readonly path: string; readonly sha256: string | null; readonly official: boolean; readonly source: 'user' | 'cache' | 'download' | 'test' };
 }
 
 /**
@@ -54,15 +56,18 @@ export async function loadVgg16Extractor(request: Vgg16LoadRequest): Promise<Loa
   const warnings: string[] = [];
   let weightsId: string;
   let source: Vgg16WeightsSource;
+  let read: LoadedVgg16['weights'];
   if (request.hashWeights) {
     weightsId = VGG16_HASH_WEIGHTS_ID;
     source = { kind: 'hash' };
+    read = { path: 'test:hash', sha256: null, official: false, source: 'test' };
     warnings.push('using the deterministic VGG16 test weights (--weights test:hash): its features are meaningless outside tests');
   } else {
     const weights = await resolveVgg16Weights(request);
     if (weights.warning) warnings.push(weights.warning);
     weightsId = weights.sha256;
     source = { kind: 'pth', path: weights.path };
+    read = { path: weights.path, sha256: weights.sha256, official: weights.official, source: weights.source };
   }
   const modelPath = vgg16ModelPath(resolveCacheDir(request), weightsId);
   let temporary: string | undefined;
@@ -80,7 +85,7 @@ export async function loadVgg16Extractor(request: Vgg16LoadRequest): Promise<Loa
   }
   try {
     const extractor = await loadVgg16({ model, threads: request.threads });
-    return { extractor, weightsId, warnings };
+    return { extractor, weightsId, warnings, weights: read };
   } finally {
     if (temporary) await rm(temporary, { recursive: true, force: true });
   }

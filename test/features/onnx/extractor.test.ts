@@ -76,7 +76,8 @@ describe('the Inception graph as a bring-your-own ONNX model', () => {
       expect(loaded.weightsId).toBe(createHash('sha256').update(model).digest('hex'));
       expect(loaded.extractor.dims).toEqual({ features: 2048 });
       expect(loaded.extractor.protocol).toBe('onnx-spec(size=299x299 resize=tf-bilinear resize_to=299x299 range=0,1 mean=0,0,0 std=1,1,1 channels=rgb layout=nchw output=pool3)');
-      expect(loaded.spec).toMatchObject({ model: path, sha256: loaded.weightsId, size: '299x299', resize: 'tf-bilinear', output: 'pool3', logits: null, dims: { features: 2048 }, decidedBy: { size: 'model', range: 'default' } });
+      expect(loaded.identity).toMatchObject({ weightsSha256: loaded.weightsId, official: null, weights: path, source: 'user', protocol: loaded.extractor.protocol, warnings: [] });
+      expect(loaded.identity.spec).toMatchObject({ model: path, sha256: loaded.weightsId, size: '299x299', resize: 'tf-bilinear', output: 'pool3', logits: null, dims: { features: 2048 }, decidedBy: { size: 'model', range: 'default' } });
       await expect(loaded.extractor.extract([(await fixtureImages('set_a'))[0]], ['logits'] as never)).rejects.toThrow(
         `${path}: the Inception Score needs class logits, and no output was named for them: pass --onnx-logits OUTPUT`,
       );

@@ -8,6 +8,7 @@
  * feature cache), so their rows are bit for bit the ones `score` computes; other layers are
  * extracted directly with the same loop and batch size.
  */
+import { optionName } from './options/mention.js';
 import { stat } from 'node:fs/promises';
 import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ImageSource } from './features/extract.js';
@@ -56,7 +57,7 @@ interface OpenedImages {
 
 async function openImages(path: string, options: FolderOptions): Promise<OpenedImages> {
   if (isVirtualInput(path)) {
-    if (options.shard) throw new UsageError(`--shard splits folders; for ${path}, run it with a smaller n=… per job and different seeds instead`);
+    if (options.shard) throw new UsageError(`${optionName('shard')} splits folders; for ${path}, run it with a smaller n=… per job and different seeds instead`);
     const v = await openVirtualInput(path);
     const ids = Array.from({ length: v.source.total }, (_, i) => `${v.label}#${i}`);
     return { label: v.label, kind: v.kind, source: v.source, cacheId: { identity: v.identity }, ids, ignored: 0, dispose: () => v.dispose() };

@@ -69,6 +69,7 @@ export type { ImageGenerator } from './generators/generator.js';
 export { loadGenerator } from './generators/load-generator.js';
 export { loadOnnxGenerator } from './generators/onnx-generator.js';
 export { sampleBatches, sampleImages, toRgb8 } from './generators/sample.js';
+export type { SampledImages, SampleBatch, SampleOptions } from './generators/sample.js';
 export { DEFAULT_TRUNCATION_MODE, latentMoments, parseTruncation, sampleLatents, TRUNCATION_MODES } from './generators/truncation.js';
 export type { TruncationMode } from './generators/truncation.js';
 export { formatGeneratorInput, openVirtualInput, parseGeneratorInput } from './sources.js';

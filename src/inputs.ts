@@ -4,14 +4,16 @@
  * lazily, once, and shared by both inputs). Each folder yields exactly the layers the requested
  * metrics need: streaming moments for FID, whole matrices for IS (logits) and KID/PRDC (features).
  */
+import { optionName, optionRef } from './options/mention.js';
+import type { OptionId } from './options/schema.js';
 import { stat } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { DEFAULTS, type Protocol } from './defaults.js';
 import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ExtractionProgress, type ImageSource } from './features/extract.js';
 import { ONNX_SPEC_OPTION_KEYS, type OnnxSpecOptions } from './features/onnx/index.js';
 import { extractorEntry, HASH_WEIGHTS, HASH_WEIGHTS_ID, loadExtractor, officialWeights, type ExtractorIdentity, type LoadedExtractor } from './features/registry.js';
-import { featureCacheKey, readFeatureCache, writeFeatureCache, type FeatureCacheEntry } from './io/feature-cache.js';
+import { evictFeatureCache, featureCacheKey, readFeatureCache, writeFeatureCache, type FeatureCacheEntry } from './io/feature-cache.js';
 import { sha256File } from './io/cache.js';
 import { listImages, listingIdentity } from './io/folder.js';
 import { featureMatrixFromNpy, readNpyFile } from './io/npy.js';
@@ -21,6 +23,7 @@ import { shardRange, type Shard } from './shards.js';
 import { isVirtualInput, openVirtualInput } from './sources.js';
 import { Moments } from './stats/moments.js';
 import type { FeatureMatrix, FidStatistics } from './types.js';
+import { formatBytes } from './report/bytes.js';
 
 /** An input after loading. Feature `.npy` files serve as both `features` and `logits`. */
 export interface LoadedInput {
@@ -65,6 +68,8 @@ export interface FolderOptions extends OnnxSpecOptions {
   readonly cache?: boolean;
   /** Key the cache on file contents instead of sizes and modification times (`--cache-strict`). */
   readonly cacheStrict?: boolean;
+  /** Size cap of the feature cache in bytes; least recently used entries go first (default 2 GB, `--cache-max`). */
+  readonly cacheMax?: number;
   /** Process only this slice of the sorted file list. */
   readonly shard?: Shard;
   readonly onProgress?: (input: string, event: ExtractionProgress) => void;
@@ -117,17 +122,16 @@ export class ExtractorPool {
     if (!l) {
       const onnx = onnxSpecOptions(this.options);
       if (onnx && !(this.options.extractor ?? DEFAULTS.extractor).startsWith('onnx:')) {
-        const flags = Object.keys(onnx).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-        return Promise.reject(new UsageError(`${flags.join(', ')} describe${flags.length === 1 ? 's' : ''} an ONNX model's preprocessing: use ${flags.length === 1 ? 'it' : 'them'} with --extractor onnx:PATH.onnx`));
+        const names = Object.keys(onnx).map((k) => optionName(k as OptionId));
+        return Promise.reject(new UsageError(`${names.join(', ')} describe${names.length === 1 ? 's' : ''} an ONNX model's preprocessing: use ${names.length === 1 ? 'it' : 'them'} with ${optionRef('extractor', 'onnx:PATH.onnx')}`));
       }
       l = loadExtractor(name, {
         protocol: name === (this.options.extractor ?? DEFAULTS.extractor) ? this.options.protocol : undefined,
         weights: weightsFor(name, this.options),
-        // Messages name the flag that gives this extractor's file: --weights only for the run's main extractor.
-        weightsFlag:
-          this.options.extractorWeights?.[name.split(':')[0]] !== undefined || name !== (this.options.extractor ?? DEFAULTS.extractor)
-            ? `--weights-${name.split(':')[0]}`
-            : '--weights',
+        // Messages name the option that gives this extractor's file: the weights option only for the
+        // run's main extractor, --weights-<name> for the others (vgg16 when pr reads it by default).
+        weightsFrom:
+          this.options.extractorWeights?.[name.split(':')[0]] !== undefined || name !== (this.options.extractor ?? DEFAULTS.extractor) ? name.split(':')[0] : undefined,
         offline: this.options.offline,
         cacheDir: this.options.cacheDir,
         onnx: onnxSpecOptions(this.options),
@@ -155,7 +159,7 @@ export class ExtractorPool {
  */
 export async function loadInput(path: string, needs: LayerNeeds, options: FolderOptions = {}, pool?: ExtractorPool): Promise<LoadedInput> {
   if (isVirtualInput(path)) {
-    if (options.shard) throw new UsageError(`--shard splits folders and .npy files; for ${path}, run it with a smaller n=… per job and different seeds instead`);
+    if (options.shard) throw new UsageError(`${optionName('shard')} splits folders and .npy files; for ${path}, run it with a smaller n=… per job and different seeds instead`);
     const own = pool ?? new ExtractorPool(options);
     const opened = await openVirtualInput(path);
     try {
@@ -202,11 +206,11 @@ export function inputWarnings(input: Pick<LoadedInput, 'path'> & Partial<Pick<Lo
   if (input.kind === 'statistics' && inputWeights(input).officialWeights === false) {
     const sha = input.metadata?.weightsSha256;
     warnings.push(
-      `${input.path}: made with ${sha === HASH_WEIGHTS_ID ? 'the deterministic test weights (--weights test:hash)' : `weights that are not the official file of the '${String(input.metadata?.extractor)}' extractor (SHA-256 ${String(sha)})`}: its numbers are not comparable with published ones`,
+      `${input.path}: made with ${sha === HASH_WEIGHTS_ID ? `the deterministic test weights (${optionRef('weights', 'test:hash')})` : `weights that are not the official file of the '${String(input.metadata?.extractor)}' extractor (SHA-256 ${String(sha)})`}: its numbers are not comparable with published ones`,
     );
   }
   if (input.skipped?.length) warnings.push(`${input.path}: skipped ${input.skipped.length} unreadable image(s), e.g. ${input.skipped[0].message}`);
-  if (input.ignored) warnings.push(`${input.path}: ignored ${input.ignored} file(s) without an image extension (--ext chooses the extensions)`);
+  if (input.ignored) warnings.push(`${input.path}: ignored ${input.ignored} file(s) without an image extension (${optionName('extensions')} chooses the extensions)`);
   return warnings;
 }
 
@@ -257,7 +261,7 @@ export async function loadImages(
   const covers = (e: FeatureCacheEntry) => (!needs.moments || e.moments) && (!needs.features || e.features) && (!needs.logits || e.logits);
   let entry: FeatureCacheEntry;
   if (hit && covers(hit)) {
-    options.onNote?.(`${path}: using cached features (${hit.count} images; --no-cache to recompute)`);
+    options.onNote?.(`${path}: using cached features (${hit.count} images; ${optionRef('cache')} to recompute)`);
     entry = hit;
   } else {
     // Extract what this run needs plus whatever the old entry held, so the new entry serves both.
@@ -270,11 +274,7 @@ export async function loadImages(
       label: path,
     });
     entry = { count: result.count, skipped: result.skipped, moments: result.moments?.state(), features: result.kept[fidLayer], logits: result.kept[isLayer] };
-    if (key) {
-      await writeFeatureCache(key, entry, options.cacheDir).catch((err: Error) =>
-        options.onWarning?.(`could not write the feature cache (${err.message}); pass --no-cache or --cache-dir DIR`),
-      );
-    }
+    if (key) await storeInCache(key, entry, kind === 'images' ? resolve(path) : path, { extractor: name, weights: weightsId, protocol: extractor.protocol, fidLayer, isLayer }, options);
   }
   const metadata: StatsMetadata = {
     extractor: name,
@@ -317,4 +317,31 @@ export function inputWeights(input: Pick<LoadedInput, 'extractorIdentity' | 'met
     weightsSha256: recorded === HASH_WEIGHTS_ID ? null : recorded,
     officialWeights: typeof official === 'boolean' ? official : officialWeights(meta?.extractor, recorded),
   };
+}
+
+/** Write a cache entry with its description, then evict what no longer fits; failures are warnings. */
+async function storeInCache(
+  key: string,
+  entry: FeatureCacheEntry,
+  source: string,
+  made: { extractor: string; weights: string; protocol: string; fidLayer: string; isLayer: string },
+  options: FolderOptions,
+): Promise<void> {
+  const layers = {
+    ...(entry.moments ? { moments: made.fidLayer } : {}),
+    ...(entry.features ? { features: made.fidLayer } : {}),
+    ...(entry.logits ? { logits: made.isLayer } : {}),
+  };
+  const shard = options.shard ? ` (shard ${options.shard.index}/${options.shard.count})` : '';
+  try {
+    await writeFeatureCache(key, entry, options.cacheDir, { source: source + shard, extractor: made.extractor, weights: made.weights, protocol: made.protocol, layers });
+  } catch (err) {
+    options.onWarning?.(`could not write the feature cache (${(err as Error).message}); pass ${optionRef('cache')} or ${optionRef('cacheDir')}`);
+    return;
+  }
+  const cap = options.cacheMax ?? DEFAULTS.cacheMax;
+  const { removed, bytes } = await evictFeatureCache(cap, { keep: key, cacheDir: options.cacheDir });
+  if (removed.length > 0) {
+    options.onNote?.(`feature cache: evicted ${removed.length} least recently used entr${removed.length === 1 ? 'y' : 'ies'} (${formatBytes(bytes)}) to stay within ${optionRef('cacheMax', formatBytes(cap))}`);
+  }
 }

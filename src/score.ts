@@ -14,6 +14,7 @@ import { extractorEntry, type ExtractorIdentity } from './features/registry.js';
 import { ExtractorPool, inputWarnings, inputWeights, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
 import { defaultMetrics, extractorFor, layerNeeds, metricEntry, metricNames, runMetrics, type BuiltinMetricResults, type MetricOptions } from './api/metric-table.js';
 import { DEFAULTS } from './defaults.js';
+import { optionRef } from './options/mention.js';
 import { isVirtualInput } from './sources.js';
 import { VERSION } from './version.js';
 
@@ -165,7 +166,9 @@ export async function score(paths: readonly string[], given: ScoreOptions = {}):
     const main = options.extractor ?? DEFAULTS.extractor;
     if (options.protocol !== undefined && !groups.has(main)) {
       const read = [...groups].map(([name, group]) => `${group.join(', ')} read${group.length === 1 ? 's' : ''} ${name}`).join('; ');
-      options.onWarning?.(`--protocol ${options.protocol} is the ${main} extractor's, which no metric of this run reads (${read}, with its own preprocessing); pass --extractor ${main} to score them on it`);
+      options.onWarning?.(
+        `${optionRef('protocol', options.protocol)} is the ${main} extractor's, which no metric of this run reads (${read}, with its own preprocessing); pass ${optionRef('extractor', main)} to score them on it`,
+      );
     }
     const several = groups.size > 1;
     const results: Record<string, unknown> = {};
@@ -224,7 +227,7 @@ async function checkFileWidths(name: string, group: readonly string[], files: re
     if (other.dim === dim) continue;
     const why =
       options.extractor === undefined && metricEntry(group[0]).extractor !== undefined
-        ? ` (${group.join(', ')} read${group.length === 1 ? 's' : ''} ${name} features by default, as in torch-fidelity 0.4; pass --extractor NAME to use one extractor for every metric)`
+        ? ` (${group.join(', ')} read${group.length === 1 ? 's' : ''} ${name} features by default, as in torch-fidelity 0.4; pass ${optionRef('extractor')} to use one extractor for every metric)`
         : '';
     throw new InputError(`${other.path} has ${other.dim}-d features but the extractor '${name}' gives ${dim}-d${why}; compare statistics made with the same extractor and layer`);
   }

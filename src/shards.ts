@@ -6,6 +6,7 @@
  * Slice k of n (1-based) holds rows ⌊(k−1)·N/n⌋ … ⌊k·N/n⌋−1 of the sorted input, so every row is in
  * exactly one shard whatever N and n are.
  */
+import { optionName } from './options/mention.js';
 import { InputError, UsageError } from './errors.js';
 import type { StatsMetadata } from './io/stats-file.js';
 import { Moments, type MomentsState } from './stats/moments.js';
@@ -26,7 +27,7 @@ export function parseShard(text: string): Shard {
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
   if (!m || count < 1 || index < 1 || index > count) {
-    throw new UsageError(`--shard expects k/n with 1 ≤ k ≤ n (e.g. 3/8), got '${text}'`);
+    throw new UsageError(`${optionName('shard')} expects k/n with 1 ≤ k ≤ n (e.g. 3/8), got '${text}'`);
   }
   return { index, count };
 }

@@ -16,6 +16,7 @@
  * given: the sweep's seed also seeds the IS shuffle, where `score` defaults to 2020.
  * The reference is extracted once and shared by all rows.
  */
+import { optionName, optionRef } from './options/mention.js';
 import { stat } from 'node:fs/promises';
 import { DEFAULTS, O, type MetricName, type OptionId } from './options/schema.js';
 import { optionMessage } from './options/validate.js';
@@ -215,12 +216,12 @@ export function planSweep(options: SweepOptions = {}): SweepPlan {
   const given = option('reference', options.reference);
   const reference = given !== undefined ? alias(given) : isMnist(generator) ? 'mnist:test' : undefined;
   if (reference === undefined) {
-    throw new UsageError('--reference is required for an ONNX generator (sweep(): reference): a folder of real images, a .npz of statistics or a .npy of features');
+    throw new UsageError(`${optionName('reference')} is required for an ONNX generator: a folder of real images, a .npz of statistics or a .npy of features`);
   }
   const askedN = option('referenceN', options.referenceN);
   const written = writtenCount(reference);
   if (askedN !== undefined && written !== undefined && askedN !== written) {
-    throw new UsageError(`the reference ${reference} says n=${written} but --reference-n (referenceN) says ${askedN}: give one of them`);
+    throw new UsageError(`the reference ${reference} says n=${written} but ${optionName('referenceN')} says ${askedN}: give one of them`);
   }
   const referenceN = askedN === 'all' ? null : (askedN ?? written ?? count);
   const { name: extractor, reason: extractorReason } = sweepExtractor(generator, reference, options.extractor);
@@ -288,7 +289,7 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
       if (reference.dim !== dim) {
         const made = reference.metadata?.extractor;
         throw new InputError(
-          `${plan.reference} has ${reference.dim}-d features but the extractor '${name}' (${plan.extractorReason}) gives ${dim}-d: ${made ? `pass --extractor ${made}, the one it was made with` : 'pass the --extractor it was made with'}`,
+          `${plan.reference} has ${reference.dim}-d features but the extractor '${name}' (${plan.extractorReason}) gives ${dim}-d: ${made ? `pass ${optionRef('sweepExtractor', made)}, the one it was made with` : `pass the extractor it was made with (${optionRef('sweepExtractor')})`}`,
         );
       }
     }

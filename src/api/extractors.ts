@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { resolveCacheDir, type CacheOptions } from '../io/cache.js';
+import { perExtractorName } from '../options/mention.js';
 import { extractorSpecs, FEATURE_METRICS, weightsCached } from '../features/registry.js';
 import type { FeatureMetric } from '../features/extractor.js';
 
@@ -40,7 +41,7 @@ export async function listExtractors(options: Pick<CacheOptions, 'cacheDir' | 'e
   const extractors: ExtractorInfo[] = [];
   for (const spec of extractorSpecs()) {
     const w = spec.weights;
-    const flag = `--weights-${spec.name}`;
+    const flag = perExtractorName('extractorWeights', spec.name);
     const weights: ExtractorInfo['weights'] =
       w.kind === 'download'
         ? { kind: 'download', file: w.file.name, urls: w.file.urls, sha256: w.file.sha256, bytes: w.file.bytes ?? null, cached: (await weightsCached(spec, options)) === true, path: join(cacheDir, w.file.name), flag }

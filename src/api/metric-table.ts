@@ -7,6 +7,7 @@
  * Built-ins, in report order: fid, is, kid, pr, prdc. Each reads the layer its extractor names for
  * it (`defaultLayerFor`): FID/KID/PR/PRDC the feature layer, IS the logits.
  */
+import { optionRef } from '../options/mention.js';
 import { InputError, UsageError } from '../errors.js';
 import type { LayerNeeds, LoadedInput } from '../inputs.js';
 import { frechetDistance } from '../metrics/frechet.js';
@@ -217,7 +218,7 @@ export const KID = registerMetric({
     const smallest = Math.min(x.rows, y.rows);
     if (options.kidSubsetSize === undefined && smallest < subsetSize) {
       warn(
-        `kid: a set has only ${smallest} samples, fewer than the default subset size ${subsetSize}; using subsets of ${smallest} (pass --kid-subset-size to choose); KID values with different subset sizes are not comparable`,
+        `kid: a set has only ${smallest} samples, fewer than the default subset size ${subsetSize}; using subsets of ${smallest} (pass ${optionRef('kidSubsetSize', 'N')} to choose); KID values with different subset sizes are not comparable`,
       );
       subsetSize = smallest;
     }

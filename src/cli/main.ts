@@ -20,6 +20,7 @@ import { registerStats } from './stats.js';
 import { registerSweep } from './sweep.js';
 import { registerTrain } from './train.js';
 import { registerVerify } from './verify.js';
+import { asCliUser } from '../options/mention.js';
 
 /** Where a command writes: results to stdout, progress/warnings/errors to stderr. */
 export interface CliIo {
@@ -72,7 +73,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const ctx: CommandContext = { io, setExitCode: (code) => (exitCode = Math.max(exitCode, code)) };
   const program = createCli(ctx);
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await asCliUser(() => program.parseAsync(argv, { from: 'user' })); // messages name flags, not option keys
     return exitCode;
   } catch (err) {
     return reportError(err, io);

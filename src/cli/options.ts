@@ -7,7 +7,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ONNX_SPEC_OPTION_KEYS, type OnnxSpecOptions } from '../features/onnx/index.js';
 import { extractorSpecs } from '../features/registry.js'; // also fills the extractor choices of the schema
 import { O, type OptionSpec } from '../options/schema.js';
-import { optionsFor, perExtractorValues } from './flags.js';
+import { optionFor, optionsFor, perExtractorValues } from './flags.js';
 import type { FolderOptions } from '../inputs.js';
 import { IMAGE_EXTENSIONS } from '../io/folder.js';
 
@@ -89,6 +89,7 @@ export interface FolderFlags extends OnnxSpecOptions {
   cacheDir?: string;
   cache: boolean;
   cacheStrict?: boolean;
+  cacheMax: number;
 }
 
 /** Add the image-folder flags (one definition for score, stats, features and sweep). */
@@ -104,6 +105,7 @@ export function addFolderOptions(cmd: Command): Command {
     .option('--offline', 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing')
     .option('--cache-dir <dir>', 'cache folder (default $FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit)')
     .option('--no-cache', 'neither reuse nor store extracted features')
+    .addOption(optionFor(O.cacheMax))
     .option(
       '--cache-strict',
       'key the feature cache on file contents (SHA-256) instead of sizes and modification times; the default key notices added, removed or renamed files and changed sizes or times, but not an image replaced by one of the same size with its time restored (rsync -t, cp -p, tar)',
@@ -127,5 +129,6 @@ export function folderOptions(flags: FolderFlags): FolderOptions {
     cache: flags.cache,
     cacheStrict: flags.cacheStrict,
     ...Object.fromEntries(ONNX_SPEC_OPTION_KEYS.map((k) => [k, flags[k]])),
+    cacheMax: flags.cacheMax,
   };
 }

@@ -41,7 +41,7 @@ interface SweepFlags extends Omit<FolderFlags, 'extractor' | 'batchSize'> {
 }
 
 /** Schema entries the folder flags (addFolderOptions) already provide, or main.ts adds (-q). */
-const FOLDER_KEYS = ['quiet', 'protocol', 'extractor', 'weights', 'extractorWeights', ...ONNX_SPEC_OPTION_KEYS, 'batchSize', 'skipBad', 'recursive', 'offline', 'cacheDir', 'cache', 'cacheStrict'];
+const FOLDER_KEYS = ['quiet', 'protocol', 'extractor', 'weights', 'extractorWeights', ...ONNX_SPEC_OPTION_KEYS, 'batchSize', 'skipBad', 'recursive', 'extensions', 'offline', 'cacheDir', 'cache', 'cacheStrict', 'cacheMax'];
 
 export function registerSweep(program: Command, ctx: CommandContext): void {
   const cmd = program

@@ -22,6 +22,7 @@
  *
  * Parametrised names: an entry with `argument` is chosen as `<name>:<argument>` (`onnx:model.onnx`).
  */
+import { optionName, optionRef } from '../options/mention.js';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -47,8 +48,8 @@ export interface ExtractorRequest extends CacheOptions {
   readonly protocol?: string;
   /** The weights (`--weights`, `--weights-<name>`): a file or folder, or {@link HASH_WEIGHTS} for the Inception's and VGG16's test weights. */
   readonly weights?: string;
-  /** The flag that gave `weights` (`--weights` or `--weights-<name>`), for messages; default `--weights`. */
-  readonly weightsFlag?: string;
+  /** Set to the extractor's name when `weights` came from its per-extractor option (`--weights-<name>`), so messages name that one. */
+  readonly weightsFrom?: string;
   /** The part after `<name>:` for parametrised entries (`onnx:PATH`). */
   readonly argument?: string;
   /** The bring-your-own ONNX extractor's preprocessing spec (`--onnx-*` flags), read by `onnx:PATH`. */
@@ -173,7 +174,7 @@ export function resolveExtractorName(name: string): { spec: ExtractorSpec; argum
   const spec = table.get(head);
   if (spec?.argument) {
     const argument = colon > 0 ? name.slice(colon + 1) : '';
-    if (argument.length === 0) throw new UsageError(`extractor '${head}' needs an argument: --extractor ${head}:${spec.argument}`);
+    if (argument.length === 0) throw new UsageError(`extractor '${head}' needs an argument: ${optionRef('extractor', `${head}:${spec.argument}`)}`);
     return { spec, argument };
   }
   throw new UsageError(`unknown extractor '${name}'; valid extractors: ${extractorNames().join(', ')}`);
@@ -197,7 +198,7 @@ export async function loadExtractor(name: string, request: ExtractorRequest = {}
   const protocol = request.protocol ?? spec.protocols[0];
   if (!spec.protocols.includes(protocol)) {
     const takes = spec.protocols.length === 1 ? `only protocol ${spec.protocols[0]} (its own preprocessing)` : `protocols ${spec.protocols.join(', ')}`;
-    throw new UsageError(`extractor '${spec.name}' takes ${takes}, not '${protocol}': drop --protocol or pass one of those`);
+    throw new UsageError(`extractor '${spec.name}' takes ${takes}, not '${protocol}': drop ${optionName('protocol')} or pass one of those`);
   }
   return spec.load({ ...request, protocol, argument });
 }
@@ -268,7 +269,7 @@ registerExtractor({
   batchSize: 50,
   load: async (request) => {
     const hashWeights = request.weights === HASH_WEIGHTS;
-    const l = await loadVgg16Extractor({ ...request, hashWeights, weights: hashWeights ? undefined : request.weights, flag: request.weightsFlag });
+    const l = await loadVgg16Extractor({ ...request, hashWeights, weights: hashWeights ? undefined : request.weights, perExtractor: request.weightsFrom });
     const w = l.weights;
     const identity: ExtractorIdentity = { weightsSha256: w.sha256, official: w.official, weights: w.path, source: w.source, protocol: l.extractor.protocol, warnings: l.warnings };
     return { extractor: l.extractor, name: 'vgg16', weightsId: l.weightsId, warnings: l.warnings, identity };

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { FidkitError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { cachedFile, expectedSha256, resolveCacheDir, sha256File, sha256Matches, type CacheOptions, type RemoteFile } from '../io/cache.js';
+import { optionName, optionRef, perExtractorName, perExtractorRef } from '../options/mention.js';
 
 /** Options of {@link resolveWeights}. */
 export interface WeightsOptions extends CacheOptions {
@@ -25,8 +26,8 @@ export interface WeightsOptions extends CacheOptions {
   readonly weights?: string;
   /** `'report'` (default): a non-official local file is used and flagged; `'strict'`: it is refused. */
   readonly verify?: 'report' | 'strict';
-  /** The flag that gives a local file, named in messages; default `--weights`. */
-  readonly flag?: string;
+  /** Set when the file came from the per-extractor option of this extractor (`--weights-<name>`), which messages then name; default: the weights option. */
+  readonly perExtractor?: string;
 }
 
 /** The weights file to load, and whether it is the official one. */
@@ -49,21 +50,22 @@ export interface ResolvedWeights {
  * @param what names the official file in messages, e.g. "pytorch-fid's Inception weights file"
  * @param comparable what scores from other weights cannot be compared with, e.g. "published FIDs"
  * @example
- * const w = await resolveWeights(VGG16_WEIGHTS, "torchvision's VGG16 weights file", 'published precision/recall', { weights, offline, flag: '--weights-vgg16' });
+ * const w = await resolveWeights(VGG16_WEIGHTS, "torchvision's VGG16 weights file", 'published precision/recall', { weights, offline, perExtractor: 'vgg16' });
  * @throws {FidkitError} `E_NOT_FOUND` when `weights` does not exist; `E_WEIGHTS` when it is not a file,
  *   not the official file under `verify: 'strict'`, or when the official file is neither cached nor
  *   downloadable (offline, network, hash mismatch: see {@link cachedFile}).
  */
 export async function resolveWeights(file: RemoteFile, what: string, comparable: string, options: WeightsOptions = {}): Promise<ResolvedWeights> {
   const expected = file.sha256;
-  const flag = options.flag ?? '--weights';
+  const ref = options.perExtractor === undefined ? optionRef('weights') : perExtractorRef('extractorWeights', options.perExtractor);
+  const name = options.perExtractor === undefined ? optionName('weights') : perExtractorName('extractorWeights', options.perExtractor);
   if (options.weights !== undefined) {
     const path = options.weights;
     const info = await stat(path).catch(() => undefined);
     if (!info) {
-      throw new FidkitError('E_NOT_FOUND', `weights not found at ${path}: check ${flag} PATH, or drop ${flag} to download the official file from ${file.urls[0]}`);
+      throw new FidkitError('E_NOT_FOUND', `weights not found at ${path}: check ${ref}, or drop ${name} to download the official file from ${file.urls[0]}`);
     }
-    if (!info.isFile()) throw new FidkitError('E_WEIGHTS', `${flag} ${path} is not a file: pass the weights file itself`);
+    if (!info.isFile()) throw new FidkitError('E_WEIGHTS', `${options.perExtractor === undefined ? optionRef('weights', path) : perExtractorRef('extractorWeights', options.perExtractor, path)} is not a file: pass the weights file itself`);
     const sha256 = await sha256File(path);
     const official = sha256Matches(sha256, expected);
     if (official) return { path, sha256, official, source: 'user' };
@@ -75,8 +77,8 @@ export async function resolveWeights(file: RemoteFile, what: string, comparable:
   }
   const dest = join(resolveCacheDir(options), file.name);
   const before = await stat(dest).catch(() => undefined);
-  const path = await cachedFile(file, { ...options, localFileHint: options.localFileHint ?? `pass ${flag} PATH` });
-  const sha256 = expected.length === 64 ? expected : await rememberedSha256(path, file, flag);
+  const path = await cachedFile(file, { ...options, localFileHint: options.localFileHint ?? `pass ${ref}` });
+  const sha256 = expected.length === 64 ? expected : await rememberedSha256(path, file, ref);
   return { path, sha256, official: true, source: before?.isFile() ? 'cache' : 'download' };
 }
 
@@ -84,9 +86,10 @@ export async function resolveWeights(file: RemoteFile, what: string, comparable:
  * The full SHA-256 of a cached file known only by a hash prefix: from its `.sha256` sidecar when that
  * was written for the file's current size and modification time, else computed (and the prefix checked)
  * and the sidecar written (a read-only cache only costs hashing again next time).
+ * @param ref how messages name the option that gives a local file instead (`--weights-vgg16 PATH`).
  * @throws {FidkitError} `E_WEIGHTS` when the cached file does not start with the published prefix.
  */
-async function rememberedSha256(path: string, file: RemoteFile, flag: string): Promise<string> {
+async function rememberedSha256(path: string, file: RemoteFile, ref: string): Promise<string> {
   const info = await stat(path);
   const sidecar = `${path}.sha256`;
   const stamp = `${info.size} ${Math.round(info.mtimeMs)}`;
@@ -96,7 +99,7 @@ async function rememberedSha256(path: string, file: RemoteFile, flag: string): P
   if (!sha256Matches(sha256, file.sha256)) {
     throw new FidkitError(
       'E_WEIGHTS',
-      `the cached ${path} is not the official ${file.name} (SHA-256 ${sha256}, expected ${expectedSha256(file.sha256)}): delete it to download it again, or pass ${flag} PATH`,
+      `the cached ${path} is not the official ${file.name} (SHA-256 ${sha256}, expected ${expectedSha256(file.sha256)}): delete it to download it again, or pass ${ref}`,
     );
   }
   await writeFileAtomic(sidecar, `${sha256} ${stamp}\n`).catch(() => undefined);

@@ -33,6 +33,8 @@
  * Per step the run records the autoencoder's loss (phase 1) or the D and G losses and G's gradient
  * norm (phase 2); the other entries are NaN (null in model.json).
  */
+import { optionName, optionRef } from '../options/mention.js';
+import { DEFAULTS } from '../options/schema.js';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { RandomState } from '../random/random-state.js';
 import { UsageError } from '../errors.js';
@@ -170,7 +172,7 @@ export function discriminate(tf: Tf, v: Vars, code: tfTypes.Tensor2D): tfTypes.T
 
 /** The GAN's training description for {@link trainModel}: the autoencoder for `aeSteps` steps, then the GAN. */
 export function ganSpec(loss: GanLoss = 'non-saturating', aeSteps = DEFAULT_AE_STEPS): ModelSpec {
-  if (!Number.isInteger(aeSteps) || aeSteps < 0) throw new UsageError(`--ae-steps must be an integer ≥ 0, got ${aeSteps}`);
+  if (!Number.isInteger(aeSteps) || aeSteps < 0) throw new UsageError(`${optionName('aeSteps')} must be an integer ≥ 0, got ${aeSteps}`);
   return {
     model: 'gan',
     format: GAN_FORMAT,
@@ -184,12 +186,12 @@ export function ganSpec(loss: GanLoss = 'non-saturating', aeSteps = DEFAULT_AE_S
     command: (steps, seed) => `fidkit train gan --loss ${loss} --ae-steps ${aeSteps} --steps ${steps} --seed ${seed}`,
     warnings: (steps) => [
       ...(aeSteps === 0
-        ? ['--ae-steps 0: the autoencoder phase gets no step, so the frozen decoder keeps its random initial weights and every sample is noise; keep the default (5000) unless you are testing']
+        ? [`${optionRef('aeSteps', 0)}: the autoencoder phase gets no step, so the frozen decoder keeps its random initial weights and every sample is noise; keep the default (${DEFAULTS.aeSteps}) unless you are testing`]
         : []),
       ...(steps <= aeSteps
         ? [
-            `--steps ${steps} ≤ --ae-steps ${aeSteps}: the GAN phase gets no step (steps 1…${aeSteps} train the autoencoder), so the generator keeps its random initial weights; ` +
-              `pass --steps above ${aeSteps} (the bundled model trained 35000), a smaller --ae-steps, or continue this run later with --resume --steps N`,
+            `${optionRef('ganSteps', steps)} ≤ ${optionRef('aeSteps', aeSteps)}: the GAN phase gets no step (steps 1…${aeSteps} train the autoencoder), so the generator keeps its random initial weights; ` +
+              `pass ${optionName('ganSteps')} above ${aeSteps} (the bundled model trained 100000), a smaller ${optionName('aeSteps')}, or continue this run later with ${optionRef('resume')} and more steps`,
           ]
         : []),
     ],

@@ -8,6 +8,7 @@
  * draws its noise (latent codes, the VAE's ε) from its own `RandomState(noiseSeed(seed, s))`, so a
  * run resumed from a checkpoint takes exactly the steps of an uninterrupted one.
  */
+import { optionRef } from '../options/mention.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -163,7 +164,7 @@ export async function trainModel(spec: ModelSpec, options: TrainModelOptions): P
     state = read.state;
     // Entries a phase does not record are NaN in memory and null in JSON.
     for (const k of Object.keys(state.history)) state.history[k] = state.history[k].map((x) => (x === null ? NaN : x));
-    if (state.seed !== seed) throw new UsageError(`the checkpoint in ${checkpointDir} was trained with --seed ${state.seed}, not ${seed}: pass --seed ${state.seed} to resume it`);
+    if (state.seed !== seed) throw new UsageError(`the checkpoint in ${checkpointDir} was trained with ${optionRef('trainSeed', state.seed)}, not ${seed}: pass ${optionRef('trainSeed', state.seed)} to resume it`);
     for (const [key, value] of Object.entries(spec.options)) {
       if (state.options?.[key] !== value) throw new UsageError(`the checkpoint in ${checkpointDir} was trained with --${key} ${String(state.options?.[key])}, not ${value}: pass --${key} ${String(state.options?.[key])} to resume it`);
     }

@@ -3,6 +3,7 @@
  * (`mnist-gan`, `mnist-vae`) or a path ending in `.onnx` (a user's generator, see
  * `onnx-generator.ts` for the contract). Used by `fidkit sample`, the sweep and `score gen:…`.
  */
+import { calledFromCli, optionName } from '../options/mention.js';
 import { UsageError } from '../errors.js';
 import { loadBundledGenerator } from './bundled-generators.js';
 import { BUNDLED_GENERATORS, type BundledGeneratorName } from './model-files.js';
@@ -38,15 +39,17 @@ export function isOnnxGeneratorSpec(spec: string): boolean {
 export async function loadGenerator(spec: string, options: LoadGeneratorOptions = {}): Promise<OnnxGenerator> {
   const { layout, range, latentDim, model, threads, batchSize } = options;
   if (isOnnxGeneratorSpec(spec)) {
-    if (model !== undefined) throw new UsageError(`--model applies to the bundled generators (${BUNDLED_GENERATORS.join(', ')}), not to ${spec}`);
+    if (model !== undefined) throw new UsageError(`${optionName('model')} applies to the bundled generators (${BUNDLED_GENERATORS.join(', ')}), not to ${spec}`);
     return loadOnnxGenerator(spec, { layout, range, latentDim, threads, batchSize });
   }
   if (!(BUNDLED_GENERATORS as readonly string[]).includes(spec)) {
     throw new UsageError(`unknown generator '${spec}'; valid generators: ${BUNDLED_GENERATORS.join(', ')}, or a path to an .onnx file`);
   }
-  const onnxOnly = Object.entries({ '--layout': layout, '--range': range, '--latent-dim': latentDim }).filter(([, v]) => v !== undefined);
+  const onnxOnly = (['layout', 'range', 'latentDim'] as const).filter((id) => options[id] !== undefined);
   if (onnxOnly.length > 0) {
-    throw new UsageError(`${onnxOnly.map(([k]) => k).join(', ')} ${onnxOnly.length > 1 ? 'apply' : 'applies'} to .onnx generators only; ${spec} is bundled (28×28 grayscale in [0, 1])`);
+    const many = onnxOnly.length > 1;
+    const names = calledFromCli() ? onnxOnly.map(optionName).join(', ') : `the option${many ? 's' : ''} ${onnxOnly.join(', ')}`;
+    throw new UsageError(`${names} ${many ? 'apply' : 'applies'} to .onnx generators only; ${spec} is bundled (28×28 grayscale in [0, 1])`);
   }
   return loadBundledGenerator(spec as BundledGeneratorName, { model, threads, batchSize });
 }

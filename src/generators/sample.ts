@@ -79,12 +79,25 @@ export async function* sampleBatches(gen: ImageGenerator, options: SampleOptions
   }
 }
 
+/** A whole sampling run: flat row-major arrays with their shapes. */
+export interface SampledImages {
+  /** The images, row-major in {@link SampledImages.shape}, values in [0, 1]. */
+  readonly images: Float32Array;
+  /** `[count, height, width, channels]` (NHWC): image n's pixel (y, x) channel c is at ((n·H + y)·W + x)·C + c. */
+  readonly shape: readonly [count: number, height: number, width: number, channels: number];
+  /** The latent codes, row-major `[count, latentDim]`. */
+  readonly latents: Float32Array;
+  readonly latentDim: number;
+  readonly count: number;
+}
+
 /**
- * All of a run in one piece (for grids and small sets): codes [count, latentDim] and images
- * [count, height, width, channels] in [0, 1].
+ * All of a run in one piece (for grids and small sets).
+ * @example
+ * const { images, shape } = await sampleImages(gen, { count: 64, seed: 1 }); // shape [64, 28, 28, 1]
  * @throws {InputError} as {@link sampleBatches}.
  */
-export async function sampleImages(gen: ImageGenerator, options: SampleOptions): Promise<{ latents: Float32Array; images: Float32Array; count: number }> {
+export async function sampleImages(gen: ImageGenerator, options: SampleOptions): Promise<SampledImages> {
   const perImage = gen.height * gen.width * gen.channels;
   const latents = new Float32Array(options.count * gen.latentDim);
   const images = new Float32Array(options.count * perImage);
@@ -92,7 +105,7 @@ export async function sampleImages(gen: ImageGenerator, options: SampleOptions):
     latents.set(b.latents, b.start * gen.latentDim);
     images.set(b.images, b.start * perImage);
   }
-  return { latents, images, count: options.count };
+  return { images, shape: [options.count, gen.height, gen.width, gen.channels], latents, latentDim: gen.latentDim, count: options.count };
 }
 
 /**

@@ -13,6 +13,7 @@
  * step, loss history), written atomically every `checkpointEvery` steps and at the end. The checkpoint
  * files and the progress events are shared with the GAN and VAE trainer (`generative-train.ts`).
  */
+import { optionName, optionRef } from '../options/mention.js';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
@@ -90,8 +91,8 @@ export interface TrainRunOptions {
 export function checkedRunSettings(steps: number, options: TrainRunOptions): { steps: number; seed: number; checkpointEvery: number } {
   const seed = options.seed ?? 0;
   const checkpointEvery = options.checkpointEvery ?? 500;
-  if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--steps must be a positive integer, got ${steps}`);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer in [0, 4294967295], got ${seed}`);
+  if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`${optionName('classifierSteps')} must be a positive integer, got ${steps}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`${optionName('trainSeed')} must be an integer in [0, 4294967295], got ${seed}`);
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) throw new UsageError(`checkpointEvery must be a positive integer, got ${checkpointEvery}`);
   return { steps, seed, checkpointEvery };
 }
@@ -109,18 +110,18 @@ export const TRAIN_OUTPUTS = Object.freeze(['model.json', 'weights.bin', 'checkp
  */
 export async function checkOutDir(outDir: string, options: Pick<TrainRunOptions, 'resume' | 'force'>): Promise<() => Promise<void>> {
   const nothing = async () => undefined;
-  if (options.resume && options.force) throw new UsageError('--resume continues the run in --out and --force starts it over: pass one of them');
+  if (options.resume && options.force) throw new UsageError(`${optionRef('resume')} continues the run in ${optionName('trainOut')} and ${optionRef('trainForce')} starts it over: pass one of them`);
   const info = await stat(outDir).catch(() => undefined);
   if (!info) return nothing;
-  if (!info.isDirectory()) throw new InputError(`--out ${outDir} is a file: pass a folder (new or empty) for the model and its checkpoints`);
+  if (!info.isDirectory()) throw new InputError(`${optionRef('trainOut', outDir)} is a file: pass a folder (new or empty) for the model and its checkpoints`);
   if (options.resume) return nothing;
   const entries = await readdir(outDir);
   if (entries.length === 0) return nothing;
   if (!options.force) {
     const earlier = entries.filter((e) => TRAIN_OUTPUTS.includes(e));
     throw new InputError(
-      `--out ${outDir} is not empty (${earlier.length > 0 ? `it holds ${earlier.join(', ')} of an earlier run` : `${entries.length} entries`}): ` +
-        `pass --resume to continue that run, --force to start over (deleting its ${TRAIN_OUTPUTS.join(', ')}; other files are kept), or a new folder`,
+      `${optionRef('trainOut', outDir)} is not empty (${earlier.length > 0 ? `it holds ${earlier.join(', ')} of an earlier run` : `${entries.length} entries`}): ` +
+        `pass ${optionRef('resume')} to continue that run, ${optionRef('trainForce')} to start over (deleting its ${TRAIN_OUTPUTS.join(', ')}; other files are kept), or a new folder`,
     );
   }
   return async () => {
@@ -181,7 +182,7 @@ export async function trainClassifier(options: TrainClassifierOptions): Promise<
   if (options.resume) {
     ({ state, weights, moments } = await readCheckpoint(checkpointDir));
     if (state.seed !== seed) {
-      throw new UsageError(`the checkpoint in ${checkpointDir} was trained with --seed ${state.seed}, not ${seed}: pass --seed ${state.seed} to resume it`);
+      throw new UsageError(`the checkpoint in ${checkpointDir} was trained with ${optionRef('trainSeed', state.seed)}, not ${seed}: pass ${optionRef('trainSeed', state.seed)} to resume it`);
     }
   }
 
@@ -403,7 +404,7 @@ export async function readCheckpointFiles<S extends CheckpointStateBase>(dir: st
   try {
     text = await readFile(statePath, 'utf8');
   } catch (cause) {
-    throw new FidkitError('E_NOT_FOUND', `no checkpoint to resume in ${dir}: run without --resume to start training, or pass the --out folder of the earlier run`, { cause });
+    throw new FidkitError('E_NOT_FOUND', `no checkpoint to resume in ${dir}: run without ${optionRef('resume')} to start training, or pass the folder of the earlier run as ${optionRef('trainOut', undefined, 'outDir')}`, { cause });
   }
   let state: S;
   try {

@@ -15,6 +15,7 @@
  * Library code: no printing; progress goes to the `onProgress` callback.
  */
 
+import { optionRef } from '../options/mention.js';
 import { createHash } from 'node:crypto';
 import { close, createReadStream, write } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
@@ -141,14 +142,14 @@ export function cachedFile(file: RemoteFile, options: CacheOptions = {}): Promis
 }
 
 async function ensureCached(file: RemoteFile, dest: string, options: CacheOptions): Promise<string> {
-  const hint = options.localFileHint ?? 'pass --weights PATH';
+  const hint = options.localFileHint ?? `pass ${optionRef('weights')}`;
   const existing = await stat(dest).catch(() => undefined);
   if (existing?.isFile() && (file.bytes === undefined || existing.size === file.bytes)) return dest;
   if (isOffline(options)) {
     throw new FidkitError(
       'E_WEIGHTS',
-      `${file.name} is not in the cache (${dest}) and offline mode is on (--offline or FIDKIT_OFFLINE=1): ` +
-        `${hint} to a local copy, or copy the file from ${file.urls[0]} to ${dest}, or drop --offline to download it`,
+      `${file.name} is not in the cache (${dest}) and offline mode is on (${optionRef('offline')} or FIDKIT_OFFLINE=1): ` +
+        `${hint} to a local copy, or copy the file from ${file.urls[0]} to ${dest}, or drop ${optionRef('offline')} to download it`,
     );
   }
   await removeStaleTemporaryFiles(resolveCacheDir(options), file.name); // left by a killed download
@@ -195,7 +196,7 @@ function describe(err: Error): string {
 export async function downloadTo(url: string, dest: string, file: RemoteFile, options: CacheOptions = {}): Promise<void> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const emit = options.onProgress ?? (() => {});
-  const hint = options.localFileHint ?? 'pass --weights PATH';
+  const hint = options.localFileHint ?? `pass ${optionRef('weights')}`;
   const retry = `; nothing was saved. Retry, or download the file yourself and ${hint}`;
   const tmp = temporaryPathFor(dest);
   let handle: number;

@@ -11,6 +11,7 @@
  * (`features.npy` rows, KID subsets); FID and IS statistics do not depend on it.
  */
 
+import { optionRef } from '../options/mention.js';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, readdir, realpath, stat } from 'node:fs/promises';
@@ -143,7 +144,7 @@ export async function listImages(folder: string, options: ListImagesOptions = {}
     if (subfolders > 0) {
       throw new InputError(
         `${folder} has no images (${extList}) but ${subfolders} subfolder${subfolders === 1 ? '' : 's'}: ` +
-          'pass --recursive to include the images in subfolders',
+          `pass ${optionRef('recursive')} to include the images in subfolders`,
       );
     }
     const plural = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
@@ -152,7 +153,7 @@ export async function listImages(folder: string, options: ListImagesOptions = {}
       ...(hidden > 0 ? [`${plural(hidden, 'hidden file')} skipped`] : []),
     ];
     const what = seen.length > 0 ? seen.join(', ') : 'it is empty';
-    throw new InputError(`${folder} has 0 images with extensions ${extList} (${what}): check the path or pass --ext`);
+    throw new InputError(`${folder} has 0 images with extensions ${extList} (${what}): check the path or pass ${optionRef('extensions')}`);
   }
   files.sort(compareCodePoints);
   await checkReadable(files);

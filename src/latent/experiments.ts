@@ -13,6 +13,7 @@
  *
  * Every random draw comes from `RandomState(seed)` (`fillNormal`): the same options give the same numbers.
  */
+import { optionRef } from '../options/mention.js';
 import { InputError, UsageError } from '../errors.js';
 import type { BundledGeneratorName } from '../generators/model-files.js';
 import { fillNormal } from '../generators/params.js';
@@ -132,7 +133,7 @@ export async function interpolate(options: InterpolateOptions = {}): Promise<Int
   const times = interpolationTimes(options.frames ?? LATENT_DEFAULTS.frames);
   for (const e of [from, to]) {
     if (isGan && e.kind !== 'seed') {
-      throw new UsageError(`endpoint ${describeEndpoint(e)}: the GAN has no encoder, so its endpoints are seeds (seed:N); use --generator mnist-vae for digits, or \`fidkit latent reconstruct\` to fit a GAN code to a digit`);
+      throw new UsageError(`endpoint ${describeEndpoint(e)}: the GAN has no encoder, so its endpoints are seeds (seed:N); use ${optionRef('generator', 'mnist-vae')} for digits, or \`fidkit latent reconstruct\` to fit a GAN code to a digit`);
     }
   }
   const targetSpecs = [from, to].filter((e): e is TargetSpec => e.kind !== 'seed');

@@ -32,6 +32,7 @@
  * See src/linalg/backend.ts for the kernels.
  */
 
+import { calledFromCli, optionRef } from '../options/mention.js';
 import { InputError } from '../errors.js';
 import { DEFAULTS, FID_SINGULAR_MODES, type FidSingularMode } from '../options/schema.js';
 import { availableParallelism } from 'node:os';
@@ -244,7 +245,7 @@ export function frechetDistance(a: FidStatistics, b: FidStatistics, options: Fre
     notes.push(
       `exact value; pytorch-fid (SciPy before 1.16) would add ${eps.toExponential()}·I to both covariances here ` +
         `(dimensions constant in only one set: ${describeDims(dead.onlyA)} / ${describeDims(dead.onlyB)}) and report a ` +
-        `slightly smaller number — use singular: 'pytorch-fid' (CLI: --fid-singular pytorch-fid) to reproduce it`,
+        `slightly smaller number — use ${calledFromCli() ? optionRef('fidSingular', 'pytorch-fid') : "singular: 'pytorch-fid' (score(): fidSingular: 'pytorch-fid')"} to reproduce it`,
     );
   }
   if (clampedToZero) notes.push(`the raw result ${rawValue} is round-off below 0 and was clamped to 0`);

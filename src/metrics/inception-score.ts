@@ -16,6 +16,7 @@
  * relative ≤ 1e-9 (observed ~1e-15).
  */
 
+import { optionRef } from '../options/mention.js';
 import { InputError } from '../errors.js';
 import { DEFAULTS } from '../options/schema.js';
 import { RandomState } from '../random/random-state.js';
@@ -108,7 +109,7 @@ export function inceptionScore(logits: FeatureMatrix, options: InceptionScoreOpt
   }
   if (c < 1) throw new InputError(`Inception Score: logits have 0 classes (shape ${n}×${c}); pass the classifier's logits, not an empty layer`);
   if (n < splits) {
-    throw new InputError(`${options.label ? `${options.label}: ` : ''}Inception Score: ${n} samples cannot be cut into ${splits} splits (logits ${n}×${c}); use at least ${splits} samples or pass --is-splits ${Math.max(1, n)} or fewer`);
+    throw new InputError(`${options.label ? `${options.label}: ` : ''}Inception Score: ${n} samples cannot be cut into ${splits} splits (logits ${n}×${c}); use at least ${splits} samples or pass ${optionRef('isSplits', Math.max(1, n), 'splits')} or fewer`);
   }
   if (logits.data.length < n * c) throw new InputError(`Inception Score: logits data of length ${logits.data.length} does not hold ${n}×${c} values`);
 

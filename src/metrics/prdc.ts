@@ -35,6 +35,7 @@
  * WebAssembly Gram kernel, torch-fidelity's and clovaai's settings together; 10k × 10k × 64 in 4 s.
  */
 
+import { optionRef } from '../options/mention.js';
 import { InputError } from '../errors.js';
 import { DEFAULTS } from '../options/schema.js';
 import { rowSquaredNorms } from '../linalg/gram.js';
@@ -223,7 +224,7 @@ function checkFeatures(sets: ManifoldSets, ks: readonly number[], labels: Comput
   if (maxK >= smallest[1].rows) {
     throw new InputError(
       `precision/recall: k = ${maxK} needs more than ${maxK} samples in each set, but the ${smallest[0]} set has `
-      + `${smallest[1].rows} (generated ${describe(generated)}, real ${describe(real)}): pass --k ${smallest[1].rows - 1} or less, or add samples`,
+      + `${smallest[1].rows} (generated ${describe(generated)}, real ${describe(real)}): pass ${optionRef('k', smallest[1].rows - 1)} or less, or add samples`,
     );
   }
   for (const [name, m] of [['generated', generated], ['real', real]] as const) {

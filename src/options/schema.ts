@@ -10,7 +10,7 @@
  * as vocabulary, and the modules that implement them assert they cover exactly these names.
  */
 import { UsageError } from '../errors.js';
-import { channelValues, countOrAll, flag, imageSize, integer, listOf, nameOrPattern, number, oneOf, optionMessage, resizeTarget, shard, text, textList, truncation, truncationList, type ValueType } from './validate.js';
+import { byteSize, channelValues, countOrAll, duration, flag, imageSize, integer, listOf, nameOrPattern, number, oneOf, optionMessage, resizeTarget, shard, text, textList, truncation, truncationList, type ValueType } from './validate.js';
 
 /** The built-in metrics, in report order (the metric table, api/metric-table.ts, may hold more). */
 export const METRICS = Object.freeze(['fid', 'is', 'kid', 'pr', 'prdc'] as const);
@@ -135,9 +135,11 @@ export const O = Object.freeze({
   sweepBatchSize: opt({ key: 'batchSize', flag: '--batch-size <n>', type: integer(1), defaultText: "the extractor's own (`fidkit extractors` lists it)", doc: 'images generated, decoded and handed to the extractor at a time (never changes a number)', commands: ['sweep'] }),
   skipBad: opt({ key: 'skipBad', flag: '--skip-bad', type: flag, doc: 'skip unreadable images (and report how many) instead of stopping at the first', commands: READS_IMAGES }),
   recursive: opt({ key: 'recursive', flag: '--recursive', type: flag, doc: 'also read images in subfolders', commands: READS_IMAGES }),
+  extensions: opt({ key: 'extensions', flag: '--ext <list>', type: textList, defaultText: 'every image format fidkit reads', doc: 'comma-separated extensions of the files to read, any case', commands: READS_IMAGES }),
   offline: opt({ key: 'offline', flag: '--offline', type: flag, doc: 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing', commands: READS_IMAGES }),
   cacheDir: opt({ key: 'cacheDir', flag: '--cache-dir <dir>', type: text, defaultText: '$FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit', doc: 'cache folder (weights, built networks, features)', commands: [...READS_IMAGES, 'cache ls', 'cache clear', 'extractors'] }),
   cache: opt({ key: 'cache', flag: '--no-cache', type: flag, default: true, doc: 'neither reuse nor store extracted features', commands: READS_IMAGES }),
+  cacheMax: opt({ key: 'cacheMax', flag: '--cache-max <size>', type: byteSize, default: 2e9, defaultText: '2GB', doc: 'size cap of the feature cache: after each write the least recently used entries are evicted until the rest fit (weights and built networks are not counted)', commands: READS_IMAGES }),
   cacheStrict: opt({ key: 'cacheStrict', flag: '--cache-strict', type: flag, doc: 'key the feature cache on file contents (SHA-256) instead of sizes and modification times', commands: READS_IMAGES }),
 
   // ── score ──────────────────────────────────────────────────────────────────────────────────
@@ -204,7 +206,7 @@ export const O = Object.freeze({
 
   // ── train ──────────────────────────────────────────────────────────────────────────────────
   classifierSteps: opt({ key: 'steps', flag: '--steps <n>', type: integer(1), default: 3500, doc: 'total optimisation steps (default: the bundled model’s)', commands: ['train classifier'] }),
-  ganSteps: opt({ key: 'steps', flag: '--steps <n>', type: integer(1), default: 35_000, doc: 'total optimisation steps, autoencoder phase included (default: the bundled model’s)', commands: ['train gan'] }),
+  ganSteps: opt({ key: 'steps', flag: '--steps <n>', type: integer(1), default: 35_000, doc: 'total optimisation steps, autoencoder phase included (35,000: the loss-comparison runs of models/README.md; the bundled GAN trained 100,000)', commands: ['train gan'] }),
   vaeSteps: opt({ key: 'steps', flag: '--steps <n>', type: integer(1), default: 20_000, doc: 'total optimisation steps (default: the bundled model’s)', commands: ['train vae'] }),
   trainSeed: opt({ key: 'seed', flag: '--seed <n>', type: integer(0), default: 0, doc: 'seed of the initial weights and the data order', commands: TRAIN }),
   trainOut: opt({ key: 'out', flag: '--out <dir>', type: text, defaultText: './mnist-<model>', doc: 'folder for the model and its checkpoints', commands: TRAIN }),
@@ -215,6 +217,10 @@ export const O = Object.freeze({
 
   // ── extractors ─────────────────────────────────────────────────────────────────────────────
   extractorsJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print one JSON document (schema fidkit.extractors/1) instead of the list', commands: ['extractors'] }),
+
+  // ── cache ──────────────────────────────────────────────────────────────────────────────────
+  cacheJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print one JSON document (schema fidkit.cache/1) instead of the table', commands: ['cache ls'] }),
+  olderThan: opt({ key: 'olderThan', flag: '--older-than <age>', type: duration, defaultText: 'every entry', doc: 'delete only the entries last used longer ago than this, e.g. 30d, 12h, 90m', commands: ['cache clear'] }),
 
   // ── verify ─────────────────────────────────────────────────────────────────────────────────
   verifyJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print the rows as one JSON document', commands: ['verify'] }),
@@ -243,6 +249,7 @@ export const DEFAULTS = Object.freeze({
   kidKernelRbfSigma: O.kidKernelRbfSigma.default!,
   prK: O.prK.default!,
   prdcK: O.prdcK.default!,
+  cacheMax: O.cacheMax.default!,
   fidSingular: O.fidSingular.default!,
   generator: O.generator.default!,
   truncations: Object.freeze([...O.truncations.default!]),

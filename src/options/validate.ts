@@ -206,6 +206,34 @@ export const shard: ValueType<{ index: number; count: number }> = {
   },
 };
 
+const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, k: 1e3, m: 1e6, g: 1e9, t: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/**
+ * A size in bytes: the flag takes `2GB`, `500MB`, `1.5G`, `800MiB` or a plain number of bytes (units
+ * are decimal, 1 GB = 10⁹ bytes; KiB/MiB/GiB are binary); the API takes a number of bytes ≥ 0.
+ */
+export const byteSize: ValueType<number> = {
+  expected: 'a size such as 2GB, 500MB or 0',
+  parse: (t) => {
+    const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(t);
+    const unit = m ? BYTE_UNITS[(m[2] || 'b').toLowerCase()] : undefined;
+    return m && unit !== undefined ? Math.round(Number(m[1]) * unit) : undefined;
+  },
+  check: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined),
+};
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { d: 86_400_000, h: 3_600_000, m: 60_000 };
+
+/** An age: the flag takes `30d`, `12h` or `90m` (days, hours, minutes); the API takes milliseconds ≥ 0. */
+export const duration: ValueType<number> = {
+  expected: 'an age such as 30d, 12h or 90m (days, hours, minutes)',
+  parse: (t) => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([dhm])\s*$/i.exec(t);
+    return m ? Number(m[1]) * DURATION_UNITS[m[2].toLowerCase()] : undefined;
+  },
+  check: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined),
+};
+
 /** The CLI's wording of a rejected flag value. */
 export function flagMessage(flag: string, type: ValueType<unknown>, received: string): string {
   return `Expected ${type.expected} for ${flag} but received '${received}'.`;

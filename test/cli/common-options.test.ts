@@ -116,7 +116,7 @@ describe('folder flags', () => {
     await sharp(A('a12_checker_28_rgb.png')).jpeg().toFile(join(dir, 'b.jpg'));
     const miss = await runCli('score', dir, '--metrics', 'is', '--ext', 'png', '--weights', 'test:hash', '--no-cache', '-q');
     expect(miss.code).toBe(1);
-    expect(miss.stderr).toBe(`fidkit: ${dir} has 0 images with extensions png (1 other file ignored): check the path or pass --ext\n`);
+    expect(miss.stderr).toBe(`fidkit: ${dir} has 0 images with extensions png (1 other file ignored): check the path or pass --ext LIST\n`);
     const hit = await runCli('score', dir, '--metrics', 'is', '--is-splits', '1', '--ext', 'jpg', '--weights', 'test:hash', '--no-cache', '--json', '-q');
     expect(hit.code).toBe(0);
     expect(JSON.parse(hit.stdout).inputs[0]).toMatchObject({ count: 1, ignored: 0 });

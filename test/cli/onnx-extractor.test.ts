@@ -101,7 +101,7 @@ describe('fidkit score --extractor onnx:…', () => {
   it('a missing resize, or --onnx-* flags without an onnx extractor, are usage errors naming the fix', async () => {
     const missing = await spawnCliAsync('score', SET_A, '--extractor', `onnx:${tiny}`, '--no-cache');
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain(`fidkit: ${tiny}: the model does not say how images are resized: pass --onnx-resize tf-bilinear|torch-bilinear|pil-bicubic|pil-bilinear|none`);
+    expect(missing.stderr).toContain(`fidkit: ${tiny}: the model does not say how images are resized: pass --onnx-resize METHOD with METHOD one of tf-bilinear, torch-bilinear, pil-bicubic, pil-bilinear, none`);
     const stray = await spawnCliAsync('score', SET_A, '--onnx-resize', 'tf-bilinear', '--onnx-size', '299', '--no-cache');
     expect(stray.code).toBe(2);
     expect(stray.stderr).toContain("fidkit: --onnx-size, --onnx-resize describe an ONNX model's preprocessing: use them with --extractor onnx:PATH.onnx");

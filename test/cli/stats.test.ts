@@ -1,3 +1,4 @@
+import { asCliUser } from '../../src/options/mention.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ describe('shards', () => {
     const ranges = [1, 2, 3].map((index) => shardRange(10, { index, count: 3 }));
     expect(ranges).toEqual([{ start: 0, end: 3 }, { start: 3, end: 6 }, { start: 6, end: 10 }]);
     expect(shardRange(2, { index: 3, count: 3 })).toEqual({ start: 1, end: 2 });
-    expect(() => parseShard('4/3')).toThrow("--shard expects k/n with 1 ≤ k ≤ n (e.g. 3/8), got '4/3'");
+    expect(() => asCliUser(() => parseShard('4/3'))).toThrow("--shard expects k/n with 1 ≤ k ≤ n (e.g. 3/8), got '4/3'");
   });
 });
 

@@ -68,7 +68,7 @@ describe('extractFiles', () => {
     writeFileSync(bad, 'not an image');
     const list = [files[0], bad, files[1]];
     await expect(extractFiles(list, stubExtractor([]), { batchSize: 2, keepLayers: ['size'] })).rejects.toThrow(
-      new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}[\\s\\S]*pass --skip-bad`),
+      new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}[\\s\\S]*pass skipBad: true`),
     );
     const r = await extractFiles(list, stubExtractor([]), { batchSize: 2, keepLayers: ['size'], skipBad: true });
     expect(r.count).toBe(2);

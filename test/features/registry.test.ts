@@ -56,9 +56,9 @@ describe('the extractor table', () => {
     registerExtractor(stub({ name: 'stub-arg', argument: 'PATH.onnx' }));
     expect(extractorNames()).toContain('stub-arg:PATH.onnx');
     expect(resolveExtractorName('stub-arg:/x/y.onnx')).toMatchObject({ spec: { name: 'stub-arg' }, argument: '/x/y.onnx' });
-    expect(() => resolveExtractorName('stub-arg')).toThrow("extractor 'stub-arg' needs an argument: --extractor stub-arg:PATH.onnx");
+    expect(() => resolveExtractorName('stub-arg')).toThrow("extractor 'stub-arg' needs an argument: extractor: 'stub-arg:PATH.onnx'");
     expect(() => resolveExtractorName('vgg99')).toThrow(/^unknown extractor 'vgg99'; valid extractors: inception, mnist, /);
-    await expect(loadExtractor('stub-arg:a.onnx', { protocol: 'tf' })).rejects.toThrow("extractor 'stub-arg' takes protocols p1, p2, not 'tf': drop --protocol or pass one of those");
+    await expect(loadExtractor('stub-arg:a.onnx', { protocol: 'tf' })).rejects.toThrow("extractor 'stub-arg' takes protocols p1, p2, not 'tf': drop the protocol option or pass one of those");
   });
 
   it('gives each extractor its weights: --weights-<name> first, --weights for the main extractor only', () => {

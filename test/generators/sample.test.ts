@@ -88,6 +88,9 @@ describe('sampleBatches', () => {
     const a = await sampleImages(gan, { count: 9, seed: 3, truncation: 0.8 });
     const b = await sampleImages(gan, { count: 9, seed: 3, truncation: 0.8, batchSize: 2 });
     await gan.dispose();
+    expect(a.shape).toEqual([9, 28, 28, 1]);
+    expect(a.images.length).toBe(9 * 28 * 28 * 1);
+    expect(a.latentDim).toBe(a.latents.length / 9);
     expect(b.latents).toEqual(a.latents);
     let diff = 0;
     for (let i = 0; i < a.images.length; i++) diff = Math.max(diff, Math.abs(a.images[i] - b.images[i]));

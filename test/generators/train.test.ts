@@ -31,7 +31,7 @@ describe('trainClassifier', () => {
     await expect(trainClassifier({ steps: 2, outDir: dir, resume: true })).rejects.toThrow(`no checkpoint to resume in ${join(dir, 'checkpoint')}`);
     await trainClassifier({ steps: 1, seed: 1, outDir: dir, testCount: 100 });
     await expect(trainClassifier({ steps: 2, seed: 2, outDir: dir, resume: true })).rejects.toThrow(UsageError);
-    await expect(trainClassifier({ steps: 2, seed: 2, outDir: dir, resume: true })).rejects.toThrow('was trained with --seed 1, not 2: pass --seed 1 to resume it');
+    await expect(trainClassifier({ steps: 2, seed: 2, outDir: dir, resume: true })).rejects.toThrow('was trained with seed: 1, not 2: pass seed: 1 to resume it');
   });
 
   it('halves the learning rate every 1,000 steps', () => {

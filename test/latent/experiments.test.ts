@@ -55,7 +55,7 @@ describe('interpolate', () => {
     expect(r.grid.count).toBe(6);
     await expect(interpolate({ generator: 'mnist-gan', from: { kind: 'index', index: 0 } })).rejects.toThrow(UsageError);
     await expect(interpolate({ generator: 'mnist-gan', from: { kind: 'index', index: 0 } })).rejects.toThrow(
-      'endpoint index:0: the GAN has no encoder, so its endpoints are seeds (seed:N); use --generator mnist-vae for digits, or `fidkit latent reconstruct` to fit a GAN code to a digit',
+      "endpoint index:0: the GAN has no encoder, so its endpoints are seeds (seed:N); use generator: 'mnist-vae' for digits, or `fidkit latent reconstruct` to fit a GAN code to a digit",
     );
   });
 });

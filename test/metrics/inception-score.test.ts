@@ -93,7 +93,7 @@ describe('inceptionScore input errors', () => {
 
   it('fewer samples than splits', () => {
     expect(() => inceptionScore(m(5, 3))).toThrow(InputError);
-    expect(() => inceptionScore(m(5, 3))).toThrow('Inception Score: 5 samples cannot be cut into 10 splits (logits 5×3); use at least 10 samples or pass --is-splits 5 or fewer');
+    expect(() => inceptionScore(m(5, 3))).toThrow('Inception Score: 5 samples cannot be cut into 10 splits (logits 5×3); use at least 10 samples or pass splits: 5 or fewer');
   });
 
   it('zero classes', () => {

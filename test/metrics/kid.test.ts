@@ -114,10 +114,10 @@ describe('kernelInceptionDistance defaults and errors', () => {
     const y = sets.kid_synthetic_1_vs_2;
     expect(() => kernelInceptionDistance(f1, y)).toThrow(InputError);
     expect(() => kernelInceptionDistance(f1, y)).toThrow(
-      'KID: subset size 1000 is larger than both sets (first 200 samples, second 200): pass --kid-subset-size N with N ≤ 200, or use more samples');
+      'KID: subset size 1000 is larger than both sets (first 200 samples, second 200): pass subsetSize: N with N ≤ 200, or use more samples');
     const small = { data: y.data.subarray(0, 30 * y.cols), rows: 30, cols: y.cols };
     expect(() => kernelInceptionDistance(f1, small, { subsetSize: 50 })).toThrow(
-      'KID: subset size 50 is larger than the second set (first 200 samples, second 30): pass --kid-subset-size N with N ≤ 30, or use more samples');
+      'KID: subset size 50 is larger than the second set (first 200 samples, second 30): pass subsetSize: N with N ≤ 30, or use more samples');
   });
 
   it('dimension mismatch names both shapes', () => {
@@ -128,7 +128,7 @@ describe('kernelInceptionDistance defaults and errors', () => {
 
   it('subsets < 1, subsetSize < 2, non-finite features', () => {
     const y = sets.kid_synthetic_1_vs_2;
-    expect(() => kernelInceptionDistance(f1, y, { subsets: 0, subsetSize: 50 })).toThrow('KID: subsets must be a positive integer, got 0 (--kid-subsets)');
+    expect(() => kernelInceptionDistance(f1, y, { subsets: 0, subsetSize: 50 })).toThrow('KID: subsets must be a positive integer, got 0');
     expect(() => kernelInceptionDistance(f1, y, { subsetSize: 1 })).toThrow('KID: subsetSize must be at least 2');
     const bad = { data: Float64Array.from(y.data), rows: y.rows, cols: y.cols };
     bad.data[5 * y.cols + 7] = Number.NaN;
@@ -187,12 +187,12 @@ describe('kernelInceptionDistance with the RBF kernel vs torch-fidelity 0.4 kern
     expect(rel(v, sxx / (200 * 199) + syy / (200 * 199) - (2 * sxy) / (200 * 200))).toBeLessThanOrEqual(1e-9);
   });
 
-  it('a sigma that is not a finite number > 0 is refused, naming the flag', () => {
+  it('a sigma that is not a finite number > 0 is refused (the CLI names --kid-kernel-rbf-sigma, test/cli/score.test.ts)', () => {
     const y = sets.kid_synthetic_1_vs_2;
     for (const sigma of [0, -1, Number.NaN, Infinity]) {
       expect(() => kernelInceptionDistance(f1, y, { subsetSize: 50, kernel: 'rbf', rbfSigma: sigma })).toThrow(
-        `KID: the RBF kernel's sigma must be a finite number > 0, got ${sigma} (--kid-kernel-rbf-sigma)`);
+        `KID: the RBF kernel's sigma must be a finite number > 0, got ${sigma}`);
     }
-    expect(() => kernelInceptionDistance(f1, y, { subsetSize: 50, kernel: 'gauss' as 'rbf' })).toThrow("KID: unknown kernel 'gauss': expected one of poly, rbf (--kid-kernel)");
+    expect(() => kernelInceptionDistance(f1, y, { subsetSize: 50, kernel: 'gauss' as 'rbf' })).toThrow("KID: unknown kernel 'gauss': expected one of poly, rbf");
   });
 });

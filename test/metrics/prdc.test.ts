@@ -303,11 +303,11 @@ describe('errors', () => {
   it('k not below both set sizes: names the sizes and the fix', () => {
     expect(() => precisionRecall({ generated: m(4, 8), real: m(10, 8) }, { k: 5 })).toThrow(new InputError(
       'precision/recall: k = 5 needs more than 5 samples in each set, but the generated set has 4 '
-      + '(generated 4×8, real 10×8): pass --k 3 or less, or add samples',
+      + '(generated 4×8, real 10×8): pass k: 3 or less, or add samples',
     ));
     expect(() => densityCoverage({ generated: m(10, 8), real: m(5, 8) })).toThrow(new InputError(
       'precision/recall: k = 5 needs more than 5 samples in each set, but the real set has 5 '
-      + '(generated 10×8, real 5×8): pass --k 4 or less, or add samples',
+      + '(generated 10×8, real 5×8): pass k: 4 or less, or add samples',
     ));
   });
 

@@ -50,7 +50,7 @@ describe('planSweep', () => {
     expect(planSweep({ count: 300, reference: 'mnist:test?n=2000' }).referenceN).toBe(2000);
     expect(planSweep({ count: 300, reference: 'mnist-test' }).reference).toBe('mnist:test');
     expect(() => planSweep({ count: 300, reference: 'mnist:test?n=2000', referenceN: 300 })).toThrow(
-      'the reference mnist:test?n=2000 says n=2000 but --reference-n (referenceN) says 300: give one of them',
+      'the reference mnist:test?n=2000 says n=2000 but the referenceN option says 300: give one of them',
     );
   });
 
@@ -60,7 +60,7 @@ describe('planSweep', () => {
     expect(planSweep({ compare: [] }).compare).toEqual([]);
     expect(() => planSweep({ count: 1 })).toThrow('sweep(): count: expected an integer ≥ 2 but received 1');
     expect(() => planSweep({ referenceN: 1 })).toThrow("sweep(): referenceN: expected an integer ≥ 2 or 'all' but received 1");
-    expect(() => planSweep({ generator: 'g.onnx' })).toThrow('--reference is required for an ONNX generator');
+    expect(() => planSweep({ generator: 'g.onnx' })).toThrow('the reference option is required for an ONNX generator');
   });
 });
 
@@ -152,7 +152,7 @@ describe('fidkit sweep', () => {
     const bad = await runCli('sweep', '-n', '20', '--truncation', '1', '--reference', wide, '--compare', 'none', '-q', '--no-cache');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(
-      `${wide} has 64-d features but the extractor 'mnist' (because mnist-gan is an MNIST digit generator) gives 128-d: pass the --extractor it was made with`,
+      `${wide} has 64-d features but the extractor 'mnist' (because mnist-gan is an MNIST digit generator) gives 128-d: pass the extractor it was made with (--extractor NAME)`,
     );
   });
 });

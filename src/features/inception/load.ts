@@ -8,6 +8,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic-write.js';
+import { optionRef } from '../../options/mention.js';
 import { resolveCacheDir, type CacheOptions } from '../../io/cache.js';
 import { readPth } from '../../io/pth.js';
 import type { ExtractorIdentity, LoadedExtractor } from '../registry.js';
@@ -43,7 +44,7 @@ const GRAPH_VERSION = 1;
 export interface InceptionRequest extends CacheOptions {
   readonly protocol: string;
   readonly weights?: string;
-  readonly weightsFlag?: string;
+  readonly weightsFrom?: string;
 }
 
 /**
@@ -55,11 +56,11 @@ export async function loadInceptionExtractor(request: InceptionRequest): Promise
   const warnings: string[] = [];
   if (request.weights === HASH_WEIGHTS) {
     const extractor = await loadInception({ stateDict: hashInceptionStateDict(), protocol, source: 'hash weights' });
-    warnings.push('using the deterministic test weights (--weights test:hash): the features are meaningless outside tests');
+    warnings.push(`using the deterministic test weights (${optionRef('weights', HASH_WEIGHTS)}): the features are meaningless outside tests`);
     const identity: ExtractorIdentity = { weightsSha256: null, official: false, weights: HASH_WEIGHTS, source: 'test', protocol: extractor.protocol, warnings };
     return { extractor, name: 'inception', weightsId: HASH_WEIGHTS_ID, warnings, identity };
   }
-  const weights = await resolveInceptionWeights({ ...request, flag: request.weightsFlag });
+  const weights = await resolveInceptionWeights({ ...request, perExtractor: request.weightsFrom });
   if (weights.warning) warnings.push(weights.warning);
   // The built graph is cached in the cache folder under the weights' hash: reading a 95 MB .pth and
   // folding 94 BatchNorms takes seconds, loading a ready .onnx a fraction of that.

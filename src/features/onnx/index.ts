@@ -18,6 +18,7 @@ import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
 import { FidkitError, FormatError, InputError, UsageError } from '../../errors.js';
 import { createSession, type OnnxSession, type SessionOptions } from '../../onnx/session.js';
+import { optionRef } from '../../options/mention.js';
 import type { FeatureMatrix } from '../../types.js';
 import { runInChunks } from '../chunked-run.js';
 import type { ExtractorImage, FeatureExtractor, FeatureMetric } from '../extractor.js';
@@ -145,8 +146,8 @@ async function readModel(path: string): Promise<Uint8Array> {
     return await readFile(path);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new FidkitError('E_NOT_FOUND', `ONNX model not found: ${path}: check the path in --extractor onnx:PATH.onnx`, { cause });
-    if (code === 'EISDIR') throw new InputError(`${path} is a folder, where an .onnx model file was expected (--extractor onnx:PATH.onnx)`, { cause });
+    if (code === 'ENOENT') throw new FidkitError('E_NOT_FOUND', `ONNX model not found: ${path}: check the path in ${optionRef('extractor', `onnx:${path}`)}`, { cause });
+    if (code === 'EISDIR') throw new InputError(`${path} is a folder, where an .onnx model file was expected (${optionRef('extractor', 'onnx:PATH.onnx')})`, { cause });
     throw new InputError(`cannot read the ONNX model ${path}: ${(cause as Error).message}`, { cause });
   }
 }
@@ -185,7 +186,7 @@ class OnnxFeatureExtractor implements OnnxExtractor {
   async extract(batch: readonly ExtractorImage[], layers: readonly OnnxLayer[] = this.layers): Promise<Record<OnnxLayer, FeatureMatrix>> {
     if (this.disposed) throw new InputError('this ONNX extractor was disposed; load a new one');
     if (layers.includes('logits') && !this.layers.includes('logits')) {
-      throw new UsageError(`${this.source}: the Inception Score needs class logits, and no output was named for them: pass --onnx-logits OUTPUT (outputs of the model: see --onnx-output), or store metadata fidkit.logits in the model`);
+      throw new UsageError(`${this.source}: the Inception Score needs class logits, and no output was named for them: pass ${optionRef('onnxLogits', 'OUTPUT')}, or store metadata fidkit.logits in the model`);
     }
     return runInChunks(batch, layers, {
       what: `ONNX model ${this.source}`,

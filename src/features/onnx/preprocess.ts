@@ -16,6 +16,7 @@
  * its `clean` (test/features/onnx/extractor.test.ts).
  */
 import { InputError } from '../../errors.js';
+import { optionRef } from '../../options/mention.js';
 import type { DecodedImage } from '../../io/decoded-image.js';
 import { checkImage, planarImage, resizeImage, RESIZE_DOMAIN, type PlanarImage } from '../resize.js';
 import type { OnnxSpec } from './spec.js';
@@ -48,7 +49,7 @@ export function writeOnnxInput(image: DecodedImage, spec: OnnxSpec, out: Float32
   let domain: '0,255' | '0,1';
   if (spec.resize === 'none') {
     if (image.width !== target.width || image.height !== target.height) {
-      throw new InputError(`image is ${image.width}x${image.height} (W×H), the model takes ${target.width}x${target.height} and --onnx-resize is none: pass --onnx-resize METHOD, or resize the images first`);
+      throw new InputError(`image is ${image.width}x${image.height} (W×H), the model takes ${target.width}x${target.height} and the resize is none: pass ${optionRef('onnxResize', 'METHOD')}, or resize the images first`);
     }
     resized = planarImage(image, '0,255');
     domain = '0,255';

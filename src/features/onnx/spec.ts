@@ -25,6 +25,7 @@
  */
 import { FormatError, InputError, UsageError } from '../../errors.js';
 import { CHANNEL_ORDERS, IMAGE_LAYOUTS, ONNX_RANGES, ONNX_RESIZE_METHODS, O } from '../../options/schema.js';
+import { optionName, optionRef } from '../../options/mention.js';
 import type { ValueType } from '../../options/validate.js';
 
 export type OnnxResize = (typeof ONNX_RESIZE_METHODS)[number];
@@ -97,7 +98,10 @@ export interface ModelInputInfo {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-const flagOf = (field: Field): string => /--[a-z0-9-]+/.exec(O[FIELDS[field].key].flag)![0];
+/** How messages name a field's option: its flag for CLI users, its key for library callers. */
+const flagOf = (field: Field): string => optionName(FIELDS[field].key);
+/** How to set a field: `--onnx-size N` / `onnxSize: N`. */
+const refOf = (field: Field, value: string): string => optionRef(FIELDS[field].key, value);
 
 /**
  * Decide every field of the spec for a model.
@@ -140,7 +144,7 @@ export function resolveSpec(info: ModelInputInfo, options: OnnxSpecOptions, sour
   if (layout === undefined) {
     if (a === 3 && c !== 3) layout = fallback('layout', 'nchw', 'model');
     else if (c === 3 && a !== 3) layout = fallback('layout', 'nhwc', 'model');
-    else throw new UsageError(`${source}: cannot tell the layout of input '${info.name}' [${dimsText(info.dims)}]: pass ${flagOf('layout')} nchw or nhwc (or store metadata fidkit.layout in the model)`);
+    else throw new UsageError(`${source}: cannot tell the layout of input '${info.name}' [${dimsText(info.dims)}]: pass ${refOf('layout', 'nchw')} or ${refOf('layout', 'nhwc')} (or store metadata fidkit.layout in the model)`);
   }
   const [channels, h, w] = layout === 'nchw' ? [a, b, c] : [c, a, b];
   if (channels !== undefined && channels !== 3) {
@@ -158,12 +162,12 @@ export function resolveSpec(info: ModelInputInfo, options: OnnxSpecOptions, sour
   } else if (h !== undefined && w !== undefined) {
     size = fallback('size', { height: h, width: w }, 'model');
   } else {
-    throw new UsageError(`${source}: input '${info.name}' [${dimsText(info.dims)}] does not fix its height and width: pass ${flagOf('size')} N or HxW (or store metadata fidkit.size in the model)`);
+    throw new UsageError(`${source}: input '${info.name}' [${dimsText(info.dims)}] does not fix its height and width: pass ${refOf('size', 'N')} or ${refOf('size', 'HxW')} (or store metadata fidkit.size in the model)`);
   }
   const resize = given<OnnxResize>('resize');
   if (resize === undefined) {
     throw new UsageError(
-      `${source}: the model does not say how images are resized: pass ${flagOf('resize')} ${ONNX_RESIZE_METHODS.join('|')} (or store metadata fidkit.resize in the model); a wrong guess shifts every score, so fidkit does not guess`,
+      `${source}: the model does not say how images are resized: pass ${refOf('resize', 'METHOD')} with METHOD one of ${ONNX_RESIZE_METHODS.join(', ')} (or store metadata fidkit.resize in the model); a wrong guess shifts every score, so fidkit does not guess`,
     );
   }
   const toText = given<string>('resizeTo');
@@ -177,7 +181,7 @@ export function resolveSpec(info: ModelInputInfo, options: OnnxSpecOptions, sour
     throw new UsageError(`${source}: resizing to ${resizeTo.height}x${resizeTo.width} leaves less than the input size ${size.height}x${size.width} to crop: make ${flagOf('resizeTo')} at least the size`);
   }
   if (resizeTo.kind === 'short' && resizeTo.size < Math.max(size.height, size.width)) {
-    throw new UsageError(`${source}: resizing the shorter side to ${resizeTo.size} leaves less than the input size ${size.height}x${size.width} to crop: make ${flagOf('resizeTo')} short:N with N ≥ ${Math.max(size.height, size.width)}`);
+    throw new UsageError(`${source}: resizing the shorter side to ${resizeTo.size} leaves less than the input size ${size.height}x${size.width} to crop: pass ${refOf('resizeTo', 'short:N')} with N ≥ ${Math.max(size.height, size.width)}`);
   }
   const range = given<OnnxRange>('range') ?? fallback('range', '0,1' as OnnxRange);
   const mean = (given<number[]>('mean') ?? fallback('mean', [0, 0, 0])) as unknown as OnnxSpec['mean'];

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FidkitError } from '../../errors.js';
 import { resolveCacheDir } from '../../io/cache.js';
+import { optionRef } from '../../options/mention.js';
 import type { FeatureExtractor } from '../extractor.js';
 import { writeVgg16ModelFile, type Vgg16WeightsSource } from './build.js';
 import { loadVgg16, type Vgg16Layer } from './index.js';
@@ -61,7 +62,7 @@ export async function loadVgg16Extractor(request: Vgg16LoadRequest): Promise<Loa
     weightsId = VGG16_HASH_WEIGHTS_ID;
     source = { kind: 'hash' };
     read = { path: 'test:hash', sha256: null, official: false, source: 'test' };
-    warnings.push('using the deterministic VGG16 test weights (--weights test:hash): its features are meaningless outside tests');
+    warnings.push(`using the deterministic VGG16 test weights (${optionRef('weights', 'test:hash')}): its features are meaningless outside tests`);
   } else {
     const weights = await resolveVgg16Weights(request);
     if (weights.warning) warnings.push(weights.warning);

@@ -72,7 +72,7 @@ describe('the bundled MNIST classifier (extractor mnist)', () => {
     const explicit = await loadExtractor('mnist', { protocol: 'mnist-luma', weights: BUNDLED_MNIST_CLASSIFIER });
     expect(explicit.weightsId).toBe(loaded.weightsId);
     await explicit.extractor.dispose();
-    await expect(loadExtractor('mnist', { protocol: 'tf' })).rejects.toThrow("extractor 'mnist' takes only protocol mnist-luma (its own preprocessing), not 'tf': drop --protocol or pass one of those");
+    await expect(loadExtractor('mnist', { protocol: 'tf' })).rejects.toThrow("extractor 'mnist' takes only protocol mnist-luma (its own preprocessing), not 'tf': drop the protocol option or pass one of those");
     await expect(loadExtractor('mnist', { weights: '/nonexistent/dir' })).rejects.toThrow('MNIST classifier not found at /nonexistent/dir/model.json');
   });
 

@@ -79,7 +79,7 @@ describe('the Inception graph as a bring-your-own ONNX model', () => {
       expect(loaded.identity).toMatchObject({ weightsSha256: loaded.weightsId, official: null, weights: path, source: 'user', protocol: loaded.extractor.protocol, warnings: [] });
       expect(loaded.identity.spec).toMatchObject({ model: path, sha256: loaded.weightsId, size: '299x299', resize: 'tf-bilinear', output: 'pool3', logits: null, dims: { features: 2048 }, decidedBy: { size: 'model', range: 'default' } });
       await expect(loaded.extractor.extract([(await fixtureImages('set_a'))[0]], ['logits'] as never)).rejects.toThrow(
-        `${path}: the Inception Score needs class logits, and no output was named for them: pass --onnx-logits OUTPUT`,
+        `${path}: the Inception Score needs class logits, and no output was named for them: pass onnxLogits: OUTPUT, or store metadata fidkit.logits in the model`,
       );
     } finally {
       await loaded.extractor.dispose();
@@ -205,7 +205,7 @@ describe('every preprocessing option, on a model that returns its input', () => 
     const a = await features(nchw, [exact], { onnxResize: 'none', onnxRange: '0,255', onnxMean: [1, 2, 3] });
     expect(Array.from(a.got.features.data)).toEqual(Array.from(reference(exact, { resize: 'none', rh: 4, rw: 6, h: 4, w: 6, top: 0, left: 0, range: '0,255', mean: [1, 2, 3] })));
     await expect(features(nchw, [img], { onnxResize: 'none' })).rejects.toThrow(
-      'image 0 of the batch: image is 9x7 (W×H), the model takes 6x4 and --onnx-resize is none: pass --onnx-resize METHOD, or resize the images first',
+      'image 0 of the batch: image is 9x7 (W×H), the model takes 6x4 and the resize is none: pass onnxResize: METHOD, or resize the images first',
     );
   });
 
@@ -233,14 +233,14 @@ describe('every preprocessing option, on a model that returns its input', () => 
   it('size and layout come from a dynamic model only through flags or metadata', async () => {
     const dynamic = tinyModel({ h: 'h', w: 'w' });
     await expect(loadOnnxExtractor(dynamic, { onnxResize: 'tf-bilinear' })).rejects.toThrow(
-      `${dynamic}: input 'x' [?, 3, ?, ?] does not fix its height and width: pass --onnx-size N or HxW (or store metadata fidkit.size in the model)`,
+      `${dynamic}: input 'x' [?, 3, ?, ?] does not fix its height and width: pass onnxSize: N or onnxSize: 'HxW' (or store metadata fidkit.size in the model)`,
     );
     const a = await features(dynamic, [img], { onnxResize: 'tf-bilinear', onnxSize: '4x6' });
     const b = await features(nchw, [img], { onnxResize: 'tf-bilinear' });
     expect(Array.from(a.got.features.data)).toEqual(Array.from(b.got.features.data));
     const ambiguous = tinyModel({ h: 5, w: 3 });
     await expect(loadOnnxExtractor(ambiguous, { onnxResize: 'tf-bilinear' })).rejects.toThrow(
-      `${ambiguous}: cannot tell the layout of input 'x' [?, 3, 5, 3]: pass --onnx-layout nchw or nhwc (or store metadata fidkit.layout in the model)`,
+      `${ambiguous}: cannot tell the layout of input 'x' [?, 3, 5, 3]: pass onnxLayout: 'nchw' or onnxLayout: 'nhwc' (or store metadata fidkit.layout in the model)`,
     );
     const x = await loadOnnxExtractor(ambiguous, { onnxResize: 'tf-bilinear', onnxLayout: 'nchw' });
     expect(x.spec.size).toEqual({ height: 5, width: 3 });
@@ -266,33 +266,33 @@ describe('metadata fidkit.* and what is refused', () => {
   it('refuses with the file, the reason and the fix', async () => {
     const plain = tinyModel();
     await expect(loadOnnxExtractor(plain, {})).rejects.toThrow(
-      `${plain}: the model does not say how images are resized: pass --onnx-resize tf-bilinear|torch-bilinear|pil-bicubic|pil-bilinear|none (or store metadata fidkit.resize in the model); a wrong guess shifts every score, so fidkit does not guess`,
+      `${plain}: the model does not say how images are resized: pass onnxResize: METHOD with METHOD one of tf-bilinear, torch-bilinear, pil-bicubic, pil-bilinear, none (or store metadata fidkit.resize in the model); a wrong guess shifts every score, so fidkit does not guess`,
     );
     const badMeta = tinyModel({ meta: { 'fidkit.std': '0.5,0' } });
     await expect(loadOnnxExtractor(badMeta, { onnxResize: 'tf-bilinear' })).rejects.toThrow(
-      `${badMeta}: metadata fidkit.std is '0.5,0', expected one number > 0 or three, comma-separated (one per channel): fix it, or override it with --onnx-std`,
+      `${badMeta}: metadata fidkit.std is '0.5,0', expected one number > 0 or three, comma-separated (one per channel): fix it, or override it with the onnxStd option`,
     );
     await expect(loadOnnxExtractor(plain, { onnxResize: 'tf-bilinear', onnxSize: '299' })).rejects.toThrow(
-      `${plain}: input 'x' is fixed at 4x6 (H×W), but the size 299x299 was given (--onnx-size): drop it or fix it`,
+      `${plain}: input 'x' is fixed at 4x6 (H×W), but the size 299x299 was given (the onnxSize option): drop it or fix it`,
     );
-    await expect(loadOnnxExtractor(plain, { onnxResize: 'tf-bilinear', onnxOutput: 'pool3' })).rejects.toThrow(`${plain} has no output 'pool3' (--onnx-output); its outputs: flat, twice`);
+    await expect(loadOnnxExtractor(plain, { onnxResize: 'tf-bilinear', onnxOutput: 'pool3' })).rejects.toThrow(`${plain} has no output 'pool3' (the onnxOutput option); its outputs: flat, twice`);
     await expect(loadOnnxExtractor(plain, { onnxResize: 'tf-bilinear', onnxResizeTo: '3x9' })).rejects.toThrow(
-      `${plain}: resizing to 3x9 leaves less than the input size 4x6 to crop: make --onnx-resize-to at least the size`,
+      `${plain}: resizing to 3x9 leaves less than the input size 4x6 to crop: make the onnxResizeTo option at least the size`,
     );
     const twoInputs = tinyModel({ inputs: 2 });
     await expect(loadOnnxExtractor(twoInputs, { onnxResize: 'tf-bilinear' })).rejects.toThrow(
       `${twoInputs} has 2 inputs (x, y); fidkit feeds one tensor of images: export a graph whose only input is the image batch`,
     );
-    await expect(loadOnnxExtractor(join(tmp, 'missing.onnx'), {})).rejects.toThrow(`ONNX model not found: ${join(tmp, 'missing.onnx')}: check the path in --extractor onnx:PATH.onnx`);
+    await expect(loadOnnxExtractor(join(tmp, 'missing.onnx'), {})).rejects.toThrow(`ONNX model not found: ${join(tmp, 'missing.onnx')}: check the path in extractor: 'onnx:${join(tmp, 'missing.onnx')}'`);
     const notOnnx = save('not.onnx', new TextEncoder().encode('hello'));
     await expect(loadOnnxExtractor(notOnnx, {})).rejects.toThrow(`${notOnnx} is not an ONNX model`);
   });
 
   it('the table resolves onnx:PATH and checks the protocol', async () => {
     const plain = tinyModel();
-    await expect(loadExtractor('onnx', {})).rejects.toThrow("extractor 'onnx' needs an argument: --extractor onnx:PATH.onnx");
+    await expect(loadExtractor('onnx', {})).rejects.toThrow("extractor 'onnx' needs an argument: extractor: 'onnx:PATH.onnx'");
     await expect(loadExtractor(`onnx:${plain}`, { protocol: 'tf', onnx: { onnxResize: 'tf-bilinear' } })).rejects.toThrow(
-      "extractor 'onnx' takes only protocol onnx-spec (its own preprocessing), not 'tf': drop --protocol or pass one of those",
+      "extractor 'onnx' takes only protocol onnx-spec (its own preprocessing), not 'tf': drop the protocol option or pass one of those",
     );
     const loaded = await loadExtractor(`onnx:${plain}`, { onnx: { onnxResize: 'tf-bilinear' } });
     expect(loaded.extractor.defaultLayerFor('fid')).toBe('features');

@@ -44,7 +44,8 @@ afterAll(async () => {
 });
 
 const file = (prefix: string): RemoteFile => ({ name: 'vgg16-test.pth', urls: [`${base}/vgg16.pth`], sha256: prefix });
-const resolve = (prefix: string, cacheDir: string) => resolveWeights(file(prefix), "torchvision's VGG16 weights file", "torch-fidelity's precision/recall", { cacheDir, env: {}, flag: '--weights-vgg16' });
+// A library call: messages name option keys (the CLI's flags are tested below).
+const resolve = (prefix: string, cacheDir: string) => resolveWeights(file(prefix), "torchvision's VGG16 weights file", "torch-fidelity's precision/recall", { cacheDir, env: {}, perExtractor: 'vgg16' });
 
 describe('VGG16 weights', () => {
   it("declare torchvision's file and the SHA-256 prefix in its name (all torchvision publishes)", () => {
@@ -72,7 +73,7 @@ describe('VGG16 weights', () => {
     expect(err.message).toBe(
       `vgg16-test.pth downloaded from ${base}/vgg16.pth has SHA-256 ${SHA}, expected 397923af… (only this prefix is published): ` +
         'the download is corrupt or the file changed upstream, and nothing was saved. Retry; if it persists, download it yourself, ' +
-        'check it with `sha256sum`, and pass --weights-vgg16 PATH',
+        'check it with `sha256sum`, and pass the extractorWeights.vgg16 option',
     );
     expect(existsSync(cacheDir) ? readdirSync(cacheDir) : []).toEqual([]);
   });
@@ -85,7 +86,7 @@ describe('VGG16 weights', () => {
     rmSync(`${path}.sha256`);
     await expect(resolve(SHA.slice(0, 8), cacheDir)).rejects.toMatchObject({
       code: 'E_WEIGHTS',
-      message: `the cached ${path} is not the official vgg16-test.pth (SHA-256 ${createHash('sha256').update('something else').digest('hex')}, expected ${SHA.slice(0, 8)}… (only this prefix is published)): delete it to download it again, or pass --weights-vgg16 PATH`,
+      message: `the cached ${path} is not the official vgg16-test.pth (SHA-256 ${createHash('sha256').update('something else').digest('hex')}, expected ${SHA.slice(0, 8)}… (only this prefix is published)): delete it to download it again, or pass the extractorWeights.vgg16 option`,
     });
   });
 

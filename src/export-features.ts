@@ -8,7 +8,6 @@
  * feature cache), so their rows are bit for bit the ones `score` computes; other layers are
  * extracted directly with the same loop and batch size.
  */
-import { optionName } from './options/mention.js';
 import { stat } from 'node:fs/promises';
 import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ImageSource } from './features/extract.js';
@@ -57,9 +56,8 @@ interface OpenedImages {
 
 async function openImages(path: string, options: FolderOptions): Promise<OpenedImages> {
   if (isVirtualInput(path)) {
-    if (options.shard) throw new UsageError(`${optionName('shard')} splits folders; for ${path}, run it with a smaller n=… per job and different seeds instead`);
-    const v = await openVirtualInput(path);
-    const ids = Array.from({ length: v.source.total }, (_, i) => `${v.label}#${i}`);
+    const v = await openVirtualInput(path, { shard: options.shard });
+    const ids = Array.from({ length: v.source.total }, (_, i) => `${v.label}#${v.first + i}`);
     return { label: v.label, kind: v.kind, source: v.source, cacheId: { identity: v.identity }, ids, ignored: 0, dispose: () => v.dispose() };
   }
   const info = await stat(path).catch(() => undefined);
@@ -78,11 +76,14 @@ async function openImages(path: string, options: FolderOptions): Promise<OpenedI
  *
  * @example
  * const { features, ids } = await exportFeatures('samples/', { layer: 'pool3', protocol: 'tf' });
- * @throws {UsageError} an unknown layer (the message lists the extractor's layers), a file instead of an input of images, `shard` on a virtual input
+ * @throws {UsageError} an unknown layer (the message lists the extractor's layers), a file instead of an input of images
  * @throws {FidkitError} a missing path, an empty folder, an unreadable image (unless `skipBad`)
  */
 export async function exportFeatures(path: string, options: ExportFeaturesOptions = {}): Promise<ExportedFeatures> {
   const pool = new ExtractorPool(options);
+  // The input first (a folder listing is cheap), so an empty folder or a wrong path is reported before the
+  // extractor loads; a virtual input is opened after, as it may load a generator.
+  let opened = isVirtualInput(path) ? undefined : await openImages(path, options);
   try {
     const { extractor, name, weightsId, identity } = await pool.get();
     const fidLayer = extractor.defaultLayerFor('fid');
@@ -91,44 +92,42 @@ export async function exportFeatures(path: string, options: ExportFeaturesOption
     if (!extractor.layers.includes(layer)) {
       throw new UsageError(`extractor '${name}' has no layer '${layer}'; its layers are ${extractor.layers.join(', ')}`);
     }
-    const opened = await openImages(path, options);
-    try {
-      let matrix: FeatureMatrix | undefined;
-      let skipped: { path: string; message: string }[];
-      if (layer === fidLayer || layer === isLayer) {
-        const loaded = await loadImages(opened.label, opened.kind, opened.source, opened.cacheId, { moments: false, features: layer === fidLayer, logits: layer === isLayer }, options, pool);
-        matrix = layer === fidLayer ? loaded.features : loaded.logits;
-        skipped = loaded.skipped ?? [];
-      } else {
-        const r = await extractImages(opened.source, extractor, {
-          batchSize: batchSizeFor(name, options),
-          keepLayers: [layer],
-          onProgress: options.onProgress && ((e) => options.onProgress!(opened.label, e)),
-        });
-        matrix = r.kept[layer];
-        skipped = r.skipped;
-      }
-      const gone = new Set(skipped.map((s) => s.path));
-      const ids = opened.ids.filter((id) => !gone.has(id));
-      if (!matrix || matrix.rows !== ids.length) throw new Error(`features of ${path}: ${matrix?.rows ?? 'no'} rows for ${ids.length} images`);
-      const data = matrix.data instanceof Float32Array ? matrix.data : Float32Array.from(matrix.data);
-      return {
-        input: opened.label,
-        features: { data, rows: matrix.rows, cols: matrix.cols },
-        ids,
-        layer,
-        extractor: name,
-        protocol: extractor.protocol,
-        weightsSha256: weightsId,
-        extractorIdentity: identity,
-        skipped,
-        ignored: opened.ignored,
-        ...(options.shard ? { shard: options.shard } : {}),
-      };
-    } finally {
-      await opened.dispose();
+    opened ??= await openImages(path, options);
+    const images = opened;
+    let matrix: FeatureMatrix | undefined;
+    let skipped: { path: string; message: string }[];
+    if (layer === fidLayer || layer === isLayer) {
+      const loaded = await loadImages(images.label, images.kind, images.source, images.cacheId, { moments: false, features: layer === fidLayer, logits: layer === isLayer }, options, pool);
+      matrix = layer === fidLayer ? loaded.features : loaded.logits;
+      skipped = loaded.skipped ?? [];
+    } else {
+      const r = await extractImages(images.source, extractor, {
+        batchSize: batchSizeFor(name, options),
+        keepLayers: [layer],
+        onProgress: options.onProgress && ((e) => options.onProgress!(images.label, e)),
+      });
+      matrix = r.kept[layer];
+      skipped = r.skipped;
     }
+    const gone = new Set(skipped.map((s) => s.path));
+    const ids = images.ids.filter((id) => !gone.has(id));
+    if (!matrix || matrix.rows !== ids.length) throw new Error(`features of ${path}: ${matrix?.rows ?? 'no'} rows for ${ids.length} images`);
+    const data = matrix.data instanceof Float32Array ? matrix.data : Float32Array.from(matrix.data);
+    return {
+      input: images.label,
+      features: { data, rows: matrix.rows, cols: matrix.cols },
+      ids,
+      layer,
+      extractor: name,
+      protocol: extractor.protocol,
+      weightsSha256: weightsId,
+      extractorIdentity: identity,
+      skipped,
+      ignored: images.ignored,
+      ...(options.shard ? { shard: options.shard } : {}),
+    };
   } finally {
+    await opened?.dispose();
     await pool.dispose();
   }
 }

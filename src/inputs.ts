@@ -4,6 +4,7 @@
  * lazily, once, and shared by both inputs). Each folder yields exactly the layers the requested
  * metrics need: streaming moments for FID, whole matrices for IS (logits) and KID/PRDC (features).
  */
+import { createHash } from 'node:crypto';
 import { optionName, optionRef } from './options/mention.js';
 import type { OptionId } from './options/schema.js';
 import { stat } from 'node:fs/promises';
@@ -19,7 +20,7 @@ import { listImages, listingIdentity } from './io/folder.js';
 import { featureMatrixFromNpy, readNpyFile } from './io/npy.js';
 import { readNpzFile } from './io/npz.js';
 import { statisticsFromMembers, type StatsMetadata } from './io/stats-file.js';
-import { shardRange, type Shard } from './shards.js';
+import { nonEmptyShardRange, type Shard } from './shards.js';
 import { isVirtualInput, openVirtualInput } from './sources.js';
 import { Moments } from './stats/moments.js';
 import type { FeatureMatrix, FidStatistics } from './types.js';
@@ -70,7 +71,7 @@ export interface FolderOptions extends OnnxSpecOptions {
   readonly cacheStrict?: boolean;
   /** Size cap of the feature cache in bytes; least recently used entries go first (default 2 GB, `--cache-max`). */
   readonly cacheMax?: number;
-  /** Process only this slice of the sorted file list. */
+  /** Process only this slice of the sorted file list (of a generator's or a digit set's images). */
   readonly shard?: Shard;
   readonly onProgress?: (input: string, event: ExtractionProgress) => void;
   readonly onWarning?: (message: string) => void;
@@ -159,11 +160,14 @@ export class ExtractorPool {
  */
 export async function loadInput(path: string, needs: LayerNeeds, options: FolderOptions = {}, pool?: ExtractorPool): Promise<LoadedInput> {
   if (isVirtualInput(path)) {
-    if (options.shard) throw new UsageError(`${optionName('shard')} splits folders and .npy files; for ${path}, run it with a smaller n=… per job and different seeds instead`);
     const own = pool ?? new ExtractorPool(options);
-    const opened = await openVirtualInput(path);
+    const opened = await openVirtualInput(path, { shard: options.shard });
     try {
-      return await loadImages(opened.label, opened.kind, opened.source, { identity: opened.identity }, needs, options, own);
+      const input = await loadImages(opened.label, opened.kind, opened.source, { identity: opened.identity }, needs, options, own);
+      if (!options.shard) return input;
+      // Recorded in the shard, so `stats merge` can refuse shards of another generator, seed, n or digit set.
+      const whole = { inputId: `sha256:${createHash('sha256').update(opened.whole.identity).digest('hex')}`, inputCount: opened.whole.count };
+      return { ...input, metadata: { ...input.metadata, ...whole } };
     } finally {
       await opened.dispose();
       if (!pool) await own.dispose();
@@ -225,7 +229,7 @@ export async function folderFiles(path: string, options: FolderOptions): Promise
   if (options.shard) {
     // Recorded in the shard, so `stats merge` can refuse shards of different folders.
     whole = { inputId: await listingIdentity(path, files), inputCount: files.length };
-    const { start, end } = shardRange(files.length, options.shard);
+    const { start, end } = nonEmptyShardRange(files.length, options.shard, path);
     files = files.slice(start, end);
   }
   return { files, ignored: listing.ignored, whole };

@@ -11,7 +11,7 @@
 import { stat } from 'node:fs/promises';
 import { InputError, UsageError } from './errors.js';
 import { extractorEntry, type ExtractorIdentity } from './features/registry.js';
-import { ExtractorPool, inputWarnings, inputWeights, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
+import { ExtractorPool, folderFiles, inputWarnings, inputWeights, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
 import { defaultMetrics, extractorFor, layerNeeds, metricEntry, metricNames, runMetrics, type BuiltinMetricResults, type MetricOptions } from './api/metric-table.js';
 import { DEFAULTS } from './defaults.js';
 import { optionRef } from './options/mention.js';
@@ -155,6 +155,9 @@ export async function score(paths: readonly string[], given: ScoreOptions = {}):
       const report = await scoreLoaded(files as LoadedInput[], { ...options, metrics });
       return { ...report, warnings: [...new Set([...live, ...report.warnings])] };
     }
+    // Folders are listed before any extractor loads (seconds; a first run downloads its weights), so an
+    // empty folder, a wrong --ext or an unreadable file is reported at once.
+    for (const [i, p] of paths.entries()) if (folders[i] && !isVirtualInput(p)) await folderFiles(p, options);
 
     // The metrics by the extractor they read, in table order (the Inception's fid first).
     const groups = new Map<string, string[]>();

@@ -40,6 +40,19 @@ export function shardRange(total: number, shard: Shard): { start: number; end: n
   };
 }
 
+/**
+ * {@link shardRange} of the input `label`, refusing an empty slice (more shards than samples), which
+ * would hold no statistics.
+ * @throws {InputError} naming the input and the most shards it can be split into
+ */
+export function nonEmptyShardRange(total: number, shard: Shard, label: string): { start: number; end: number } {
+  const range = shardRange(total, shard);
+  if (range.end === range.start) {
+    throw new InputError(`${label}: shard ${shard.index}/${shard.count} of its ${total} sample(s) is empty; split it into at most ${total} shards`);
+  }
+  return range;
+}
+
 /** A shard file's contents: its moments and how they were made. */
 export interface ShardPart {
   readonly path: string;
@@ -108,12 +121,12 @@ function assertSameInput(p: ShardPart, first: ShardPart): void {
   }
   if (a !== b) {
     throw new InputError(
-      `${p.path} and ${first.path} are shards of different inputs (inputId ${short(a)} vs ${short(b)}): merge only the shards of one folder or file`,
+      `${p.path} and ${first.path} are shards of different inputs (inputId ${short(a)} vs ${short(b)}): merge only the shards of one input (folder, file, generator or digit set)`,
     );
   }
   if (p.metadata?.inputCount !== first.metadata?.inputCount) {
     throw new InputError(
-      `${p.path} was cut from ${p.metadata?.inputCount} samples but ${first.path} from ${first.metadata?.inputCount} (inputCount): merge only the shards of one folder or file`,
+      `${p.path} was cut from ${p.metadata?.inputCount} samples but ${first.path} from ${first.metadata?.inputCount} (inputCount): merge only the shards of one input (folder, file, generator or digit set)`,
     );
   }
 }

@@ -22,6 +22,7 @@ import { loadGenerator } from './generators/load-generator.js';
 import { MNIST_SIZE, MNIST_SPLITS, loadMnist, type MnistSplitName } from './generators/mnist-data.js';
 import { sampleBatches, toRgb8 } from './generators/sample.js';
 import { DEFAULT_TRUNCATION_MODE, formatTruncation, parseTruncation, TRUNCATION_MODES, type TruncationMode } from './generators/truncation.js';
+import { nonEmptyShardRange, type Shard } from './shards.js';
 
 /** A parsed `gen:` input. */
 export interface GeneratorInput {
@@ -125,45 +126,66 @@ export interface VirtualSource {
   readonly label: string;
   /** `generated`: a generator's images (`gen:…`); `real`: a bundled real data set (`mnist:…`). */
   readonly kind: 'generated' | 'real';
+  /** The images: all of them, or under a shard its slice (row i of the source is image `first + i`). */
   readonly source: ImageSource;
-  /** Changes whenever the images would (weights, settings, data), for cache keys. */
+  /** Changes whenever the images would (weights, settings, data, the shard's slice), for cache keys. */
   readonly identity: string;
+  /** Index of the source's first image in the whole input: 0 unless a shard. */
+  readonly first: number;
+  /** The whole input, whatever the shard: its identity and image count (recorded in shards, for `stats merge`). */
+  readonly whole: { readonly identity: string; readonly count: number };
   dispose(): Promise<void>;
 }
 
 /**
- * Open `gen:…` or `mnist:…`.
+ * Open `gen:…` or `mnist:…`; with `shard`, only its slice of the images (as a folder's sorted files are
+ * sliced: images ⌊(k−1)N/n⌋ … ⌊kN/n⌋−1 of the whole input, the same images a run over all of it makes).
  * @throws {UsageError} bad syntax; {@link FidkitError} a generator that cannot be loaded
  */
-export async function openVirtualInput(text: string): Promise<VirtualSource> {
+export async function openVirtualInput(text: string, options: { shard?: Shard } = {}): Promise<VirtualSource> {
   if (text.startsWith(MNIST_PREFIX)) {
     const { split, count } = parseMnistInput(text);
-    return mnistSource(split, count);
+    return mnistSource(split, count, options.shard);
   }
   const spec = parseGeneratorInput(text);
   const generator = await loadGenerator(spec.generator, { layout: spec.layout, range: spec.range, latentDim: spec.latentDim, model: spec.model });
-  return { ...generatorSource(generator, spec), dispose: () => generator.dispose() };
+  return { ...generatorSource(generator, spec, options.shard), dispose: () => generator.dispose() };
 }
 
-/** The images of a loaded generator for the settings of `spec` (the caller keeps and disposes the generator). */
-export function generatorSource(generator: ImageGenerator, spec: GeneratorInput): VirtualSource {
+/** The half-open slice of `total` images a shard takes (all of them without one), and the cache identity of that slice. */
+function slice(total: number, label: string, wholeIdentity: string, shard: Shard | undefined): { start: number; end: number; identity: string } {
+  if (!shard) return { start: 0, end: total, identity: wholeIdentity };
+  const { start, end } = nonEmptyShardRange(total, shard, label);
+  return { start, end, identity: `${wholeIdentity}#rows=${start}-${end}` };
+}
+
+/**
+ * The images of a loaded generator for the settings of `spec`, or of `shard`'s slice of them (the codes
+ * of the rows before the slice are drawn and dropped, not generated). The caller keeps and disposes the generator.
+ */
+export function generatorSource(generator: ImageGenerator, spec: GeneratorInput, shard?: Shard): VirtualSource {
   const label = formatGeneratorInput(spec);
+  const wholeIdentity = `${label}#${generator.sha256}`;
+  const { start: first, end, identity } = slice(spec.count, label, wholeIdentity, shard);
+  const total = end - first;
   let batches: AsyncGenerator<{ start: number; count: number; images: Float32Array }> | undefined;
   let batchSize = 0;
   return {
     label,
     kind: 'generated',
-    identity: `${label}#${generator.sha256}`,
+    identity,
+    first,
+    whole: { identity: wholeIdentity, count: spec.count },
     source: {
-      total: spec.count,
+      total,
       async read(start, size) {
         // The extractor reads in order with a fixed batch size, so one generator stream serves every call.
         if (!batches) {
           batchSize = size;
-          batches = sampleBatches(generator, { count: spec.count, truncation: spec.truncation, mode: spec.mode, seed: spec.seed, batchSize: size });
+          batches = sampleBatches(generator, { count: total, first, truncation: spec.truncation, mode: spec.mode, seed: spec.seed, batchSize: size });
         }
         const next = await batches.next();
-        if (next.done || next.value.start !== start || (size !== batchSize && start + size < spec.count)) {
+        if (next.done || next.value.start !== start || (size !== batchSize && start + size < total)) {
           throw new Error(`generator source read out of order at ${start} (batch ${size}, stream batch ${batchSize})`);
         }
         return toRgb8(next.value.images, next.value.count, generator.height, generator.width, generator.channels);
@@ -175,20 +197,25 @@ export function generatorSource(generator: ImageGenerator, spec: GeneratorInput)
 
 /**
  * The first `count` (default all) digits of a bundled MNIST split as 8-bit RGB images (gray
- * replicated, which the MNIST extractor's luma maps back exactly).
+ * replicated, which the MNIST extractor's luma maps back exactly), or `shard`'s slice of them.
  * @throws {InputError} `count` beyond the split's size
  */
-export async function mnistSource(split: MnistSplitName, count?: number): Promise<VirtualSource> {
+export async function mnistSource(split: MnistSplitName, count?: number, shard?: Shard): Promise<VirtualSource> {
   const data = await loadMnist(split);
-  const total = count ?? data.count;
-  if (total > data.count) throw new InputError(`mnist:${split} has ${data.count} digits, fewer than the ${total} asked for`);
+  const whole = count ?? data.count;
+  if (whole > data.count) throw new InputError(`mnist:${split} has ${data.count} digits, fewer than the ${whole} asked for`);
   const pixels = MNIST_SIZE * MNIST_SIZE;
-  const images = data.images.subarray(0, total * pixels);
   const label = `${MNIST_PREFIX}${split}${count === undefined ? '' : `?n=${count}`}`;
+  const wholeIdentity = `${label}#${createHash('sha256').update(data.images.subarray(0, whole * pixels)).digest('hex')}`;
+  const { start: first, end, identity } = slice(whole, label, wholeIdentity, shard);
+  const images = data.images.subarray(first * pixels, end * pixels);
+  const total = end - first;
   return {
     label,
     kind: 'real',
-    identity: `${label}#${createHash('sha256').update(images).digest('hex')}`,
+    identity,
+    first,
+    whole: { identity: wholeIdentity, count: whole },
     source: {
       total,
       async read(start, size) {

@@ -28,7 +28,7 @@ import { loadGenerator, type LoadGeneratorOptions } from './generators/load-gene
 import { loadMnist } from './generators/mnist-data.js';
 import { BUNDLED_GENERATORS } from './generators/model-files.js';
 import type { TruncationMode } from './generators/truncation.js';
-import { ExtractorPool, folderFiles, loadImages, loadInput, type FolderOptions, type LayerNeeds, type LoadedInput } from './inputs.js';
+import { ExtractorPool, folderFiles, inputWarnings, loadImages, loadInput, type FolderOptions, type LayerNeeds, type LoadedInput } from './inputs.js';
 import type { ExtractorIdentity } from './features/registry.js';
 import { metricEntry, type SweepColumns } from './api/metric-table.js';
 import { scoreLoaded, type ScoreReport } from './score.js';
@@ -279,9 +279,11 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
   try {
     const ref = await loadReference(plan, { moments: true, logits: false, features: true }, folderOptions, pool, onWarning);
     const reference = ref.input;
+    // At once, as score and stats do, not only with the first row's report (which a later error would lose).
+    for (const w of inputWarnings(reference)) onWarning(w);
     const metrics: MetricName[] = reference.features ? ['is', 'fid', 'prdc'] : ['is', 'fid'];
     if (!reference.features) onWarning(`${plan.reference} holds FID statistics only: precision, recall, density and coverage need its features (pass a folder, mnist:test or a .npy)`);
-    if (reference.count !== null && reference.count < k + 1 && reference.features) throw new InputError(`the reference has ${reference.count} samples; precision/recall with k = ${k} needs at least ${k + 1}`);
+    if (reference.count !== null && reference.count < k + 1 && reference.features) throw new InputError(`${ref.scored}: the reference has ${reference.count} samples; precision/recall with k = ${k} needs at least ${k + 1}`);
     if (reference.kind === 'statistics' || reference.kind === 'features') {
       // A file made with another extractor: stop before minutes of generation, naming the fix.
       const { extractor, name } = await pool.get();

@@ -5,9 +5,7 @@
  * first remove the temporary files of killed runs (SIGKILL, power loss), which no signal handler could.
  */
 import type { Command } from 'commander';
-import { join } from 'node:path';
-import { removeStaleTemporaryFiles } from '../io/atomic-write.js';
-import { resolveCacheDir } from '../io/cache.js';
+import { removeStaleCacheTemporaries, resolveCacheDir } from '../io/cache.js';
 import { clearFeatureCache, featureCacheDir, listFeatureCache, type FeatureCacheListing } from '../io/feature-cache.js';
 import { formatBytes } from '../report/bytes.js';
 import { renderTable } from '../report/table.js';
@@ -89,7 +87,6 @@ function jsonEntry(e: FeatureCacheListing) {
 /** Remove `*.tmp.<pid>.<hex>` files of processes that are gone, from each folder of the cache. */
 async function removeStale(ctx: CommandContext, cacheDir: string | undefined): Promise<void> {
   const root = resolveCacheDir({ cacheDir });
-  let n = 0;
-  for (const dir of [root, join(root, 'features'), join(root, 'onnx')]) n += (await removeStaleTemporaryFiles(dir)).length;
+  const n = (await removeStaleCacheTemporaries({ cacheDir })).length;
   if (n > 0) ctx.io.stderr.write(`removed ${n} temporary file${n === 1 ? '' : 's'} left by killed runs in ${root}\n`);
 }

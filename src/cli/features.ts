@@ -68,7 +68,7 @@ export function registerFeatures(program: Command, ctx: CommandContext): void {
       await writeFileAtomic(output, writeNpy(matrix));
       await writeFileAtomic(list, r.ids.map((id) => `${id}\n`).join(''));
     }
-    say(`wrote ${rows}×${cols} ${r.layer} features of ${r.input} to ${output}${list ? ` (file list: ${list})` : ''}`);
+    say(`wrote ${rows}×${cols} features (layer ${r.layer}) of ${r.input} to ${output}${list ? ` (file list: ${list})` : ''}`);
     if (flags.json) {
       const summary = {
         schema: FEATURES_SCHEMA,

@@ -7,7 +7,7 @@ import { InputError, UsageError } from '../errors.js';
 import { checkOutputs } from '../io/output-path.js';
 import { readMomentsFile, writeMomentsFile, writeStatisticsFile } from '../io/stats-file.js';
 import { inputWarnings, loadInput } from '../inputs.js';
-import { mergeShards, parseShard, shardRange, type Shard } from '../shards.js';
+import { mergeShards, nonEmptyShardRange, parseShard, type Shard } from '../shards.js';
 import { Moments } from '../stats/moments.js';
 import { VERSION } from '../version.js';
 import type { CommandContext } from './main.js';
@@ -49,7 +49,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     if (!moments) {
       const f = loaded.features;
       if (!f) throw new InputError(`${input} already holds statistics; 'stats' needs images or per-sample features (a .npy)`);
-      const { start, end } = shard ? shardRange(f.rows, shard) : { start: 0, end: f.rows };
+      const { start, end } = shard ? nonEmptyShardRange(f.rows, shard, input) : { start: 0, end: f.rows };
       moments = new Moments(f.cols, { label: input }).add({ data: f.data.subarray(start * f.cols, end * f.cols), rows: end - start, cols: f.cols });
       what = `rows ${start}…${end - 1} (${end - start} samples)`;
     }

@@ -29,11 +29,17 @@ export interface SampleOptions {
   readonly seed?: number;
   /** Codes per `generate` call; default {@link DEFAULT_SAMPLE_BATCH}. Never changes the images. */
   readonly batchSize?: number;
+  /**
+   * Index of the first image (default 0): the codes of the rows before it are drawn and dropped
+   * without generating, so this run's images are rows `first` … `first + count − 1` of a run of
+   * `first + count` (how `--shard k/n` slices a generator).
+   */
+  readonly first?: number;
 }
 
 /** One batch of a sampling run. */
 export interface SampleBatch {
-  /** Index of the batch's first image in the run. */
+  /** Index of the batch's first image in the run (0 = the image `first`). */
   readonly start: number;
   readonly count: number;
   /** The codes, row-major [count, latentDim]. */
@@ -54,14 +60,18 @@ export function drawLatents(rng: RandomState, count: number, latentDim: number, 
 
 /** Check sampling options up front, so a bad value fails before any image is made. */
 function checkSampleOptions(o: SampleOptions): Required<SampleOptions> {
-  const { count, truncation = Infinity, mode = DEFAULT_TRUNCATION_MODE, seed = 0, batchSize = DEFAULT_SAMPLE_BATCH } = o;
+  const { count, truncation = Infinity, mode = DEFAULT_TRUNCATION_MODE, seed = 0, batchSize = DEFAULT_SAMPLE_BATCH, first = 0 } = o;
   if (!Number.isSafeInteger(count) || count < 1) throw new InputError(`count must be an integer ≥ 1, got ${count}`);
   if (!(truncation > 0)) throw new InputError(`truncation ψ must be positive (Infinity = none), got ${truncation}`);
   if (!(TRUNCATION_MODES as readonly string[]).includes(mode)) throw new InputError(`unknown truncation mode '${mode}'; valid modes: ${TRUNCATION_MODES.join(', ')}`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`seed must be an integer between 0 and ${0xffffffff}, got ${seed}`);
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InputError(`batchSize must be an integer ≥ 1, got ${batchSize}`);
-  return { count, truncation, mode, seed, batchSize };
+  if (!Number.isSafeInteger(first) || first < 0) throw new InputError(`first must be an integer ≥ 0, got ${first}`);
+  return { count, truncation, mode, seed, batchSize, first };
 }
+
+/** Codes drawn per step when skipping to `first` (bounded memory, whatever `first` is). */
+const SKIP_ROWS = 4096;
 
 /**
  * Sample `count` images in batches: codes from `RandomState(seed)`, truncated, through `gen`.
@@ -69,8 +79,9 @@ function checkSampleOptions(o: SampleOptions): Required<SampleOptions> {
  * @throws {InputError} on bad options (at the first `next()`), or when the generator fails.
  */
 export async function* sampleBatches(gen: ImageGenerator, options: SampleOptions): AsyncGenerator<SampleBatch> {
-  const { count, truncation, mode, seed, batchSize } = checkSampleOptions(options);
+  const { count, truncation, mode, seed, batchSize, first } = checkSampleOptions(options);
   const rng = new RandomState(seed);
+  for (let dropped = 0; dropped < first; dropped += SKIP_ROWS) drawLatents(rng, Math.min(SKIP_ROWS, first - dropped), gen.latentDim, truncation, mode);
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     const latents = drawLatents(rng, n, gen.latentDim, truncation, mode);

@@ -154,6 +154,7 @@ export function writeError(err: unknown, path: string): unknown {
     EROFS: `${dir} is on a read-only file system: write the output elsewhere`,
     ENOSPC: `no space left on the device holding ${dir}: free some space or write the output elsewhere`,
     EDQUOT: `disk quota exceeded on the device holding ${dir}: free some space or write the output elsewhere`,
+    EFBIG: `the file is larger than the file system (FAT32: 4 GiB) or the file-size limit (ulimit -f) allows: write the output elsewhere, or raise the limit`,
     EISDIR: `it is a folder: name a file, e.g. ${join(path, 'out.npz')}`,
     ENOTDIR: `a part of the path is a file, not a folder: choose another output path`,
     EEXIST: `a part of the path exists and is not a folder: choose another output path`,

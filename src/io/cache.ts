@@ -85,6 +85,19 @@ export function resolveCacheDir(options: Pick<CacheOptions, 'cacheDir' | 'env'> 
   return join(homedir(), '.cache', 'fidkit');
 }
 
+/**
+ * Remove the temporary files that killed runs (SIGKILL, power loss) left in the cache: in its root
+ * (downloads), `features/` and `onnx/`, every `<name>.tmp.<pid>.<hex>` whose process is gone and that
+ * predates this process (see {@link removeStaleTemporaryFiles}). Best effort, never throws.
+ * @returns the paths removed
+ */
+export async function removeStaleCacheTemporaries(options: Pick<CacheOptions, 'cacheDir' | 'env'> = {}): Promise<string[]> {
+  const root = resolveCacheDir(options);
+  const removed: string[] = [];
+  for (const dir of [root, join(root, 'features'), join(root, 'onnx')]) removed.push(...(await removeStaleTemporaryFiles(dir)));
+  return removed;
+}
+
 /** Whether offline mode is on: the `offline` option, else `FIDKIT_OFFLINE` set to 1/true/yes. */
 export function isOffline(options: Pick<CacheOptions, 'offline' | 'env'> = {}): boolean {
   if (options.offline !== undefined) return options.offline;

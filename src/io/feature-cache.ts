@@ -9,7 +9,8 @@
  * one change: an image replaced by another of the same size with its mtime restored (rsync -t,
  * cp -p, tar), which is served the old entry; `strict` (--cache-strict) catches it, and the README
  * says so (test/cli/feature-cache.test.ts shows both). Entries are written atomically
- * (io/atomic-write.ts).
+ * (io/atomic-write.ts); the first write of a process also removes the temporary files that killed
+ * runs left anywhere in the cache (a SIGKILL during a cache write leaves one under another key).
  *
  * Beside each entry, `<key>.json` says what it was made from (source, extractor, weights,
  * protocol, layers, N, created) for `fidkit cache ls`. An entry's modification time is its last
@@ -22,7 +23,7 @@ import { join } from 'node:path';
 import type { MomentsState } from '../stats/moments.js';
 import type { FeatureMatrix } from '../types.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { resolveCacheDir, sha256File } from './cache.js';
+import { removeStaleCacheTemporaries, resolveCacheDir, sha256File } from './cache.js';
 import type { NdArray } from './npy.js';
 import { readNpzFile, writeNpz } from './npz.js';
 
@@ -129,6 +130,9 @@ export async function readFeatureCache(key: string, cacheDir?: string): Promise<
   }
 }
 
+/** Cache folders already cleared of killed runs' temporary files by this process. */
+const swept = new Set<string>();
+
 /**
  * Write an entry atomically (stored, not deflated: features do not compress and speed matters),
  * then its metadata file when `info` is given.
@@ -146,6 +150,11 @@ export async function writeFeatureCache(key: string, entry: FeatureCacheEntry, c
   if (entry.features) members.features = matrixMember(entry.features);
   if (entry.logits) members.logits = matrixMember(entry.logits);
   const dir = featureCacheDir(cacheDir);
+  const root = resolveCacheDir({ cacheDir });
+  if (!swept.has(root)) {
+    swept.add(root);
+    await removeStaleCacheTemporaries({ cacheDir });
+  }
   await writeFileAtomic(entryPath(dir, key), writeNpz(members, { compress: false }));
   if (info) {
     const full: FeatureCacheInfo = { ...info, count: entry.count, created: new Date().toISOString() };

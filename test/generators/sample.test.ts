@@ -55,6 +55,18 @@ describe('sampleBatches', () => {
     }
   });
 
+  it('first = k makes rows k … k+count−1 of the longer run, generating only those (how --shard slices a generator)', async () => {
+    for (const [truncation, mode] of [[Infinity, 'scale'], [0.5, 'resample']] as const) {
+      const base = { truncation, mode, seed: 11 };
+      const whole = await sampleImages(stubGenerator(), { ...base, count: 23 });
+      const gen = stubGenerator();
+      const tail = await sampleImages(gen, { ...base, count: 9, first: 14, batchSize: 4 });
+      expect(tail.latents).toEqual(whole.latents.subarray(14 * 5));
+      expect(tail.images).toEqual(whole.images.subarray(14 * 18));
+      expect(gen.calls).toEqual([4, 4, 1]);
+    }
+  });
+
   it('yields batches of batchSize in order, with their start and latents', async () => {
     const gen = stubGenerator();
     const batches = await collect(gen, { count: 10, batchSize: 4, seed: 2 });
@@ -106,6 +118,7 @@ describe('sampleBatches', () => {
       [{ mode: 'clip' as never }, "unknown truncation mode 'clip'; valid modes: resample, scale"],
       [{ seed: -1 }, 'seed must be an integer between 0 and 4294967295, got -1'],
       [{ batchSize: 0 }, 'batchSize must be an integer ≥ 1, got 0'],
+      [{ first: -1 }, 'first must be an integer ≥ 0, got -1'],
     ];
     for (const [bad, message] of cases) {
       const gen = stubGenerator();

@@ -79,7 +79,7 @@ export function addCommonOptions(cmd: Command): Command {
 /** The flags of every command that reads image folders. */
 export interface FolderFlags extends OnnxSpecOptions {
   protocol?: string;
-  extractor: string;
+  extractor?: string;
   weights?: string;
   batchSize?: number;
   skipBad?: boolean;

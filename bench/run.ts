@@ -5,7 +5,7 @@
  * the Python anchors measured in the same run, as ratios; otherwise absolute figures. Benchmarks
  * never pass or fail.
  *
- * Names: frechet, inception, kid, prdc, npz-interop (default: all).
+ * Names: frechet, inception, vgg16, kid, prdc, npz-interop (default: all).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -46,6 +46,7 @@ const BENCHES: Record<string, () => string[]> = {
     const pth = hashWeightsPth();
     return pth && torchPython ? ['--pth', pth, '--python', torchPython] : ['--pth', '/nonexistent'];
   },
+  vgg16: () => (torchPython ? ['--python', torchPython] : ['--python', '/nonexistent']),
   kid: () => (scipy ? [] : ['--no-python']),
   prdc: () => [],
   'npz-interop': () => [],

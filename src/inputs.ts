@@ -13,7 +13,7 @@ import { DEFAULTS, type Protocol } from './defaults.js';
 import { FidkitError, UsageError } from './errors.js';
 import { extractImages, fileSource, type ExtractionProgress, type ImageSource } from './features/extract.js';
 import { ONNX_SPEC_OPTION_KEYS, type OnnxSpecOptions } from './features/onnx/index.js';
-import { extractorEntry, HASH_WEIGHTS_ID, loadExtractor, officialWeights, type ExtractorIdentity, type LoadedExtractor } from './features/registry.js';
+import { extractorEntry, HASH_WEIGHTS, HASH_WEIGHTS_ID, loadExtractor, officialWeights, type ExtractorIdentity, type LoadedExtractor } from './features/registry.js';
 import { evictFeatureCache, featureCacheKey, readFeatureCache, writeFeatureCache, type FeatureCacheEntry } from './io/feature-cache.js';
 import { sha256File } from './io/cache.js';
 import { listImages, listingIdentity } from './io/folder.js';
@@ -92,11 +92,13 @@ export interface LayerNeeds {
 /**
  * The weights file an extractor is asked to load: `--weights-<name>` (`extractorWeights[name]`)
  * first, else `--weights` when `name` is the run's main extractor (`--extractor`), else its own
- * (the table's download or bundled file).
+ * (the table's download or bundled file). `--weights test:hash` names no file but the test weights,
+ * so it applies to every extractor of the run (the Inception and VGG16 have them).
  */
 export function weightsFor(name: string, options: Pick<FolderOptions, 'extractor' | 'weights' | 'extractorWeights'>): string | undefined {
   const head = name.includes(':') ? name.slice(0, name.indexOf(':')) : name;
-  return options.extractorWeights?.[head] ?? (name === (options.extractor ?? DEFAULTS.extractor) ? options.weights : undefined);
+  const main = name === (options.extractor ?? DEFAULTS.extractor) || options.weights === HASH_WEIGHTS;
+  return options.extractorWeights?.[head] ?? (main ? options.weights : undefined);
 }
 
 /** The batch size of a run: `--batch-size`, else the extractor's own (the table's). */
@@ -127,7 +129,10 @@ export class ExtractorPool {
       l = loadExtractor(name, {
         protocol: name === (this.options.extractor ?? DEFAULTS.extractor) ? this.options.protocol : undefined,
         weights: weightsFor(name, this.options),
-        weightsFrom: this.options.extractorWeights?.[name.split(':')[0]] !== undefined ? name.split(':')[0] : undefined,
+        // Messages name the option that gives this extractor's file: the weights option only for the
+        // run's main extractor, --weights-<name> for the others (vgg16 when pr reads it by default).
+        weightsFrom:
+          this.options.extractorWeights?.[name.split(':')[0]] !== undefined || name !== (this.options.extractor ?? DEFAULTS.extractor) ? name.split(':')[0] : undefined,
         offline: this.options.offline,
         cacheDir: this.options.cacheDir,
         onnx: onnxSpecOptions(this.options),
@@ -249,7 +254,7 @@ export async function loadImages(
   options: FolderOptions,
   pool: ExtractorPool,
 ): Promise<LoadedInput> {
-  const { extractor, name, weightsId, identity } = await pool.get();
+  const { extractor, name, weightsId, identity } = await pool.get(options.extractor);
   const fidLayer = extractor.defaultLayerFor('fid');
   const isLayer = extractor.defaultLayerFor('is');
   const key =

@@ -65,6 +65,11 @@ export interface MetricEntry<R = unknown> {
   readonly description: string;
   /** 1: input1 only (IS); 2: input1 against input2. */
   readonly inputs: 1 | 2;
+  /**
+   * The extractor whose features this metric reads when `--extractor` is not given, as torch-fidelity
+   * 0.4's `DEFAULT_FEATURE_EXTRACTOR` picks it (pr: vgg16); absent: the default extractor (inception).
+   */
+  readonly extractor?: string;
   /** Layers each input must yield (input2's only for two-input metrics). */
   needs(role: 'input1' | 'input2'): Partial<LayerNeeds>;
   /** k-NN settings this metric reads through `ctx.manifold`, so all of a run's share one pass. */
@@ -114,6 +119,15 @@ export function layerNeeds(metrics: readonly string[], role: 'input1' | 'input2'
     out.features ||= !!n.features;
   }
   return out;
+}
+
+/**
+ * The extractor `metric` reads: `--extractor` for every metric when it is given, else the metric's own
+ * (torch-fidelity 0.4: vgg16 for pr, the Inception for the others).
+ * @throws {UsageError} an unknown metric
+ */
+export function extractorFor(metric: string, options: { readonly extractor?: string } = {}): string {
+  return options.extractor ?? metricEntry(metric).extractor ?? DEFAULTS.extractor;
 }
 
 /** The metrics to run when none are named. */
@@ -229,8 +243,10 @@ const prdcSetting = (o: MetricOptions): ManifoldSetting => ({ k: o.k ?? DEFAULTS
 
 export const PR = registerMetric({
   name: 'pr',
-  description: 'improved precision and recall (Kynkäänniemi et al. 2019): k-NN balls, d ≤ r, k = 3 (torch-fidelity)',
+  description: 'improved precision and recall (Kynkäänniemi et al. 2019): k-NN balls, d ≤ r, k = 3, on VGG16 fc2_relu features unless --extractor is given (torch-fidelity 0.4)',
   inputs: 2,
+  // torch-fidelity 0.4 computes prc on VGG16 features (its DEFAULT_FEATURE_EXTRACTOR), as Kynkäänniemi et al. did.
+  extractor: 'vgg16',
   needs: () => ({ features: true }),
   manifoldSettings: (o) => [prSetting(o)],
   compute: ({ options, manifold }) => {
@@ -253,6 +269,9 @@ export const PRDC = registerMetric({
   name: 'prdc',
   description: 'precision, recall, density and coverage (Naeem et al. 2020): k-NN balls, d < r, k = 5 (clovaai prdc)',
   inputs: 2,
+  // clovaai's prdc takes whatever features it is given and names no extractor, so prdc stays in the
+  // default (Inception) space, where fidkit has always computed it; --extractor vgg16 gives the paper's.
+  extractor: undefined,
   needs: () => ({ features: true }),
   manifoldSettings: (o) => [prdcSetting(o)],
   compute: ({ options, manifold }) => {

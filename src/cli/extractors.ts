@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { listExtractors, type ExtractorInfo } from '../api/extractors.js';
 import type { CommandContext } from './main.js';
 import { addOptions } from './flags.js';
+import { expectedSha256 } from '../io/cache.js';
 
 export function registerExtractors(program: Command, ctx: CommandContext): void {
   const cmd = program
@@ -33,7 +34,7 @@ function weightsText(e: ExtractorInfo): string[] {
   return [
     `${w.urls[0]}`,
     ...w.urls.slice(1).map((u) => `mirror ${u}`),
-    `SHA-256 ${w.sha256}, ${size}`,
+    `SHA-256 ${expectedSha256(w.sha256)}, ${size}`,
     w.cached ? `cached: ${w.path}` : `not cached (downloaded on first use to ${w.path}; or pass ${w.flag} PATH)`,
   ];
 }

@@ -26,13 +26,16 @@ import { optionName, optionRef } from '../options/mention.js';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { resolveCacheDir, type CacheOptions, type RemoteFile } from '../io/cache.js';
+import { resolveCacheDir, sha256Matches, type CacheOptions, type RemoteFile } from '../io/cache.js';
 import { runtimeChoices } from '../options/schema.js';
 import type { FeatureExtractor, FeatureMetric } from './extractor.js';
-import { HASH_WEIGHTS_ID, INCEPTION_DEFAULT_LAYERS, INCEPTION_LAYER_DIMS, INCEPTION_PROTOCOL_NAMES, loadInceptionExtractor } from './inception/load.js';
+import { HASH_WEIGHTS, HASH_WEIGHTS_ID, INCEPTION_DEFAULT_LAYERS, INCEPTION_LAYER_DIMS, INCEPTION_PROTOCOL_NAMES, loadInceptionExtractor } from './inception/load.js';
 import { INCEPTION_WEIGHTS } from './inception/weights.js';
 import { loadOnnxExtractor, type OnnxSpecOptions } from './onnx/index.js';
 import { BUNDLED_MNIST_CLASSIFIER, BUNDLED_MNIST_CLASSIFIER_SHA256, loadMnistClassifier, MNIST_DEFAULT_LAYERS, MNIST_DIMS, MNIST_PROTOCOL } from './mnist/index.js';
+import { VGG16_DEFAULT_LAYERS, VGG16_OUTPUT_DIMS, VGG16_PROTOCOL } from './vgg16/index.js';
+import { loadVgg16Extractor } from './vgg16/load.js';
+import { VGG16_WEIGHTS } from './vgg16/weights.js';
 
 export { HASH_WEIGHTS, HASH_WEIGHTS_ID } from './inception/load.js';
 
@@ -43,7 +46,7 @@ export const FEATURE_METRICS: readonly FeatureMetric[] = Object.freeze(['fid', '
 export interface ExtractorRequest extends CacheOptions {
   /** One of the entry's `protocols`; default its first. */
   readonly protocol?: string;
-  /** The weights (`--weights`, `--weights-<name>`): a file or folder, or {@link HASH_WEIGHTS} for the Inception's test weights. */
+  /** The weights (`--weights`, `--weights-<name>`): a file or folder, or {@link HASH_WEIGHTS} for the Inception's and VGG16's test weights. */
   readonly weights?: string;
   /** Set to the extractor's name when `weights` came from its per-extractor option (`--weights-<name>`), so messages name that one. */
   readonly weightsFrom?: string;
@@ -211,7 +214,8 @@ export function officialWeights(name: string | undefined, weightsSha256: string 
   const w = head === undefined ? undefined : table.get(head)?.weights;
   const official = w?.kind === 'download' ? w.file.sha256 : w?.kind === 'bundled' ? w.sha256 : undefined;
   if (official === undefined || typeof weightsSha256 !== 'string') return null;
-  return weightsSha256 === official;
+  // A published prefix (torchvision's vgg16-397923af.pth) is matched as torch.hub matches it.
+  return sha256Matches(weightsSha256, official);
 }
 
 /** Whether an extractor's weights are in the cache (`download`), shipped (`bundled`) or the user's (`argument`). */
@@ -252,6 +256,23 @@ registerExtractor({
       : [`${source} is not fidkit's bundled MNIST classifier (weights SHA-256 ${sha256}, expected ${BUNDLED_MNIST_CLASSIFIER_SHA256}): MNIST scores are not comparable with those of the bundled one`];
     const identity: ExtractorIdentity = { weightsSha256: sha256, official, weights: source, source: request.weights === undefined ? 'bundled' : 'user', protocol: extractor.protocol, warnings };
     return { extractor, name: 'mnist', weightsId: sha256, warnings, identity };
+  },
+});
+
+registerExtractor({
+  name: 'vgg16',
+  description: "torchvision's ImageNet VGG16 up to fc2 (vgg16-397923af.pth), as torch-fidelity 0.4 uses it for precision/recall",
+  layers: VGG16_OUTPUT_DIMS,
+  defaultLayers: VGG16_DEFAULT_LAYERS,
+  protocols: [VGG16_PROTOCOL],
+  weights: { kind: 'download', file: VGG16_WEIGHTS },
+  batchSize: 50,
+  load: async (request) => {
+    const hashWeights = request.weights === HASH_WEIGHTS;
+    const l = await loadVgg16Extractor({ ...request, hashWeights, weights: hashWeights ? undefined : request.weights, perExtractor: request.weightsFrom });
+    const w = l.weights;
+    const identity: ExtractorIdentity = { weightsSha256: w.sha256, official: w.official, weights: w.path, source: w.source, protocol: l.extractor.protocol, warnings: l.warnings };
+    return { extractor: l.extractor, name: 'vgg16', weightsId: l.weightsId, warnings: l.warnings, identity };
   },
 });
 

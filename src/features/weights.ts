@@ -8,11 +8,16 @@
  * A user-given file is hashed too. A different hash is reported, not refused (a retrained or
  * converted network is legitimate), because its scores are not comparable with published ones;
  * `verify: 'strict'` refuses it. The hash keys the caches of built graphs and of features.
+ *
+ * Files whose publisher gives only a hash prefix (torchvision's `vgg16-397923af.pth`: torch hub's
+ * file-name convention) are checked against that prefix; the full hash of the cached file is then
+ * computed once and kept beside it (`<name>.sha256`, with the size and modification time it belongs to).
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FidkitError } from '../errors.js';
-import { cachedFile, resolveCacheDir, sha256File, type CacheOptions, type RemoteFile } from '../io/cache.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { cachedFile, expectedSha256, resolveCacheDir, sha256File, sha256Matches, type CacheOptions, type RemoteFile } from '../io/cache.js';
 import { optionName, optionRef, perExtractorName, perExtractorRef } from '../options/mention.js';
 
 /** Options of {@link resolveWeights}. */
@@ -62,9 +67,9 @@ export async function resolveWeights(file: RemoteFile, what: string, comparable:
     }
     if (!info.isFile()) throw new FidkitError('E_WEIGHTS', `${options.perExtractor === undefined ? optionRef('weights', path) : perExtractorRef('extractorWeights', options.perExtractor, path)} is not a file: pass the weights file itself`);
     const sha256 = await sha256File(path);
-    const official = sha256 === expected;
+    const official = sha256Matches(sha256, expected);
     if (official) return { path, sha256, official, source: 'user' };
-    const not = `${path} is not ${what} (SHA-256 ${sha256}, expected ${expected})`;
+    const not = `${path} is not ${what} (SHA-256 ${sha256}, expected ${expectedSha256(expected)})`;
     if (options.verify === 'strict') {
       throw new FidkitError('E_WEIGHTS', `${not}: pass the official file (${file.urls[0]}), or drop strict verification to use these weights anyway`);
     }
@@ -73,5 +78,30 @@ export async function resolveWeights(file: RemoteFile, what: string, comparable:
   const dest = join(resolveCacheDir(options), file.name);
   const before = await stat(dest).catch(() => undefined);
   const path = await cachedFile(file, { ...options, localFileHint: options.localFileHint ?? `pass ${ref}` });
-  return { path, sha256: expected, official: true, source: before?.isFile() ? 'cache' : 'download' };
+  const sha256 = expected.length === 64 ? expected : await rememberedSha256(path, file, ref);
+  return { path, sha256, official: true, source: before?.isFile() ? 'cache' : 'download' };
+}
+
+/**
+ * The full SHA-256 of a cached file known only by a hash prefix: from its `.sha256` sidecar when that
+ * was written for the file's current size and modification time, else computed (and the prefix checked)
+ * and the sidecar written (a read-only cache only costs hashing again next time).
+ * @param ref how messages name the option that gives a local file instead (`--weights-vgg16 PATH`).
+ * @throws {FidkitError} `E_WEIGHTS` when the cached file does not start with the published prefix.
+ */
+async function rememberedSha256(path: string, file: RemoteFile, ref: string): Promise<string> {
+  const info = await stat(path);
+  const sidecar = `${path}.sha256`;
+  const stamp = `${info.size} ${Math.round(info.mtimeMs)}`;
+  const memo = (await readFile(sidecar, 'utf8').catch(() => '')).trim().split(/\s+/);
+  if (memo.length === 3 && /^[0-9a-f]{64}$/.test(memo[0]) && `${memo[1]} ${memo[2]}` === stamp) return memo[0];
+  const sha256 = await sha256File(path);
+  if (!sha256Matches(sha256, file.sha256)) {
+    throw new FidkitError(
+      'E_WEIGHTS',
+      `the cached ${path} is not the official ${file.name} (SHA-256 ${sha256}, expected ${expectedSha256(file.sha256)}): delete it to download it again, or pass ${ref}`,
+    );
+  }
+  await writeFileAtomic(sidecar, `${sha256} ${stamp}\n`).catch(() => undefined);
+  return sha256;
 }

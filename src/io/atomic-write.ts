@@ -184,6 +184,22 @@ export function assertReplaceable(path: string, info: Stats | undefined, example
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  await writeFileAtomicWith(path, async (fd) => {
+    for (let offset = 0; offset < bytes.length; ) {
+      const { bytesWritten } = await writeFd(fd, bytes, offset, bytes.length - offset);
+      offset += bytesWritten;
+    }
+  });
+}
+
+/**
+ * Write `path` atomically through `write`, which gets the open temporary file's descriptor and
+ * writes the contents (in any way: in pieces, from a worker thread). The temporary file is tracked
+ * like {@link writeFileAtomic}'s, so Ctrl-C while `write` runs leaves nothing behind.
+ * @throws {FidkitError} `E_WRITE` as {@link writeFileAtomic}; an error thrown by `write` is passed on
+ *   (fs errors turned into `E_WRITE`), and nothing is left behind.
+ */
+export async function writeFileAtomicWith(path: string, write: (fd: number) => Promise<void>): Promise<void> {
   assertReplaceable(path, await stat(path).catch(() => undefined));
   let tmp: string | undefined;
   let fd: number | undefined;
@@ -192,10 +208,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await removeStaleTemporaryFiles(dirname(path), basename(path));
     tmp = temporaryPathFor(path);
     fd = createTemporary(tmp);
-    for (let offset = 0; offset < bytes.length; ) {
-      const { bytesWritten } = await writeFd(fd, bytes, offset, bytes.length - offset);
-      offset += bytesWritten;
-    }
+    await write(fd);
     const open = fd;
     fd = undefined;
     await closeFd(open);

@@ -45,7 +45,11 @@ export interface RemoteFile {
   readonly name: string;
   /** Where to get it, tried in order (mirrors of the same bytes). */
   readonly urls: readonly string[];
-  /** Expected SHA-256, lower-case hex. */
+  /**
+   * Expected SHA-256, lower-case hex: all 64 digits, or — for a publisher that gives only a prefix
+   * (torch hub's `<name>-<first 8+ hex digits>.pth` convention, which torchvision's weights follow and
+   * `torch.hub` checks the same way) — that prefix, which the download's hash must start with.
+   */
   readonly sha256: string;
   /** Expected size in bytes, when known. */
   readonly bytes?: number;
@@ -119,6 +123,17 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Whether a file's SHA-256 is `expected`: equal to a full hash, or starting with a published prefix (see {@link RemoteFile.sha256}). */
+export function sha256Matches(sha256: string, expected: string): boolean {
+  const e = expected.toLowerCase();
+  return e.length === 64 ? sha256 === e : e.length >= 8 && sha256.startsWith(e);
+}
+
+/** An expected hash as messages show it: a prefix ends in `…`. */
+export function expectedSha256(expected: string): string {
+  return expected.length === 64 ? expected : `${expected}… (only this prefix is published)`;
+}
+
 const inFlight = new Map<string, Promise<string>>();
 
 /**
@@ -166,7 +181,7 @@ async function ensureCached(file: RemoteFile, dest: string, options: CacheOption
   throw new FidkitError(
     'E_WEIGHTS',
     `could not download ${file.name}: ${reasons}. Nothing was saved. Check the network, or download the file ` +
-      `yourself (${file.urls[0]}, SHA-256 ${file.sha256}) and ${hint}, or place it at ${dest}`,
+      `yourself (${file.urls[0]}, SHA-256 ${expectedSha256(file.sha256)}) and ${hint}, or place it at ${dest}`,
     { cause: failures[0] },
   );
 }
@@ -254,9 +269,9 @@ export async function downloadTo(url: string, dest: string, file: RemoteFile, op
       throw new DownloadError(`${file.name} downloaded from ${url} has ${loaded} bytes, expected ${file.bytes}`, retry);
     }
     const sha256 = hash.digest('hex');
-    if (sha256 !== file.sha256.toLowerCase()) {
+    if (!sha256Matches(sha256, file.sha256)) {
       throw new DownloadError(
-        `${file.name} downloaded from ${url} has SHA-256 ${sha256}, expected ${file.sha256}`,
+        `${file.name} downloaded from ${url} has SHA-256 ${sha256}, expected ${expectedSha256(file.sha256)}`,
         ': the download is corrupt or the file changed upstream, and nothing was saved. Retry; if it persists, ' +
           `download it yourself, check it with \`sha256sum\`, and ${hint}`,
       );

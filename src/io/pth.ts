@@ -91,6 +91,22 @@ export class PthTensor implements Tensor {
     Object.defineProperty(this, 'data', { enumerable: true, get: () => this.#materialised() });
   }
 
+  /**
+   * The values as little-endian bytes in C order. For a C-contiguous tensor whose storage dtype needs no
+   * widening and whose `data` was not read yet, this is a view into the checkpoint's bytes — no copy, and
+   * the tensor stays lazy — so large weights can be written out unchanged without a second copy in memory
+   * (the VGG16 graph streams its 528 MB this way). Otherwise the bytes of `data`.
+   */
+  get rawBytes(): Uint8Array {
+    const pending = this.#pending;
+    if (pending && !this.#data && pending.storage.dtype === this.dtype && pending.storage.bytes && isCContiguous(this.shape, pending.stride)) {
+      const es = ELEMENT_SIZE[this.dtype];
+      return pending.storage.bytes.subarray(pending.offset * es, (pending.offset + this.numel) * es);
+    }
+    const d = this.data;
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  }
+
   /** More elements than its storage holds from its offset: an expanded (stride-0) or overlapping view. */
   get isExpandedView(): boolean {
     return this.numel > Math.max(0, this.storageElements - this.storageOffset);

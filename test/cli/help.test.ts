@@ -103,7 +103,6 @@ describe('--help from the options schema', () => {
       ['--kid-kernel-rbf-sigma <sigma>', DEFAULTS.kidKernelRbfSigma],
       ['--is-splits <n>', DEFAULTS.isSplits],
       ['--fid-singular <mode>', DEFAULTS.fidSingular],
-      ['--extractor <name>', DEFAULTS.extractor],
       ['--ext <list>', DEFAULTS.extensions.join(',')],
       ['--cache-max <size>', '2GB'],
       ['--k <n>', `${DEFAULTS.prK} for pr, ${DEFAULTS.prdcK} for prdc`],

@@ -43,6 +43,29 @@ describe('fidkit score on image folders', () => {
     expect(report.inputs[0]).toMatchObject({ kind: 'images', count: 12, dim: 2048, extractor: 'inception', protocol: 'pytorch-fid', skipped: 0 });
   });
 
+  it('--extractor inception keeps precision/recall in the Inception space (the numbers before vgg16 became its default)', async () => {
+    const r = await runCli('score', join(IMAGES, 'set_a'), join(IMAGES, 'set_b'), '--metrics', 'pr,prdc', '--extractor', 'inception', '--json', ...HASH);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const tf = (set: string) => join(FIXTURES, 'protocols', 'tf', set, 'features.npy');
+    // The same metrics on torch-fidelity's own Inception features (tf protocol) of the two folders.
+    const ref = JSON.parse((await runCli('score', tf('set_a'), tf('set_b'), '--metrics', 'pr,prdc', '--json')).stdout);
+    expect(report.metrics.pr.counts).toEqual(ref.metrics.pr.counts);
+    expect(report.metrics.prdc.counts).toEqual(ref.metrics.prdc.counts);
+    expect(report.metrics.pr.features).toEqual({ extractor: 'inception', layer: 'pool3', protocol: 'tf' });
+    expect(report.metrics.prdc.features).toEqual({ extractor: 'inception', layer: 'pool3', protocol: 'tf' });
+    expect(report.inputs.map((i: { extractor: string }) => i.extractor)).toEqual(['inception', 'inception']);
+  });
+
+  it("refuses a features file of another width than the extractor pr reads by default, saying why, before extracting", async () => {
+    const f2048 = join(FIXTURES, 'protocols', 'tf', 'set_b', 'features.npy');
+    const r = await runCli('score', join(IMAGES, 'set_a'), f2048, '--metrics', 'pr', ...HASH);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${f2048} has 2048-d features but the extractor 'vgg16' gives 4096-d (pr reads vgg16 features by default, as in torch-fidelity 0.4; pass --extractor NAME to use one extractor for every metric)`,
+    );
+  });
+
   it('stops at a corrupt image naming it, and --skip-bad skips and counts it', async () => {
     const dir = folder('corrupt', { 'a.png': A('a01_mnist_28_gray.png'), 'b.png': A('a02_mnist_28_gray.png'), 'c.png': Buffer.from('not a png at all') });
     const stop = await runCli('score', dir, '--metrics', 'is', '--is-splits', '1', ...HASH);

@@ -57,6 +57,9 @@ describe('fidkit score on statistics and features', () => {
     expect(report.metrics.pr.k).toBe(3);
     expect(report.metrics.prdc.k).toBe(5);
     expect(report.metrics.pr.precision).toBeGreaterThan(0);
+    // Feature files do not say which network made them: every metric's space is unknown.
+    const unknown = { extractor: null, layer: null, protocol: null };
+    for (const m of ['fid', 'kid', 'pr', 'prdc']) expect(report.metrics[m].features, m).toEqual(unknown);
   });
 
   it("gives torch-fidelity's precision/recall and clovaai's density/coverage counts in one run", async () => {
@@ -146,8 +149,8 @@ describe('fidkit score refuses bad input with a clear message and a non-zero exi
     ['mismatched dimensions', () => ['score', join(tmp, 'd2.npz'), F('d64_set1_stats.npz')], 1, 'has 2-d features but'],
     ['fewer than 2 samples', () => ['score', join(tmp, 'one-row.npy'), F('d64_set1_features.npy')], 1, 'FID needs at least 2 samples, got 1'],
     ['an unknown metric', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'fid,fancy'], 2, "Expected a comma-separated list of fid, is, kid, pr, prdc for --metrics but received 'fid,fancy'."],
-    ['an unknown protocol', () => ['score', F('d64_set1_stats.npz'), '--protocol', 'tf2'], 2, "Expected one of tf, pytorch-fid, clean, mnist-luma, onnx-spec for --protocol but received 'tf2'."],
-    ['an unknown extractor', () => ['score', F('d64_set1_stats.npz'), '--extractor', 'vgg99'], 2, "Expected one of inception, mnist, onnx:PATH.onnx for --extractor but received 'vgg99'."],
+    ['an unknown protocol', () => ['score', F('d64_set1_stats.npz'), '--protocol', 'tf2'], 2, "Expected one of tf, pytorch-fid, clean, mnist-luma, tf-imagenet, onnx-spec for --protocol but received 'tf2'."],
+    ['an unknown extractor', () => ['score', F('d64_set1_stats.npz'), '--extractor', 'vgg99'], 2, "Expected one of inception, mnist, vgg16, onnx:PATH.onnx for --extractor but received 'vgg99'."],
     ['a bad integer', () => ['score', F('d64_set1_stats.npz'), '--kid-subsets', '1.5'], 2, "Expected an integer ≥ 1 for --kid-subsets but received '1.5'."],
     ['statistics given to IS', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'is'], 2, 'is needs per-sample logits'],
     ['one input for FID', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'fid'], 2, 'fid compares two sets'],

@@ -95,3 +95,23 @@ describe('fidkit score --weights with an expanded-view .pth (built CLI)', () => 
     });
   }
 });
+
+describe('PthTensor.rawBytes', () => {
+  for (const format of ['zip', 'legacy']) {
+    it(`is a view into the ${format} file's bytes for contiguous tensors (no copy), the materialised bytes otherwise`, () => {
+      const file = new Uint8Array(readFileSync(join(FIXTURES, 'pth', `dtypes_${format}.pth`)));
+      const { root } = parsePth(file, 'dtypes.pth');
+      const f32 = [...(root as Map<string, PthTensor>).values()].find((t) => t.storageDtype === 'float32' && t.numel > 1)!;
+      const raw = f32.rawBytes;
+      expect(raw.buffer).toBe(file.buffer); // a view of the file, and the tensor is still lazy
+      expect(Array.from(new Float32Array(raw.slice().buffer))).toEqual(Array.from(f32.data as Float32Array));
+      const half = [...(root as Map<string, PthTensor>).values()].find((t) => t.storageDtype === 'float16')!;
+      expect(half.rawBytes.buffer).not.toBe(file.buffer); // widened to float32: the materialised data's bytes
+      expect(half.rawBytes.length).toBe(half.numel * 4);
+      const strided = parsePth(new Uint8Array(readFileSync(join(FIXTURES, 'pth', `noncontig_${format}.pth`))), 'n.pth', { allowExpandedViews: true }).root as Map<string, PthTensor>;
+      const t = strided.get('transposed')!;
+      expect(Array.from(new Float32Array(t.rawBytes.slice().buffer))).toEqual([0, 2, 4, 0.5, 2.5, 4.5, 1, 3, 5, 1.5, 3.5, 5.5]);
+    });
+  }
+});
+

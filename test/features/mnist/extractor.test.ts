@@ -104,7 +104,10 @@ describe('the bundled MNIST classifier (extractor mnist)', () => {
     expect(officialWeights('mnist', sha)).toBe(false);
     expect(officialWeights('inception', '6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2')).toBe(true);
     expect(officialWeights('inception', 'hash-weights-v1')).toBe(false);
-    expect(officialWeights('vgg16', sha)).toBeNull();
+    // vgg16 is judged by torchvision's published prefix (397923af), as torch.hub judges it.
+    expect(officialWeights('vgg16', sha)).toBe(false);
+    expect(officialWeights('vgg16', `397923af${'0'.repeat(56)}`)).toBe(true);
+    expect(officialWeights('no-such-extractor', sha)).toBeNull();
     expect(officialWeights(undefined, undefined)).toBeNull();
   });
 });

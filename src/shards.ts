@@ -7,6 +7,7 @@
  * exactly one shard whatever N and n are.
  */
 import { optionName } from './options/mention.js';
+import { shard } from './options/validate.js';
 import { InputError, UsageError } from './errors.js';
 import type { StatsMetadata } from './io/stats-file.js';
 import { Moments, type MomentsState } from './stats/moments.js';
@@ -23,13 +24,9 @@ export interface Shard {
  * @throws {UsageError} anything else
  */
 export function parseShard(text: string): Shard {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = m ? Number(m[1]) : NaN;
-  const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index < 1 || index > count) {
-    throw new UsageError(`${optionName('shard')} expects k/n with 1 ≤ k ≤ n (e.g. 3/8), got '${text}'`);
-  }
-  return { index, count };
+  const parsed = shard.parse(text);
+  if (parsed === undefined) throw new UsageError(`${optionName('shard')} expects ${shard.expected}, got '${text}'`);
+  return parsed;
 }
 
 /** The half-open row range [start, end) of shard k/n over `total` rows. */

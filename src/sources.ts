@@ -22,6 +22,7 @@ import { loadGenerator } from './generators/load-generator.js';
 import { MNIST_SIZE, MNIST_SPLITS, loadMnist, type MnistSplitName } from './generators/mnist-data.js';
 import { sampleBatches, toRgb8 } from './generators/sample.js';
 import { DEFAULT_TRUNCATION_MODE, formatTruncation, parseTruncation, TRUNCATION_MODES, type TruncationMode } from './generators/truncation.js';
+import { integer } from './options/validate.js';
 import { nonEmptyShardRange, type Shard } from './shards.js';
 
 /** A parsed `gen:` input. */
@@ -66,8 +67,9 @@ export function parseGeneratorInput(text: string): GeneratorInput {
   const int = (key: string, fallback: number, min: number): number => {
     const raw = params.get(key);
     if (raw === null) return fallback;
-    const v = Number(raw);
-    if (!Number.isInteger(v) || v < min) throw new UsageError(`${key} in '${text}' must be an integer ≥ ${min}, got '${raw}'`);
+    const type = integer(min);
+    const v = type.parse(raw);
+    if (v === undefined) throw new UsageError(`${key} in '${text}' must be ${type.expected}, got '${raw}'`);
     return v;
   };
   const mode = params.get('mode') ?? DEFAULT_TRUNCATION_MODE;
@@ -115,8 +117,8 @@ export function parseMnistInput(text: string): { split: MnistSplitName; count?: 
   for (const key of params.keys()) if (key !== 'n') throw new UsageError(`unknown setting '${key}' in '${text}'; the only one is n (the first n digits)`);
   const raw = params.get('n');
   if (raw === null) return { split: split as MnistSplitName };
-  const count = Number(raw);
-  if (!Number.isInteger(count) || count < 1) throw new UsageError(`n in '${text}' must be a positive integer, got '${raw}'`);
+  const count = integer(1).parse(raw);
+  if (count === undefined) throw new UsageError(`n in '${text}' must be a positive integer, got '${raw}'`);
   return { split: split as MnistSplitName, count };
 }
 

@@ -22,6 +22,8 @@ import { kernelInceptionDistance, mmd2Unbiased } from './metrics/kid.js';
 import { countManifolds } from './metrics/prdc.js';
 import type { FeatureMatrix, FidStatistics } from './types.js';
 import { UsageError } from './errors.js';
+import { VERIFY_ALIASES, VERIFY_GROUP_NAMES, type VerifyGroup } from './options/schema.js';
+import { listOf } from './options/validate.js';
 
 /** The fixtures shipped with the package (fixtures/ next to src/ and dist/). */
 export const BUNDLED_FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -259,7 +261,7 @@ async function verifyInception(dir: string): Promise<VerifyRow[]> {
   return rows;
 }
 
-/** Every verification group, in report order. */
+/** Every verification group, in report order (the options schema names them: `VERIFY_GROUP_NAMES`). */
 export const VERIFY_GROUPS = Object.freeze({
   frechet: verifyFrechet,
   is: verifyInceptionScore,
@@ -268,28 +270,30 @@ export const VERIFY_GROUPS = Object.freeze({
   npz: verifyNpz,
   pth: verifyPth,
   inception: verifyInception,
-});
-export type VerifyGroup = keyof typeof VERIFY_GROUPS;
+} satisfies Record<VerifyGroup, (fixturesDir: string) => Promise<VerifyRow[]>>);
+export type { VerifyGroup };
 
 /**
  * Metric names accepted for the groups that check them (`--only fid` = `--only frechet`): users
  * know the metrics by the names `score --metrics` takes.
  */
-export const VERIFY_ALIASES: Readonly<Record<string, VerifyGroup>> = Object.freeze({ fid: 'frechet', pr: 'prdc' });
+export { VERIFY_ALIASES };
+
+const GROUP_LIST = listOf(VERIFY_GROUP_NAMES, VERIFY_ALIASES);
 
 /**
- * Groups from a comma-separated list of group names or metric aliases (any case; duplicates removed, order kept).
+ * Groups from a comma-separated list of group names or metric aliases (any case; duplicates removed, order kept),
+ * read as `--only` reads them.
  * @throws {UsageError} an unknown name, listing the groups and aliases
  */
 export function parseVerifyGroups(text: string): VerifyGroup[] {
-  const groups = text.split(',').map((raw) => {
-    const name = raw.trim().toLowerCase();
-    if (Object.hasOwn(VERIFY_GROUPS, name)) return name as VerifyGroup;
-    if (Object.hasOwn(VERIFY_ALIASES, name)) return VERIFY_ALIASES[name];
+  const groups = GROUP_LIST.parse(text);
+  if (groups === undefined) {
+    const raw = text.split(',').map((s) => s.trim()).find((s) => GROUP_LIST.parse(s) === undefined) ?? text;
     const aliases = Object.entries(VERIFY_ALIASES).map(([a, g]) => `${a} (= ${g})`);
-    throw new UsageError(`unknown verify group '${raw.trim()}'; valid groups: ${Object.keys(VERIFY_GROUPS).join(', ')}; metric names: ${aliases.join(', ')}`);
-  });
-  return [...new Set(groups)];
+    throw new UsageError(`unknown verify group '${raw}'; valid groups: ${VERIFY_GROUP_NAMES.join(', ')}; metric names: ${aliases.join(', ')}`);
+  }
+  return groups;
 }
 
 /**

@@ -21,7 +21,7 @@ const UNKNOWN = '?';
 export function registerCache(program: Command, ctx: CommandContext): void {
   const cache = program.command('cache').description('inspect or empty the feature cache');
   const ls = cache.command('ls').description('list the cached feature entries, least recently used first');
-  addOptions(ls, 'cache ls', ['quiet']).action(async (flags: { cacheDir?: string; json?: boolean }) => {
+  addOptions(ls, 'cache ls').action(async (flags: { cacheDir?: string; json?: boolean }) => {
     await removeStale(ctx, flags.cacheDir);
     const entries = await listFeatureCache(flags.cacheDir);
     const dir = featureCacheDir(flags.cacheDir);
@@ -48,7 +48,7 @@ export function registerCache(program: Command, ctx: CommandContext): void {
     ctx.io.stdout.write(`${entries.length > 0 ? table : ''}${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}, ${formatBytes(total)} in ${dir}\n`);
   });
   const clear = cache.command('clear').description('delete the cached feature entries (all, or those not used for a while)');
-  addOptions(clear, 'cache clear', ['quiet']).action(async (flags: { cacheDir?: string; olderThan?: number; quiet?: boolean }) => {
+  addOptions(clear, 'cache clear').action(async (flags: { cacheDir?: string; olderThan?: number; quiet?: boolean }) => {
     await removeStale(ctx, flags.cacheDir);
     const { removed, bytes } = await clearFeatureCache(flags.cacheDir, { olderThanMs: flags.olderThan });
     if (!flags.quiet) {

@@ -13,7 +13,7 @@ export function registerExtractors(program: Command, ctx: CommandContext): void 
   const cmd = program
     .command('extractors')
     .description('list the feature extractors: layers and widths, default layer per metric, protocols, weights source and whether they are cached');
-  addOptions(cmd, 'extractors', ['quiet']).action(async (flags: { cacheDir?: string; json?: boolean }) => {
+  addOptions(cmd, 'extractors').action(async (flags: { cacheDir?: string; json?: boolean }) => {
     const report = await listExtractors({ cacheDir: flags.cacheDir });
     ctx.io.stdout.write(flags.json ? JSON.stringify(report, null, 2) + '\n' : report.extractors.map(renderExtractor).join('\n'));
   });

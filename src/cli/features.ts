@@ -5,23 +5,21 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { exportFeatures } from '../export-features.js';
+import { exportFeatures, type ExportFeaturesOptions } from '../export-features.js';
 import { inputWarnings } from '../inputs.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { writeNpy } from '../io/npy.js';
 import { writeNpz } from '../io/npz.js';
 import { checkOutputs } from '../io/output-path.js';
-import { parseShard } from '../shards.js';
+import { addOptions, apiOptions } from './flags.js';
 import type { CommandContext } from './main.js';
-import { addFolderOptions, folderOptions, type CommonFlags, type FolderFlags } from './options.js';
+import { addExtractorHelp, type CommonFlags } from './options.js';
 import { ProgressReporter } from './progress.js';
 
 export const FEATURES_SCHEMA = 'fidkit.features/1';
 
-interface FeaturesFlags extends FolderFlags, CommonFlags {
-  output?: string;
-  layer?: string;
-  shard?: string;
+interface FeaturesFlags extends CommonFlags {
+  output: string;
   json?: boolean;
 }
 
@@ -29,14 +27,9 @@ export function registerFeatures(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('features')
     .description("write one layer's features of every image (N×D float32, rows in sorted file order, as score uses them) and the file list")
-    .argument('<input>', 'an image folder, a generator (gen:mnist-gan?n=10000) or bundled MNIST digits (mnist:test)')
-    .option('-o, --output <file>', 'features.npy (file list in features.txt beside it) or features.npz (members features and files) (required)')
-    .option('--layer <name>', "the extractor's layer (default: its FID layer, pool3 for inception; the error on a wrong name lists them)")
-    .option('--shard <k/n>', 'only slice k of n of the sorted images (as stats --shard), with the matching file list')
-    .option('--json', 'print a JSON summary (schema fidkit.features/1) on stdout');
-  addFolderOptions(cmd).action(async (input: string, flags: FeaturesFlags) => {
+    .argument('<input>', 'an image folder, a generator (gen:mnist-gan?n=10000) or bundled MNIST digits (mnist:test)');
+  addExtractorHelp(addOptions(cmd, 'features')).action(async (input: string, flags: FeaturesFlags) => {
     const output = flags.output;
-    if (output === undefined) throw new UsageError('features needs -o FILE: the .npy or .npz to write');
     const npz = /\.npz$/i.test(output);
     if (!npz && !/\.npy$/i.test(output)) throw new UsageError(`-o ${output}: the output must end in .npy (with a .txt file list beside it) or .npz`);
     // Both files are checked before any extraction: not an input, and writable.
@@ -50,9 +43,7 @@ export function registerFeatures(program: Command, ctx: CommandContext): void {
       say(`warning: ${w}`);
     };
     const r = await exportFeatures(input, {
-      ...folderOptions(flags),
-      layer: flags.layer,
-      shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
+      ...(apiOptions('features', flags) as ExportFeaturesOptions),
       onProgress: flags.quiet ? undefined : new ProgressReporter(ctx.io.stderr).update,
       onWarning: warn,
       onNote: say,

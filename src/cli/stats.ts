@@ -6,26 +6,27 @@ import type { Command } from 'commander';
 import { InputError, UsageError } from '../errors.js';
 import { checkOutputs } from '../io/output-path.js';
 import { readMomentsFile, writeMomentsFile, writeStatisticsFile } from '../io/stats-file.js';
-import { inputWarnings, loadInput } from '../inputs.js';
-import { mergeShards, nonEmptyShardRange, parseShard, type Shard } from '../shards.js';
+import { inputWarnings, loadInput, type FolderOptions } from '../inputs.js';
+import { mergeShards, nonEmptyShardRange, type Shard } from '../shards.js';
 import { Moments } from '../stats/moments.js';
 import { VERSION } from '../version.js';
+import { addOptions, apiOptions } from './flags.js';
 import type { CommandContext } from './main.js';
-import { addFolderOptions, folderOptions, type FolderFlags } from './options.js';
+import { addExtractorHelp, type CommonFlags } from './options.js';
 import { ProgressReporter } from './progress.js';
 
 export function registerStats(program: Command, ctx: CommandContext): void {
   const stats = program
     .command('stats')
     .description('write FID statistics (mu, sigma; pytorch-fid --save-stats layout) of an input, or one shard of its raw moments')
-    .argument('<input>', 'an image folder, a .npy of features (N×D), a generator (gen:mnist-gan?n=10000) or bundled MNIST digits (mnist:test)')
-    // Not requiredOption: commander would demand it of 'stats merge' too, which has its own -o.
-    .option('-o, --output <file>', 'the .npz to write (required)')
-    .option('--shard <k/n>', 'process only slice k of n of the sorted images (or rows) and write raw moments for `stats merge`');
-  addFolderOptions(stats).action(async (input: string, flags: FolderFlags & { output?: string; shard?: string; quiet?: boolean }) => {
+    .argument('<input>', 'an image folder, a .npy of features (N×D), a generator (gen:mnist-gan?n=10000) or bundled MNIST digits (mnist:test)');
+  addExtractorHelp(addOptions(stats, 'stats'));
+  // Not mandatory for commander, which would demand it of 'stats merge' too (it checks every ancestor's): checked below.
+  stats.options.find((o) => o.long === '--output')!.mandatory = false;
+  stats.action(async (input: string, flags: CommonFlags & { output?: string; shard?: Shard }) => {
     if (flags.output === undefined) throw new UsageError('stats needs -o FILE: the .npz to write');
     const output = flags.output;
-    const shard: Shard | undefined = flags.shard === undefined ? undefined : parseShard(flags.shard);
+    const shard = flags.shard;
     await checkOutputs([output], [input]);
     const say = (line: string): void => {
       if (!flags.quiet) ctx.io.stderr.write(`${line}\n`);
@@ -37,8 +38,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
       say(`warning: ${w}`);
     };
     const loaded = await loadInput(input, { moments: true, logits: false, features: false }, {
-      ...folderOptions(flags),
-      shard,
+      ...(apiOptions('stats', flags) as FolderOptions), // with shard
       onProgress: flags.quiet ? undefined : new ProgressReporter(ctx.io.stderr).update,
       onWarning: warn,
       onNote: say,
@@ -70,12 +70,11 @@ export function registerStats(program: Command, ctx: CommandContext): void {
     }
   });
 
-  stats
+  const merge = stats
     .command('merge')
     .description('combine shard files from `stats --shard k/n` into the statistics of the whole input')
-    .argument('<parts...>', 'shard files (all n of them)')
-    .requiredOption('-o, --output <file>', 'the .npz statistics to write')
-    .action(async (parts: string[], flags: { output: string; quiet?: boolean }) => {
+    .argument('<parts...>', 'shard files (all n of them)');
+  addOptions(merge, 'stats merge').action(async (parts: string[], flags: { output: string; quiet?: boolean }) => {
       await checkOutputs([flags.output], parts);
       const loaded = [];
       for (const path of parts) loaded.push({ path, ...(await readMomentsFile(path)) });

@@ -6,42 +6,20 @@
  * prints; its header line comes from `planSweep()`.
  */
 import type { Command } from 'commander';
-import { ONNX_SPEC_OPTION_KEYS } from '../features/onnx/index.js';
 import { checkOutputs } from '../io/output-path.js';
-import { O, type OptionSpec } from '../options/schema.js';
 import { writeSweepPlot, type SweepPlotPoint } from '../report/plot.js';
 import { renderTable } from '../report/table.js';
 import { planSweep, sampleSizeEffects, sweep, type SweepOptions, type SweepPlan, type SweepReport, type SweepRow } from '../sweep.js';
-import { defaultText, helpText, addOptions } from './flags.js';
+import { addOptions, apiOptions } from './flags.js';
 import type { CommandContext } from './main.js';
-import { addFolderOptions, folderOptions, type FolderFlags } from './options.js';
+import { addExtractorHelp, type CommonFlags } from './options.js';
 import { ProgressReporter } from './progress.js';
-import type { TruncationMode } from '../generators/truncation.js';
 
-interface SweepFlags extends Omit<FolderFlags, 'extractor' | 'batchSize'> {
-  extractor?: string;
-  batchSize?: number;
-  generator: string;
-  truncation: number[];
-  truncationMode: TruncationMode;
-  count: number;
+interface SweepFlags extends CommonFlags {
   model?: string;
-  seed: number;
-  reference?: string;
-  referenceN?: number | 'all';
-  real?: string;
-  compare?: string[];
-  k: number;
-  layout?: 'nchw' | 'nhwc';
-  range?: '0,1' | '-1,1';
-  latentDim?: number;
   json?: boolean;
   plot?: string;
-  quiet?: boolean;
 }
-
-/** Schema entries the folder flags (addFolderOptions) already provide, or main.ts adds (-q). */
-const FOLDER_KEYS = ['quiet', 'protocol', 'extractor', 'weights', 'extractorWeights', ...ONNX_SPEC_OPTION_KEYS, 'batchSize', 'skipBad', 'recursive', 'extensions', 'offline', 'cacheDir', 'cache', 'cacheStrict', 'cacheMax'];
 
 export function registerSweep(program: Command, ctx: CommandContext): void {
   const cmd = program
@@ -49,31 +27,15 @@ export function registerSweep(program: Command, ctx: CommandContext): void {
     .description(
       'score a generator at several truncation thresholds ψ against a reference: IS, FID, precision, recall, density and coverage per ψ, plus rows for real data and other generators (e.g. the VAE); images are generated in memory, never written',
     );
-  addOptions(cmd, 'sweep', FOLDER_KEYS);
-  addFolderOptions(cmd);
-  // The sweep picks --extractor and --batch-size by a rule when they are not given: no flag default.
-  for (const spec of [O.sweepExtractor, O.sweepBatchSize] as OptionSpec[]) {
-    const option = cmd.options.find((o) => o.attributeName() === spec.key)!;
-    option.default(undefined);
-    option.description = `${helpText(spec)} (default: ${defaultText(spec)})`;
-    cmd.setOptionValueWithSource(spec.key, undefined, 'default');
-  }
-  cmd.action(async (flags: SweepFlags) => {
+  // --extractor and --batch-size have no flag default: the sweep picks them by a rule when they are not given.
+  addExtractorHelp(addOptions(cmd, 'sweep')).action(async (flags: SweepFlags) => {
     const stderr = ctx.io.stderr;
     const progress = flags.quiet ? undefined : new ProgressReporter(stderr);
+    // How an ONNX generator's output is read travels apart; the rest are sweep()'s options as they are.
+    const { layout, range, latentDim, model, json: _json, plot: _plot, quiet: _quiet, ...given } = apiOptions('sweep', flags);
     const options: SweepOptions = {
-      ...folderOptions(flags as FolderFlags),
-      generator: flags.generator,
-      generatorOptions: { layout: flags.layout, range: flags.range, latentDim: flags.latentDim, model: flags.model },
-      truncations: flags.truncation,
-      mode: flags.truncationMode,
-      count: flags.count,
-      seed: flags.seed,
-      reference: flags.reference,
-      referenceN: flags.referenceN,
-      real: flags.real,
-      compare: flags.compare,
-      k: flags.k,
+      ...(given as SweepOptions),
+      generatorOptions: { layout, range, latentDim, model } as SweepOptions['generatorOptions'],
       onProgress: progress?.update,
       onWarning: flags.quiet ? undefined : (w) => stderr.write(`warning: ${w}\n`),
       onNote: flags.quiet ? undefined : (n) => stderr.write(`${n}\n`),

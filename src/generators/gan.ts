@@ -34,7 +34,7 @@
  * norm (phase 2); the other entries are NaN (null in model.json).
  */
 import { optionName, optionRef } from '../options/mention.js';
-import { DEFAULTS } from '../options/schema.js';
+import { DEFAULTS, type GanLoss } from '../options/schema.js';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { RandomState } from '../random/random-state.js';
 import { UsageError } from '../errors.js';
@@ -45,16 +45,16 @@ import { MNIST_SIZE } from './mnist-data.js';
 import { fillNormal, initDense, type ParamTable, type Weights } from './params.js';
 import type { Tf } from './tf.js';
 
-export type GanLoss = 'non-saturating' | 'saturating';
-export const GAN_LOSSES: readonly GanLoss[] = ['non-saturating', 'saturating'];
+/** The generator losses: the options schema's vocabulary. */
+export { GAN_LOSSES, type GanLoss } from '../options/schema.js';
 export const GAN_FORMAT = 'fidkit.mnist-gan/2';
 /** Dimension of the generator's latent code z. */
 export const GAN_LATENT_DIM = 64;
 /** Dimension of the autoencoder's codes, the space the GAN plays in. */
 export const GAN_CODE_DIM = 16;
 export const GAN_BATCH_SIZE = 64;
-/** Autoencoder steps before the GAN phase (`--ae-steps`). */
-export const DEFAULT_AE_STEPS = 5000;
+/** Autoencoder steps before the GAN phase (`--ae-steps`; the options schema's default). */
+export const DEFAULT_AE_STEPS = DEFAULTS.aeSteps;
 const PIXELS = MNIST_SIZE * MNIST_SIZE;
 const LR = 1e-3;
 const AE_LR = 1e-3;
@@ -171,7 +171,7 @@ export function discriminate(tf: Tf, v: Vars, code: tfTypes.Tensor2D): tfTypes.T
 }
 
 /** The GAN's training description for {@link trainModel}: the autoencoder for `aeSteps` steps, then the GAN. */
-export function ganSpec(loss: GanLoss = 'non-saturating', aeSteps = DEFAULT_AE_STEPS): ModelSpec {
+export function ganSpec(loss: GanLoss = DEFAULTS.loss, aeSteps = DEFAULT_AE_STEPS): ModelSpec {
   if (!Number.isInteger(aeSteps) || aeSteps < 0) throw new UsageError(`${optionName('aeSteps')} must be an integer ≥ 0, got ${aeSteps}`);
   return {
     model: 'gan',

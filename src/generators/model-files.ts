@@ -4,13 +4,14 @@
  * package, resolved from this file (src/ and dist/ both sit two levels below the package root).
  */
 import { fileURLToPath } from 'node:url';
+import type { BundledGeneratorName } from '../options/schema.js';
 import { GAN_FORMAT, GAN_PARAMS, samplingWeights } from './gan.js';
 import { readModelFolder } from './model-folder.js';
 import type { Weights } from './params.js';
 import { VAE_FORMAT, VAE_PARAMS } from './vae.js';
 
-export type BundledGeneratorName = 'mnist-gan' | 'mnist-vae';
-export const BUNDLED_GENERATORS: readonly BundledGeneratorName[] = ['mnist-gan', 'mnist-vae'];
+/** The bundled generators' names: the options schema's vocabulary. */
+export { BUNDLED_GENERATORS, type BundledGeneratorName } from '../options/schema.js';
 
 /** Folder of a bundled model in the installed package. */
 export function bundledModelDir(name: BundledGeneratorName): string {

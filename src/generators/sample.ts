@@ -11,12 +11,14 @@
  */
 import { InputError } from '../errors.js';
 import type { DecodedImage } from '../io/decoded-image.js';
+import { DEFAULTS } from '../options/schema.js';
+import { integer } from '../options/validate.js';
 import { RandomState } from '../random/random-state.js';
 import type { ImageGenerator } from './generator.js';
-import { DEFAULT_TRUNCATION_MODE, sampleLatents, TRUNCATION_MODES, type TruncationMode } from './truncation.js';
+import { checkTruncation, DEFAULT_TRUNCATION_MODE, sampleLatents, type TruncationMode } from './truncation.js';
 
-/** Codes per `generate` call unless `batchSize` says otherwise. */
-export const DEFAULT_SAMPLE_BATCH = 500;
+/** Codes per `generate` call unless `batchSize` says otherwise (the options schema's default). */
+export const DEFAULT_SAMPLE_BATCH = DEFAULTS.sampleBatchSize;
 
 export interface SampleOptions {
   /** Number of images, ≥ 1. */
@@ -60,13 +62,16 @@ export function drawLatents(rng: RandomState, count: number, latentDim: number, 
 
 /** Check sampling options up front, so a bad value fails before any image is made. */
 function checkSampleOptions(o: SampleOptions): Required<SampleOptions> {
-  const { count, truncation = Infinity, mode = DEFAULT_TRUNCATION_MODE, seed = 0, batchSize = DEFAULT_SAMPLE_BATCH, first = 0 } = o;
-  if (!Number.isSafeInteger(count) || count < 1) throw new InputError(`count must be an integer ≥ 1, got ${count}`);
-  if (!(truncation > 0)) throw new InputError(`truncation ψ must be positive (Infinity = none), got ${truncation}`);
-  if (!(TRUNCATION_MODES as readonly string[]).includes(mode)) throw new InputError(`unknown truncation mode '${mode}'; valid modes: ${TRUNCATION_MODES.join(', ')}`);
+  const { count, truncation = Infinity, mode = DEFAULT_TRUNCATION_MODE, seed = DEFAULTS.latentSeed, batchSize = DEFAULT_SAMPLE_BATCH, first = 0 } = o;
+  const atLeast = (name: string, value: number, min: number) => {
+    const type = integer(min);
+    if (type.check(value) === undefined) throw new InputError(`${name} must be ${type.expected}, got ${value}`);
+  };
+  atLeast('count', count, 1);
+  checkTruncation(truncation, mode);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`seed must be an integer between 0 and ${0xffffffff}, got ${seed}`);
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InputError(`batchSize must be an integer ≥ 1, got ${batchSize}`);
-  if (!Number.isSafeInteger(first) || first < 0) throw new InputError(`first must be an integer ≥ 0, got ${first}`);
+  atLeast('batchSize', batchSize, 1);
+  atLeast('first', first, 0);
   return { count, truncation, mode, seed, batchSize, first };
 }
 

@@ -14,6 +14,7 @@
  * files and the progress events are shared with the GAN and VAE trainer (`generative-train.ts`).
  */
 import { optionName, optionRef } from '../options/mention.js';
+import { DEFAULTS } from '../options/schema.js';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
@@ -146,8 +147,8 @@ export interface TrainClassifierResult {
   readonly modelPath: string;
 }
 
-/** Steps of the bundled classifier's run: 3,500 batches of 64 ≈ 3.7 epochs. */
-export const DEFAULT_CLASSIFIER_STEPS = 3500;
+/** Steps of the bundled classifier's run (the options schema's default): 3,500 batches of 64 ≈ 3.7 epochs. */
+export const DEFAULT_CLASSIFIER_STEPS = DEFAULTS.classifierSteps;
 export const CLASSIFIER_BATCH_SIZE = 64;
 const BASE_LR = 1e-3;
 const LR_HALVING_STEPS = 1000;

@@ -12,14 +12,15 @@
  */
 
 import { optionRef } from '../options/mention.js';
+import { IMAGE_EXTENSIONS } from '../options/schema.js';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { FidkitError, InputError } from '../errors.js';
 
-/** Extensions listed by default: pytorch-fid's `IMAGE_EXTENSIONS`. */
-export const IMAGE_EXTENSIONS = Object.freeze(['bmp', 'jpeg', 'jpg', 'pgm', 'png', 'ppm', 'tif', 'tiff', 'webp'] as const);
+/** Extensions listed by default: pytorch-fid's `IMAGE_EXTENSIONS` (the options schema's default of `--ext`). */
+export { IMAGE_EXTENSIONS } from '../options/schema.js';
 
 /** Options of {@link listImages}. */
 export interface ListImagesOptions {

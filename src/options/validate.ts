@@ -68,25 +68,56 @@ export function nameOrPattern(allowed: () => readonly string[]): ValueType<strin
   };
 }
 
-/** A comma-separated list of values from a fixed list (case-insensitive, duplicates removed, order kept). */
-export function listOf<T extends string>(allowed: readonly T[] | (() => readonly T[])): ValueType<T[]> {
+/**
+ * A comma-separated list of values from a fixed list (case-insensitive, duplicates removed, order
+ * kept). `aliases` are other names for some values (`fid` for the `frechet` check group).
+ */
+export function listOf<T extends string>(allowed: readonly T[] | (() => readonly T[]), aliases: Readonly<Record<string, T>> = {}): ValueType<T[]> {
   const one = oneOf(allowed);
   const ok = (items: readonly unknown[]): T[] | undefined => {
     const out: T[] = [];
     for (const item of items) {
-      const v = one.check(typeof item === 'string' ? item.trim().toLowerCase() : item);
+      const name = typeof item === 'string' ? item.trim().toLowerCase() : item;
+      const v = typeof name === 'string' && Object.hasOwn(aliases, name) ? aliases[name] : one.check(name);
       if (v === undefined) return undefined;
       if (!out.includes(v)) out.push(v);
     }
     return out.length > 0 ? out : undefined;
   };
+  const aliasText = Object.entries(aliases).map(([a, v]) => `${a} = ${v}`).join(', ');
   return {
     get expected() {
-      return `a comma-separated list of ${(typeof allowed === 'function' ? allowed() : allowed).join(', ')}`;
+      return `a comma-separated list of ${(typeof allowed === 'function' ? allowed() : allowed).join(', ')}${aliasText ? ` (also ${aliasText})` : ''}`;
     },
     parse: (t) => ok(t.split(',')),
     check: (v) => (Array.isArray(v) ? ok(v) : undefined),
     choices: () => one.choices!(),
+  };
+}
+
+/**
+ * One value of a fixed list of ranges (`0,1`, `-1,1`), read with spaces and brackets ignored, so
+ * `[-1, 1]` and `(0,1)` are accepted as written in papers.
+ */
+export function rangeOf<T extends string>(allowed: readonly T[]): ValueType<T> {
+  const one = oneOf(allowed);
+  return { ...one, expected: one.expected, parse: (t) => one.parse(t.replace(/[\s[\]()]/g, '')) };
+}
+
+/**
+ * A comma-separated list of file extensions out of `known` (any case, with or without the dot;
+ * duplicates removed, order kept), so a typo fails when it is read rather than as "0 images".
+ */
+export function extensionList(known: readonly string[]): ValueType<string[]> {
+  const ok = (items: readonly unknown[]): string[] | undefined => {
+    if (!items.every((e) => typeof e === 'string')) return undefined;
+    const list = [...new Set((items as string[]).map((e) => e.trim().replace(/^\./, '').toLowerCase()).filter((e) => e.length > 0))];
+    return list.length > 0 && list.every((e) => known.includes(e)) ? list : undefined;
+  };
+  return {
+    expected: `a comma-separated list of image extensions out of ${known.join(', ')}`,
+    parse: (t) => ok(t.split(',')),
+    check: (v) => (Array.isArray(v) ? ok(v) : undefined),
   };
 }
 
@@ -131,7 +162,7 @@ export const truncation: ValueType<number> = {
     const s = t.trim().toLowerCase();
     if (s === 'none' || s === 'inf' || s === 'infinity') return Infinity;
     const v = Number(s);
-    return s !== '' && v > 0 ? v : undefined;
+    return s !== '' && Number.isFinite(v) && v > 0 ? v : undefined;
   },
   check: (v) => (typeof v === 'number' && v > 0 ? v : undefined),
 };

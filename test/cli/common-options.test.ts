@@ -130,7 +130,9 @@ describe('folder flags', () => {
   it('refuses an unsupported --ext naming the supported ones (exit 2)', async () => {
     const r = await runCli('stats', tmp, '-o', join(tmp, 'x.npz'), '--ext', 'png,gif');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("error: option '--ext <list>' argument 'png,gif' is invalid. Unsupported --ext 'gif'; fidkit reads bmp, jpeg, jpg, pgm, png, ppm, tif, tiff, webp.");
+    expect(r.stderr).toContain(
+      "error: option '--ext <list>' argument 'png,gif' is invalid. Expected a comma-separated list of image extensions out of bmp, jpeg, jpg, pgm, png, ppm, tif, tiff, webp for --ext but received 'png,gif'.",
+    );
   });
 
   it("the empty-folder message's --ext suggestion works as written", async () => {

@@ -120,8 +120,8 @@ describe('fidkit sample', () => {
     const cases: [string[], string][] = [
       [['--generator', 'mnist-gan', '-n', '2', '-o', dir, '--columns', '2'], `fidkit: --columns and --scale apply to a grid (-o ending in .png); ${dir} is a folder\n`],
       [['--generator', 'mnist-gan', '-n', '2', '-o', dir, '--layout', 'nchw'], 'fidkit: --layout applies to .onnx generators only; mnist-gan is bundled (28×28 grayscale in [0, 1])\n'],
-      [['--generator', 'mnist-gan', '-n', '2', '-o', dir, '--truncation', '0'], "error: option '--truncation <psi|none>' argument '0' is invalid. Expected a positive number or 'none' for --truncation but received '0'.\n"],
-      [['--generator', 'mnist-gan', '-n', '2', '-o', dir, '--range', '0,255'], "error: option '--range <range>' argument '0,255' is invalid. Unknown --range '0,255'; valid values: 0,1, -1,1.\n"],
+      [['--generator', 'mnist-gan', '-n', '2', '-o', dir, '--truncation', '0'], "error: option '--truncation <psi|none>' argument '0' is invalid. Expected a threshold ψ > 0 or 'none' for --truncation but received '0'.\n"],
+      [['--generator', 'mnist-gan', '-n', '2', '-o', dir, '--range', '0,255'], "error: option '--range <range>' argument '0,255' is invalid. Expected one of 0,1, -1,1 for --range but received '0,255'.\n"],
       [['--generator', 'mnist-gan', '-o', dir], "error: required option '-n, --count <n>' not specified\n"],
       [['--generator', 'mnist-gan', '-n', '20000', '-o', join(dir, 'g.png')], 'fidkit: a grid holds at most 10000 images, got -n 20000: write a folder (-o DIR) instead\n'],
     ];

@@ -6,4 +6,9 @@ const cli = await import('../dist/cli/main.js').catch((err) => {
   process.exit(1);
 });
 cli.removeTemporaryFilesOnSignal(); // Ctrl-C never leaves a half-written file
+// A reader that stops early (`fidkit sweep --help | head`) closes the pipe: stop quietly, as Unix tools do.
+process.stdout.on('error', (err) => {
+  if (err?.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
 process.exitCode = await cli.run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });

@@ -17,7 +17,7 @@ import { writeNpy } from '../src/io/npy.js';
 import { gram, gramSymmetric } from '../src/linalg/gram.js';
 import { kernelInceptionDistance } from '../src/metrics/kid.js';
 import { kernelInceptionDistanceParallel } from '../src/metrics/kid-parallel.js';
-import type { FeatureMatrix } from '../src/types.js';
+import type { FeatureMatrix } from '../src/core/types.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeNpy } from '../src/io/npy.js';
 import { countManifolds, type ManifoldSetting } from '../src/metrics/prdc.js';
-import type { FeatureMatrix } from '../src/types.js';
+import type { FeatureMatrix } from '../src/core/types.js';
 
 const { values: args } = parseArgs({
   options: {

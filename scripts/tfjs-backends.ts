@@ -10,8 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { trainClassifier } from '../src/generators/train.js';
-import type { TfBackendName } from '../src/generators/tf.js';
+import { trainClassifier } from '../src/models/mnist/train.js';
+import type { TfBackendName } from '../src/models/mnist/tf.js';
 
 const steps = Number(process.argv[2] ?? 10);
 for (const backend of ['wasm', 'cpu', 'tensorflow'] as TfBackendName[]) {

@@ -8,11 +8,11 @@
  * const b = await readStatisticsFile('reference.npz');
  * console.log(frechetDistance(a.stats, b.stats).value);
  */
-export { DEFAULTS, METRICS, PROTOCOLS } from './defaults.js';
-export type { FidSingularMode, MetricName, Protocol } from './defaults.js';
-export { FidkitError, FormatError, InputError, UsageError } from './errors.js';
-export type { ErrorCode } from './errors.js';
-export type { FeatureMatrix, FidStatistics, StateDict, Tensor, TensorDtype } from './types.js';
+export { DEFAULTS, METRICS, PROTOCOLS } from './options/schema.js';
+export type { FidSingularMode, MetricName, Protocol } from './options/schema.js';
+export { FidkitError, FormatError, InputError, UsageError } from './core/errors.js';
+export type { ErrorCode } from './core/errors.js';
+export type { FeatureMatrix, FidStatistics, StateDict, Tensor, TensorDtype } from './core/types.js';
 
 export { featureMatrixFromNpy, readNpy, readNpyFile, writeNpy } from './io/npy.js';
 export type { NdArray, NpyDtype } from './io/npy.js';
@@ -36,9 +36,9 @@ export * from './metrics/kid.js';
 export * from './metrics/prdc.js';
 export { RandomState } from './random/random-state.js';
 
-export { score, scoreLoaded, SCORE_SCHEMA } from './score.js';
-export { loadInput } from './inputs.js';
-export type { LoadedInput } from './inputs.js';
+export { score, scoreLoaded, SCORE_SCHEMA } from './api/score.js';
+export { loadInput } from './api/inputs.js';
+export type { LoadedInput } from './api/inputs.js';
 export { extractorEntry, extractorNames, extractorSpecs, HASH_WEIGHTS, loadExtractor, officialWeights, registerExtractor } from './features/registry.js';
 export type { ExtractorIdentity, ExtractorRequest, ExtractorSpec, LoadedExtractor, WeightsSource } from './features/registry.js';
 export { resolveWeights } from './features/weights.js';
@@ -59,24 +59,24 @@ export { readPth, type PthOptions } from './io/pth.js';
 export { assertInceptionStateDict } from './features/inception/state-dict.js';
 export { decodeImage } from './io/images.js';
 export { listImages } from './io/folder.js';
-export type { ScoreOptions, ScoreReport } from './score.js';
-export { parseVerifyGroups, VERIFY_ALIASES, verifyFixtures } from './verify.js';
-export type { VerifyRow } from './verify.js';
-export { VERSION } from './version.js';
+export type { ScoreOptions, ScoreReport } from './api/score.js';
+export { parseVerifyGroups, VERIFY_ALIASES, verifyFixtures } from './api/verify.js';
+export type { VerifyRow } from './api/verify.js';
+export { VERSION } from './core/version.js';
 
 // Generators, truncated sampling, the sweep and the latent experiments.
 export type { ImageGenerator } from './generators/generator.js';
-export { loadGenerator } from './generators/load-generator.js';
+export { loadGenerator } from './models/load-generator.js';
 export { loadOnnxGenerator } from './generators/onnx-generator.js';
 export { sampleBatches, sampleImages, toRgb8 } from './generators/sample.js';
 export type { SampledImages, SampleBatch, SampleOptions } from './generators/sample.js';
 export { DEFAULT_TRUNCATION_MODE, latentMoments, parseTruncation, sampleLatents, TRUNCATION_MODES } from './generators/truncation.js';
 export type { TruncationMode } from './generators/truncation.js';
-export { formatGeneratorInput, openVirtualInput, parseGeneratorInput } from './sources.js';
-export { DEFAULT_TRUNCATIONS, planSweep, sampleSizeEffects, sweep, sweepExtractor, SWEEP_SCHEMA } from './sweep.js';
-export type { SweepOptions, SweepPlan, SweepReport, SweepRow } from './sweep.js';
+export { formatGeneratorInput, openVirtualInput, parseGeneratorInput } from './api/sources.js';
+export { DEFAULT_TRUNCATIONS, planSweep, sampleSizeEffects, sweep, sweepExtractor, SWEEP_SCHEMA } from './api/sweep.js';
+export type { SweepOptions, SweepPlan, SweepReport, SweepRow } from './api/sweep.js';
 export { inpaint, interpolate, reconstruct } from './latent/experiments.js';
 export { lerp, slerp } from './latent/interpolate.js';
 export { writeImageGrid, writeImagePngs } from './report/image-grid.js';
 export { writeSweepPlot } from './report/plot.js';
-export { loadMnist } from './generators/mnist-data.js';
+export { loadMnist } from './models/mnist/mnist-data.js';

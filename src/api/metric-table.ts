@@ -8,15 +8,15 @@
  * it (`defaultLayerFor`): FID/KID/PR/PRDC the feature layer, IS the logits.
  */
 import { optionRef } from '../options/mention.js';
-import { InputError, UsageError } from '../errors.js';
-import type { LayerNeeds, LoadedInput } from '../inputs.js';
+import { InputError, UsageError } from '../core/errors.js';
+import type { LayerNeeds, LoadedInput } from './inputs.js';
 import { frechetDistance } from '../metrics/frechet.js';
 import { inceptionScore } from '../metrics/inception-score.js';
 import { kernelInceptionDistanceParallel } from '../metrics/kid-parallel.js';
 import { countManifolds, prdcFromCounts, precisionRecallFromCounts, type ManifoldCounts, type ManifoldSetting } from '../metrics/prdc.js';
 import { DEFAULTS, runtimeChoices, type FidSingularMode, type KidKernelName } from '../options/schema.js';
 import { momentsFromFeatures } from '../stats/moments.js';
-import type { FeatureMatrix, FidStatistics } from '../types.js';
+import type { FeatureMatrix, FidStatistics } from '../core/types.js';
 
 /** The metric options the table reads (the `score` entries of the options schema). */
 export interface MetricOptions {

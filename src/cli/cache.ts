@@ -7,11 +7,11 @@
 import type { Command } from 'commander';
 import { removeStaleCacheTemporaries, resolveCacheDir } from '../io/cache.js';
 import { clearFeatureCache, featureCacheDir, listFeatureCache, type FeatureCacheListing } from '../io/feature-cache.js';
-import { formatBytes } from '../report/bytes.js';
+import { formatBytes } from '../core/bytes.js';
 import { renderTable } from '../report/table.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 import { addOptions } from './flags.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 
 /** Schema of `fidkit cache ls --json`. */
 export const CACHE_SCHEMA = 'fidkit.cache/1';

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { listExtractors, type ExtractorInfo } from '../api/extractors.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { addOptions } from './flags.js';
 import { expectedSha256 } from '../io/cache.js';
 

@@ -4,15 +4,15 @@
  * `files` member (fixed-width unicode, `np.load` reads it without pickle) of a `.npz`.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
-import { exportFeatures, type ExportFeaturesOptions } from '../export-features.js';
-import { inputWarnings } from '../inputs.js';
+import { UsageError } from '../core/errors.js';
+import { exportFeatures, type ExportFeaturesOptions } from '../api/export-features.js';
+import { inputWarnings } from '../api/inputs.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { writeNpy } from '../io/npy.js';
 import { writeNpz } from '../io/npz.js';
 import { checkOutputs } from '../io/output-path.js';
 import { addOptions, apiOptions } from './flags.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { addExtractorHelp, type CommonFlags } from './options.js';
 import { ProgressReporter } from './progress.js';
 

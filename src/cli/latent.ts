@@ -6,9 +6,9 @@
  */
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, UsageError } from '../core/errors.js';
 import { checkOutputs } from '../io/output-path.js';
-import type { BundledGeneratorName } from '../generators/model-files.js';
+import type { BundledGeneratorName } from '../models/mnist/model-files.js';
 import type { DigitPrediction } from '../latent/classify.js';
 import type { LatentFitProgress } from '../latent/optimize.js';
 import type { LatentGrid } from '../latent/experiments.js';
@@ -16,7 +16,7 @@ import type { MaskSpec } from '../latent/masks.js';
 import type { TargetSpec } from '../latent/targets.js';
 import { formatNumber, renderTable, type Cell } from '../report/table.js';
 import { addOptions, apiOptions } from './flags.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import type { CommonFlags as QuietFlag } from './options.js';
 import { Progress, stepsFormat } from './progress.js';
 

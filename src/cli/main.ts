@@ -6,8 +6,10 @@
  * Commands never call `process.exit`.
  */
 import { Command, CommanderError } from 'commander';
-import { FidkitError, UsageError } from '../errors.js';
-import { VERSION } from '../version.js';
+import { FidkitError, UsageError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
+import type { CliIo, CommandContext } from './context.js';
+export type { CliIo, CommandContext } from './context.js';
 export { removeTemporaryFilesOnSignal } from '../io/atomic-write.js';
 import { registerCache } from './cache.js';
 import { registerExtractors } from './extractors.js';
@@ -21,19 +23,6 @@ import { registerSweep } from './sweep.js';
 import { registerTrain } from './train.js';
 import { registerVerify } from './verify.js';
 import { asCliUser } from '../options/mention.js';
-
-/** Where a command writes: results to stdout, progress/warnings/errors to stderr. */
-export interface CliIo {
-  readonly stdout: { write(chunk: string): unknown; isTTY?: boolean };
-  readonly stderr: { write(chunk: string): unknown; isTTY?: boolean };
-}
-
-/** What a command's action receives besides its parsed arguments. */
-export interface CommandContext {
-  readonly io: CliIo;
-  /** Set the process exit code (e.g. 1 when `verify` finds a failure). */
-  setExitCode(code: number): void;
-}
 
 /** Build the program; exported so tests can inspect options without running anything. */
 export function createCli(ctx: CommandContext): Command {

@@ -11,12 +11,12 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, UsageError } from '../core/errors.js';
 import { checkOutputs } from '../io/output-path.js';
 import { formatTruncation } from '../generators/truncation.js';
 import type { TruncationMode } from '../options/schema.js';
 import { addOptions } from './flags.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import type { CommonFlags } from './options.js';
 import { ProgressReporter } from './progress.js';
 
@@ -70,7 +70,7 @@ export function registerSample(program: Command, ctx: CommandContext): void {
       const stale = grid ? (await checkGridPath(flags.out), []) : await checkFolder(flags.out, flags.force ?? false);
       await checkOutputs([{ path: flags.out, example: 'grid.png' }], [flags.generator, ...(flags.model ? [flags.model] : [])], { folder: !grid });
       const [{ loadGenerator }, { sampleBatches, sampleImages }, grids] = await Promise.all([
-        import('../generators/load-generator.js'),
+        import('../models/load-generator.js'),
         import('../generators/sample.js'),
         import('../report/image-grid.js'),
       ]);

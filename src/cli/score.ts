@@ -4,9 +4,9 @@
  */
 import type { Command } from 'commander';
 import { renderScoreReport } from '../report/score-report.js';
-import { score, type ScoreOptions } from '../score.js';
+import { score, type ScoreOptions } from '../api/score.js';
 import { addOptions, apiOptions } from './flags.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { addExtractorHelp, type CommonFlags } from './options.js';
 import { ProgressReporter } from './progress.js';
 

@@ -3,15 +3,15 @@
  * write FID statistics in pytorch-fid's layout, or one shard's raw moments, and combine shards.
  */
 import type { Command } from 'commander';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, UsageError } from '../core/errors.js';
 import { checkOutputs } from '../io/output-path.js';
 import { readMomentsFile, writeMomentsFile, writeStatisticsFile } from '../io/stats-file.js';
-import { inputWarnings, loadInput, type FolderOptions } from '../inputs.js';
-import { mergeShards, nonEmptyShardRange, type Shard } from '../shards.js';
+import { inputWarnings, loadInput, type FolderOptions } from '../api/inputs.js';
+import { mergeShards, nonEmptyShardRange, type Shard } from '../stats/shards.js';
 import { Moments } from '../stats/moments.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 import { addOptions, apiOptions } from './flags.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { addExtractorHelp, type CommonFlags } from './options.js';
 import { ProgressReporter } from './progress.js';
 

@@ -9,9 +9,9 @@ import type { Command } from 'commander';
 import { checkOutputs } from '../io/output-path.js';
 import { writeSweepPlot, type SweepPlotPoint } from '../report/plot.js';
 import { renderTable } from '../report/table.js';
-import { planSweep, sampleSizeEffects, sweep, type SweepOptions, type SweepPlan, type SweepReport, type SweepRow } from '../sweep.js';
+import { planSweep, sampleSizeEffects, sweep, type SweepOptions, type SweepPlan, type SweepReport, type SweepRow } from '../api/sweep.js';
 import { addOptions, apiOptions } from './flags.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import { addExtractorHelp, type CommonFlags } from './options.js';
 import { ProgressReporter } from './progress.js';
 

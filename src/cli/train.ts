@@ -6,10 +6,10 @@
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { TrainProgress } from '../generators/train.js';
+import type { TrainProgress } from '../models/mnist/train.js';
 import type { GanLoss } from '../options/schema.js';
 import { addOptions } from './flags.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 import type { CommonFlags } from './options.js';
 
 /** The models, one subcommand each (`fidkit train gan`), with what each trains. */
@@ -50,7 +50,7 @@ async function trainModelCommand(ctx: CommandContext, model: TrainModel, flags: 
   const progress = flags.quiet ? undefined : trainProgress(ctx.io.stderr);
   const run = { seed: flags.seed, outDir, resume: flags.resume, force: flags.force, onProgress: progress, onWarning: flags.quiet ? undefined : (w: string) => ctx.io.stderr.write(`warning: ${w}\n`) };
   if (model === 'classifier') {
-    const { trainClassifier } = await import('../generators/train.js');
+    const { trainClassifier } = await import('../models/mnist/train.js');
     const result = await trainClassifier({ ...run, steps: flags.steps });
     ctx.io.stdout.write(
       `model: ${result.modelPath}\nsteps: ${result.steps}\nseed: ${result.seed}\nbackend: ${result.backend}\n` +
@@ -58,8 +58,8 @@ async function trainModelCommand(ctx: CommandContext, model: TrainModel, flags: 
     );
     return;
   }
-  const { trainModel } = await import('../generators/generative-train.js');
-  const spec = model === 'gan' ? (await import('../generators/gan.js')).ganSpec(flags.loss, flags.aeSteps) : (await import('../generators/vae.js')).vaeSpec();
+  const { trainModel } = await import('../models/mnist/generative-train.js');
+  const spec = model === 'gan' ? (await import('../models/mnist/gan.js')).ganSpec(flags.loss, flags.aeSteps) : (await import('../models/mnist/vae.js')).vaeSpec();
   const result = await trainModel(spec, { ...run, steps: flags.steps });
   // The same figures, the same way, as the progress bar's last update: means over the last steps.
   const { windows, values } = result.final;

@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { renderTable } from '../report/table.js';
-import { verifyFixtures, type VerifyGroup } from '../verify.js';
+import { verifyFixtures, type VerifyGroup } from '../api/verify.js';
 import { addOptions } from './flags.js';
-import type { CommandContext } from './main.js';
+import type { CommandContext } from './context.js';
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
   const cmd = program

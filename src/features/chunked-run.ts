@@ -4,9 +4,9 @@
  * preprocessing, run the session and gather one N×D matrix per layer. The chunk bounds memory
  * (activations grow with images per call) without changing results.
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import type { OnnxSession } from '../onnx/session.js';
-import type { FeatureMatrix } from '../types.js';
+import type { FeatureMatrix } from '../core/types.js';
 import type { ExtractorImage } from './extractor.js';
 
 export interface ChunkedRun<Layer extends string> {

@@ -5,10 +5,10 @@
  * current one. Library code: progress is reported through `onProgress`, never printed.
  */
 import { optionRef } from '../options/mention.js';
-import { FidkitError, InputError } from '../errors.js';
+import { FidkitError, InputError } from '../core/errors.js';
 import { decodeImage, type DecodedImage } from '../io/images.js';
 import { Moments } from '../stats/moments.js';
-import type { FeatureMatrix } from '../types.js';
+import type { FeatureMatrix } from '../core/types.js';
 import type { FeatureExtractor } from './extractor.js';
 
 /** Progress of one extraction: `done` never decreases and ends at `total`. */

@@ -15,7 +15,7 @@
  * (test/features/inception/protocols.test.ts) and, for `pil-bilinear`, Pillow's own float resize
  * (test/features/resize.test.ts).
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import type { DecodedImage } from '../io/decoded-image.js';
 import { PIL_BICUBIC, PIL_BILINEAR, pilAxis, type PilFilter } from './pil-resample.js';
 

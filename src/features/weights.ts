@@ -15,7 +15,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FidkitError } from '../errors.js';
+import { FidkitError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { cachedFile, expectedSha256, resolveCacheDir, sha256File, sha256Matches, type CacheOptions, type RemoteFile } from '../io/cache.js';
 import { optionName, optionRef, perExtractorName, perExtractorRef } from '../options/mention.js';

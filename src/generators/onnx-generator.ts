@@ -30,7 +30,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
-import { FidkitError, FormatError, InputError, UsageError } from '../errors.js';
+import { FidkitError, FormatError, InputError, UsageError } from '../core/errors.js';
 import { createSession, type OnnxSession, type SessionOptions } from '../onnx/session.js';
 import type { ImageGenerator } from './generator.js';
 

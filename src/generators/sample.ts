@@ -9,7 +9,7 @@
  * ψ = none and an even d the codes equal one `fillNormal` over all n·d values (the draws pair up
  * the same way), i.e. those of `sampleGan`/`sampleVae` for the same seed.
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import type { DecodedImage } from '../io/decoded-image.js';
 import { DEFAULTS } from '../options/schema.js';
 import { integer } from '../options/validate.js';

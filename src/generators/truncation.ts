@@ -10,11 +10,11 @@
  * `fillNormal`), so a seed gives the same latents everywhere. Components are float32; a component is
  * accepted only if its float32 value is inside [−ψ, ψ], so rounding never pushes one outside.
  */
-import { InputError, UsageError } from '../errors.js';
+import { InputError, UsageError } from '../core/errors.js';
 import { DEFAULTS, TRUNCATION_MODES, type TruncationMode } from '../options/schema.js';
 import { oneOf, truncation } from '../options/validate.js';
 import type { RandomState } from '../random/random-state.js';
-import { fillNormal } from './params.js';
+import { fillNormal } from '../io/params.js';
 
 export { TRUNCATION_MODES, type TruncationMode } from '../options/schema.js';
 /**

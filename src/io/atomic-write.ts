@@ -17,7 +17,7 @@ import { closeSync, openSync, rmSync, write as writeCallback, close as closeCall
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { FidkitError } from '../errors.js';
+import { FidkitError } from '../core/errors.js';
 
 const writeFd = promisify(writeCallback);
 const closeFd = promisify(closeCallback);

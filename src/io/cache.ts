@@ -22,7 +22,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { FidkitError } from '../errors.js';
+import { FidkitError } from '../core/errors.js';
 import { createTemporary, releaseTemporary, removeStaleTemporaryFiles, temporaryPathFor, writeError } from './atomic-write.js';
 
 const writeFd = promisify(write);

@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MomentsState } from '../stats/moments.js';
-import type { FeatureMatrix } from '../types.js';
+import type { FeatureMatrix } from '../core/types.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { removeStaleCacheTemporaries, resolveCacheDir, sha256File } from './cache.js';
 import type { NdArray } from './npy.js';

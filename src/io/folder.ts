@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { FidkitError, InputError } from '../errors.js';
+import { FidkitError, InputError } from '../core/errors.js';
 
 /** Extensions listed by default: pytorch-fid's `IMAGE_EXTENSIONS` (the options schema's default of `--ext`). */
 export { IMAGE_EXTENSIONS } from '../options/schema.js';

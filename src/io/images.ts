@@ -20,7 +20,7 @@
  */
 
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { FormatError } from '../errors.js';
+import { FormatError } from '../core/errors.js';
 import { decodeBmp, isBmp } from './bmp.js';
 import { readInputFile } from './read-input.js';
 import { checkPixelLimit, MAX_IMAGE_PIXELS, type DecodedImage } from './decoded-image.js';

@@ -20,8 +20,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { halfToFloat } from './float16.js';
-import { FormatError } from '../errors.js';
-import type { StateDict, Tensor, TensorDtype } from '../types.js';
+import { FormatError } from '../core/errors.js';
+import type { StateDict, Tensor, TensorDtype } from '../core/types.js';
 import { CODECS_ENCODE, PyDict, describe, unpickle, type PyCallable, type UnpickleHooks } from './pickle.js';
 import { openZip, readZipMember, type ZipArchive } from './zip.js';
 

@@ -7,7 +7,7 @@
  * what numpy's `savez`/`savez_compressed` and `torch.save` write. fflate does the inflating.
  */
 import { Inflate } from 'fflate';
-import { FormatError } from '../errors.js';
+import { FormatError } from '../core/errors.js';
 
 /** One member as the central directory describes it. */
 export interface ZipEntry {

@@ -15,10 +15,10 @@
  */
 import { optionRef } from '../options/mention.js';
 import { DEFAULTS } from '../options/schema.js';
-import { InputError, UsageError } from '../errors.js';
-import type { BundledGeneratorName } from '../generators/model-files.js';
-import { fillNormal } from '../generators/params.js';
-import { loadTf, type Tf } from '../generators/tf.js';
+import { InputError, UsageError } from '../core/errors.js';
+import type { BundledGeneratorName } from '../models/mnist/model-files.js';
+import { fillNormal } from '../io/params.js';
+import { loadTf, type Tf } from '../models/mnist/tf.js';
 import { RandomState } from '../random/random-state.js';
 import { classifyDigits, type DigitPrediction } from './classify.js';
 import { interpolationPath, interpolationTimes, norm } from './interpolate.js';

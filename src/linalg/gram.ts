@@ -16,8 +16,8 @@
  * (GFLOP/s counts a multiply-add as 2; timings on a quiet machine, `bench/kid.ts`.)
  */
 
-import { InputError } from '../errors.js';
-import type { FeatureMatrix } from '../types.js';
+import { InputError } from '../core/errors.js';
+import type { FeatureMatrix } from '../core/types.js';
 import { ensureMemory, wasmGramKernel, type WasmGramKernel } from './gram-wasm.js';
 
 type Floats = Float32Array | Float64Array;

@@ -33,7 +33,7 @@
  */
 
 import { calledFromCli, optionRef } from '../options/mention.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import { DEFAULTS, FID_SINGULAR_MODES, type FidSingularMode } from '../options/schema.js';
 import { availableParallelism } from 'node:os';
 import { createWasmBackend, JS_BACKEND, paddedLd, paddedRows, paddedSize, type LinalgBackend } from '../linalg/backend.js';
@@ -41,7 +41,7 @@ import { createParallelWasmBackend } from '../linalg/parallel.js';
 import { pivotedCholesky, type PivotedCholesky } from '../linalg/cholesky.js';
 import { congruenceByFactor } from '../linalg/congruence.js';
 import { symmetricEigenvalues } from '../linalg/tridiagonal.js';
-import type { FidStatistics } from '../types.js';
+import type { FidStatistics } from '../core/types.js';
 
 /** Result key, as torch-fidelity names it. */
 export const KEY_METRIC_FID = 'frechet_inception_distance';

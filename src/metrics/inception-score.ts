@@ -17,10 +17,10 @@
  */
 
 import { optionRef } from '../options/mention.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import { DEFAULTS } from '../options/schema.js';
 import { RandomState } from '../random/random-state.js';
-import type { FeatureMatrix } from '../types.js';
+import type { FeatureMatrix } from '../core/types.js';
 
 /** Result keys, as torch-fidelity names them (`KEY_METRIC_ISC_MEAN`, `KEY_METRIC_ISC_STD`). */
 export const KEY_METRIC_ISC_MEAN = 'inception_score_mean';

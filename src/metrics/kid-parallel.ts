@@ -11,8 +11,8 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { InputError } from '../errors.js';
-import type { FeatureMatrix } from '../types.js';
+import { InputError } from '../core/errors.js';
+import type { FeatureMatrix } from '../core/types.js';
 import { kernelInceptionDistance, kidResult, kidSubsetIndices, planKid, type KidOptions, type KidResult } from './kid.js';
 import type { KidWorkerInit, KidWorkerJob, KidWorkerReply } from './kid-worker.js';
 

@@ -28,11 +28,11 @@
  */
 
 import { calledFromCli, optionName, optionRef } from '../options/mention.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import { DEFAULTS, KID_KERNELS, type KidKernelName } from '../options/schema.js';
 import { gram, gramSymmetric } from '../linalg/gram.js';
 import { RandomState } from '../random/random-state.js';
-import type { FeatureMatrix } from '../types.js';
+import type { FeatureMatrix } from '../core/types.js';
 import { meanAndPopulationStd } from './inception-score.js';
 
 /** Result keys, as torch-fidelity names them (`KEY_METRIC_KID_MEAN`, `KEY_METRIC_KID_STD`). */

@@ -36,14 +36,14 @@
  */
 
 import { optionRef } from '../options/mention.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import { DEFAULTS } from '../options/schema.js';
 import { rowSquaredNorms } from '../linalg/gram.js';
 import {
   DEFAULT_BLOCK_SIZE, knnSquaredRadiiSteps, runGramSteps, runGramStepsAsync, squaredDistance, squaredDistanceErrorFactor,
   type GramBlockAsyncFn, type GramRequest, type KnnRadii,
 } from '../linalg/knn.js';
-import type { FeatureMatrix } from '../types.js';
+import type { FeatureMatrix } from '../core/types.js';
 
 /**
  * Report keys, as torch-fidelity names them (`KEY_METRIC_PRECISION`, `_RECALL`, `_F_SCORE`) and

@@ -16,7 +16,7 @@
 
 import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 
 const { onnx } = onnxProto;
 

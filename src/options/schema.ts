@@ -9,7 +9,7 @@
  * Lists of names that belong to a module (protocols, metrics, truncation modes) are defined here,
  * as vocabulary, and the modules that implement them assert they cover exactly these names.
  */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { byteSize, channelValues, countOrAll, duration, extensionList, flag, imageSize, integer, listOf, nameOrPattern, number, oneOf, optionMessage, rangeOf, resizeTarget, shard, text, textList, truncation, truncationList, type ValueType } from './validate.js';
 
 /** The built-in metrics, in report order (the metric table, api/metric-table.ts, may hold more). */
@@ -45,7 +45,7 @@ export const CHANNEL_ORDERS = Object.freeze(['rgb', 'bgr'] as const);
 export const GAN_LOSSES = Object.freeze(['non-saturating', 'saturating'] as const);
 export type GanLoss = (typeof GAN_LOSSES)[number];
 
-/** The generators fidkit ships (trained on MNIST; generators/model-files.ts has their files). */
+/** The generators fidkit ships (trained on MNIST; models/mnist/model-files.ts has their files). */
 export const BUNDLED_GENERATORS = Object.freeze(['mnist-gan', 'mnist-vae'] as const);
 export type BundledGeneratorName = (typeof BUNDLED_GENERATORS)[number];
 

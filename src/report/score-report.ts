@@ -4,7 +4,7 @@
  * sample counts and how they were made (a folder once per extractor).
  */
 import { metricEntry } from '../api/metric-table.js';
-import type { ScoreReport } from '../score.js';
+import type { ScoreReport } from '../api/score.js';
 import { renderTable, type Cell } from './table.js';
 
 /** Render a {@link ScoreReport} as the table `fidkit score` prints. */

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadInput } from '../../src/inputs.js';
+import { loadInput } from '../../src/api/inputs.js';
 import { readNpy, readNpyFile } from '../../src/io/npy.js';
 import { unzipSync } from 'fflate';
 import { fixtureFloat32, maxAbsDiff } from '../features/inception/fixtures.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadGenerator } from '../../src/generators/load-generator.js';
+import { loadGenerator } from '../../src/models/load-generator.js';
 import { sampleImages, toRgb8 } from '../../src/generators/sample.js';
 import { decodeImage } from '../../src/io/images.js';
 import { makeTinyGenerator } from '../generators/tiny-onnx-generator.js';

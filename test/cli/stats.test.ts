@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readStatisticsFile } from '../../src/io/stats-file.js';
-import { mergeShards, parseShard, shardRange } from '../../src/shards.js';
+import { mergeShards, parseShard, shardRange } from '../../src/stats/shards.js';
 import { FIXTURES, runCli } from './run-cli.js';
 
 const FEATURES = join(FIXTURES, 'frechet', 'd64_set1_features.npy');

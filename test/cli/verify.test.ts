@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseVerifyGroups } from '../../src/verify.js';
+import { parseVerifyGroups } from '../../src/api/verify.js';
 import { FIXTURES, runCli } from './run-cli.js';
 
 describe('fidkit verify', () => {

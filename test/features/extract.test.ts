@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ExtractorImage, FeatureExtractor } from '../../src/features/extractor.js';
 import { extractFiles, type ExtractionProgress } from '../../src/features/extract.js';
 import { momentsFromFeatures } from '../../src/stats/moments.js';
-import type { FeatureMatrix } from '../../src/types.js';
+import type { FeatureMatrix } from '../../src/core/types.js';
 
 // A stub extractor (mobilenet-style test double): layer `mean` = per-channel mean pixel (3-d),
 // layer `size` = [height, width]. Deterministic and cheap, so the pipeline is tested on its own.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractorEntry, extractorNames, extractorSpecs, loadExtractor, protocolNames, registerExtractor, resolveExtractorName, type ExtractorSpec } from '../../src/features/registry.js';
-import { weightsFor } from '../../src/inputs.js';
+import { weightsFor } from '../../src/api/inputs.js';
 import { checkOptions, runtimeChoices } from '../../src/options/schema.js';
 
 const stub = (over: Partial<ExtractorSpec>): ExtractorSpec => ({

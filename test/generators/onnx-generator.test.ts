@@ -3,23 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FidkitError, FormatError, InputError, UsageError } from '../../src/errors.js';
+import { FidkitError, FormatError, InputError, UsageError } from '../../src/core/errors.js';
 import {
   buildGanGeneratorModel,
   buildVaeDecoderModel,
   buildVaeEncoderModel,
   loadBundledGenerator,
   loadBundledVaeEncoder,
-} from '../../src/generators/bundled-generators.js';
-import { generate, GENERATOR_PARAMS, initGanWeights } from '../../src/generators/gan.js';
+} from '../../src/models/mnist/bundled-generators.js';
+import { generate, GENERATOR_PARAMS, initGanWeights } from '../../src/models/mnist/gan.js';
 import type { ImageGenerator } from '../../src/generators/generator.js';
-import { loadGenerator } from '../../src/generators/load-generator.js';
-import type { Vars } from '../../src/generators/matmul.js';
-import { bundledModelDir, readGenerativeModel } from '../../src/generators/model-files.js';
+import { loadGenerator } from '../../src/models/load-generator.js';
+import type { Vars } from '../../src/models/mnist/matmul.js';
+import { bundledModelDir, readGenerativeModel } from '../../src/models/mnist/model-files.js';
 import { inspectGeneratorModel, loadOnnxGenerator, parseValueRange, withMetadata } from '../../src/generators/onnx-generator.js';
-import { fillNormal, type ParamTable, type Weights } from '../../src/generators/params.js';
-import { loadTf } from '../../src/generators/tf.js';
-import { decodeLogits, DECODER_PARAMS, encode, ENCODER_PARAMS, initVaeWeights } from '../../src/generators/vae.js';
+import { fillNormal, type ParamTable, type Weights } from '../../src/io/params.js';
+import { loadTf } from '../../src/models/mnist/tf.js';
+import { decodeLogits, DECODER_PARAMS, encode, ENCODER_PARAMS, initVaeWeights } from '../../src/models/mnist/vae.js';
 import { GraphBuilder } from '../../src/onnx/graph-builder.js';
 import { RandomState } from '../../src/random/random-state.js';
 import { makeTinyGenerator, type TinyGeneratorSpec } from './tiny-onnx-generator.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import type { ImageGenerator } from '../../src/generators/generator.js';
-import { loadGenerator } from '../../src/generators/load-generator.js';
-import { fillNormal } from '../../src/generators/params.js';
+import { loadGenerator } from '../../src/models/load-generator.js';
+import { fillNormal } from '../../src/io/params.js';
 import { drawLatents, sampleBatches, sampleImages, toRgb8, type SampleOptions } from '../../src/generators/sample.js';
 import { RandomState } from '../../src/random/random-state.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clearFeatureCache, evictFeatureCache, featureCacheDir, listFeatureCache, readFeatureCache, writeFeatureCache, type FeatureCacheEntry } from '../../src/io/feature-cache.js';
 import { byteSize, duration } from '../../src/options/validate.js';
-import { formatBytes } from '../../src/report/bytes.js';
+import { formatBytes } from '../../src/core/bytes.js';
 
 /** An entry of `rows` × 8 features (8·4·rows bytes of data plus the npz framing). */
 function entry(rows: number): FeatureCacheEntry {

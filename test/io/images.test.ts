@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FormatError } from '../../src/errors.js';
+import { FormatError } from '../../src/core/errors.js';
 import { decodeImage, MAX_IMAGE_PIXELS } from '../../src/io/images.js';
 import { readNpyFile } from '../../src/io/npy.js';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FidkitError, FormatError } from '../../src/errors.js';
+import { FidkitError, FormatError } from '../../src/core/errors.js';
 import { assertInceptionStateDict } from '../../src/features/inception/state-dict.js';
 import { parsePth, readPth, type PthTensor } from '../../src/io/pth.js';
 import { measuredCli } from '../cli/measured-cli.js';

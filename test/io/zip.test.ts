@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FormatError } from '../../src/errors.js';
+import { FormatError } from '../../src/core/errors.js';
 import { readNpz } from '../../src/io/npz.js';
 import { parsePth } from '../../src/io/pth.js';
 import { readStatisticsFile, statisticsFromMembers } from '../../src/io/stats-file.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { fillNormal } from '../../src/generators/params.js';
+import { UsageError } from '../../src/core/errors.js';
+import { fillNormal } from '../../src/io/params.js';
 import { describeEndpoint, inpaint, interpolate, parseEndpoint, reconstruct } from '../../src/latent/experiments.js';
 import { norm } from '../../src/latent/interpolate.js';
 import { RandomState } from '../../src/random/random-state.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { featureMatrixFromNpy, readNpy } from '../../src/io/npy.js';
 import {
   INCEPTION_SCORE_DEFAULTS, KEY_METRIC_ISC_MEAN, KEY_METRIC_ISC_STD, inceptionScore,

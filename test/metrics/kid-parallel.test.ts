@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { featureMatrixFromNpy, readNpy } from '../../src/io/npy.js';
 import { kernelInceptionDistance } from '../../src/metrics/kid.js';
 import { kernelInceptionDistanceParallel } from '../../src/metrics/kid-parallel.js';

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { featureMatrixFromNpy, readNpy } from '../../src/io/npy.js';
 import {
   KEY_METRIC_KID_MEAN, KEY_METRIC_KID_STD, KID_DEFAULTS, KID_KERNELS, kernelInceptionDistance, mmd2Unbiased,
 } from '../../src/metrics/kid.js';
 import { KID_KERNELS as SCHEMA_KID_KERNELS } from '../../src/options/schema.js';
-import type { FeatureMatrix } from '../../src/types.js';
+import type { FeatureMatrix } from '../../src/core/types.js';
 
 const root = new URL('../../fixtures/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('is_kid/expected.json', root), 'utf8'));

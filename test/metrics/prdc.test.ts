@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { featureMatrixFromNpy, readNpy } from '../../src/io/npy.js';
 import { jsGramBlock } from '../../src/linalg/knn.js';
 import {
@@ -8,7 +8,7 @@ import {
   countManifolds, countManifoldsAsync, densityCoverage, fScore, precisionRecall, prdc,
   type ManifoldCounts, type ManifoldSets, type ManifoldSetting, type Membership, type PrdcProgress,
 } from '../../src/metrics/prdc.js';
-import type { FeatureMatrix } from '../../src/types.js';
+import type { FeatureMatrix } from '../../src/core/types.js';
 
 const root = new URL('../../fixtures/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('prdc/expected.json', root), 'utf8'));

@@ -5,7 +5,7 @@
  * a dynamic batch; and the builder's own errors. Tolerance 1e-6 (float32 sums of a few terms).
  */
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import onnxProto from 'onnx-proto';
 import { GraphBuilder } from '../../src/onnx/graph-builder.js';
 import { createSession } from '../../src/onnx/session.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { score } from '../../src/score.js';
+import { score } from '../../src/api/score.js';
 import { asCliUser, calledFromCli, optionName, optionRef } from '../../src/options/mention.js';
 import { FIXTURES, ROOT, runCli } from '../cli/run-cli.js';
 

@@ -9,8 +9,8 @@
  * image (test/features/inception/extractor.test.ts).
  */
 
-import { InputError } from '../../errors.js';
-import type { FeatureMatrix, StateDict } from '../../types.js';
+import { InputError } from '../../core/errors.js';
+import type { FeatureMatrix, StateDict } from '../../core/types.js';
 import { createSession, type OnnxSession, type SessionOptions } from '../../onnx/session.js';
 import { runInChunks } from '../chunked-run.js';
 import type { ExtractorImage, FeatureExtractor, FeatureMetric } from '../extractor.js';

@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../../io/atomic-write.js';
 import { optionRef } from '../../options/mention.js';
 import { resolveCacheDir, type CacheOptions } from '../../io/cache.js';
 import { readPth } from '../../io/pth.js';
-import type { ExtractorIdentity, LoadedExtractor } from '../registry.js';
+import type { ExtractorIdentity, LoadedExtractor } from '../extractor.js';
 import { INCEPTION_OUTPUT_DIMS } from './graph.js';
 import { hashInceptionStateDict } from './hash-weights.js';
 import { buildInceptionModel, loadInception } from './index.js';

@@ -24,7 +24,7 @@
  * Output layout is planar CHW, written straight into the batch tensor.
  */
 
-import { InputError } from '../../errors.js';
+import { InputError } from '../../core/errors.js';
 import type { DecodedImage } from '../../io/decoded-image.js';
 import { DEFAULTS, type Protocol } from '../../options/schema.js';
 import { checkImage, resizeImage, type ResizeMethod } from '../resize.js';

@@ -6,15 +6,15 @@
  * Layers: `logits` (10, the Inception Score's input: IS = exp E[KL(p(y|x) ‖ p(y))] over the
  * softmax of the logits) and `features` (128, the ReLU output of the penultimate dense layer, for
  * FID/KID/PRDC). Preprocessing (grayscale luma, resize to 28×28 only when needed, v/255) is in
- * `preprocess.ts`. The graph reproduces the tfjs forward pass of `src/generators/classifier.ts`;
+ * `preprocess.ts`. The graph reproduces the tfjs forward pass of `src/models/mnist/classifier.ts`;
  * test/features/mnist/extractor.test.ts checks the two agree.
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../core/errors.js';
 import { GraphBuilder } from '../../onnx/graph-builder.js';
 import { createSession, type OnnxSession, type SessionOptions } from '../../onnx/session.js';
-import type { FeatureMatrix } from '../../types.js';
+import type { FeatureMatrix } from '../../core/types.js';
 import { runInChunks } from '../chunked-run.js';
 import type { ExtractorImage, FeatureExtractor, FeatureMetric } from '../extractor.js';
 import { MNIST_INPUT_SIZE, writeMnistInput } from './preprocess.js';
@@ -33,7 +33,7 @@ export const MNIST_DEFAULT_LAYERS: Readonly<Record<FeatureMetric, MnistLayer>> =
 /** Its one preprocessing (grayscale luma, 28×28, v/255; preprocess.ts). */
 export const MNIST_PROTOCOL = 'mnist-luma';
 
-/** The bundled classifier: `models/mnist-classifier/` of the installed package (src/ and dist/ both sit two levels below the root). */
+/** The bundled classifier: `models/mnist-classifier/` of the installed package (this file sits three levels below the package root in src/ and in dist/). */
 export const BUNDLED_MNIST_CLASSIFIER = fileURLToPath(new URL('../../../models/mnist-classifier/', import.meta.url));
 
 /**

@@ -15,7 +15,7 @@
  * bit; `torch-bilinear` with range `-1,1` its `pytorch-fid`; `pil-bicubic` with `0,255` and 128/128
  * its `clean` (test/features/onnx/extractor.test.ts).
  */
-import { InputError } from '../../errors.js';
+import { InputError } from '../../core/errors.js';
 import { optionRef } from '../../options/mention.js';
 import type { DecodedImage } from '../../io/decoded-image.js';
 import { checkImage, planarImage, resizeImage, RESIZE_DOMAIN, type PlanarImage } from '../resize.js';

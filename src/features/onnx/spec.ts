@@ -23,7 +23,7 @@
  * offsets), map the resized values to `range`, then `(x − mean)/std` per channel in float32
  * (torchvision's `Normalize`), in the network's channel order and layout.
  */
-import { FormatError, InputError, UsageError } from '../../errors.js';
+import { FormatError, InputError, UsageError } from '../../core/errors.js';
 import { CHANNEL_ORDERS, IMAGE_LAYOUTS, ONNX_RANGES, ONNX_RESIZE_METHODS, O } from '../../options/schema.js';
 import { optionName, optionRef } from '../../options/mention.js';
 import type { ValueType } from '../../options/validate.js';

@@ -9,7 +9,7 @@
 
 import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { FidkitError } from '../../errors.js';
+import { FidkitError } from '../../core/errors.js';
 import { readPth } from '../../io/pth.js';
 import { vgg16ModelParts } from './graph.js';
 import { hashVgg16StateDict } from './hash-weights.js';

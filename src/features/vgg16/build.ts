@@ -10,7 +10,7 @@
  */
 
 import { Worker } from 'node:worker_threads';
-import { FidkitError, type ErrorCode } from '../../errors.js';
+import { FidkitError, type ErrorCode } from '../../core/errors.js';
 import { writeFileAtomicWith } from '../../io/atomic-write.js';
 import { VGG16_BUILD_WORKER_MARK, type Vgg16BuildJob, type Vgg16BuildReply, type Vgg16WeightsSource } from './build-worker.js';
 

@@ -18,9 +18,9 @@
  * pieces for a file; the 528 MB of weights are never copied into a second buffer.
  */
 
-import { FidkitError } from '../../errors.js';
+import { FidkitError } from '../../core/errors.js';
 import { GraphBuilder, type DeferredData, type ModelOptions } from '../../onnx/graph-builder.js';
-import type { StateDict, Tensor } from '../../types.js';
+import type { StateDict, Tensor } from '../../core/types.js';
 import { VGG16_INPUT_SIZE } from './preprocess.js';
 import { assertVgg16StateDict, VGG16_CONVS, VGG16_FC_DIM } from './state-dict.js';
 

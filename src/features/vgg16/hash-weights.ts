@@ -16,8 +16,8 @@
  * {@link hashVgg16StateDict} holds one tensor at a time (the largest, classifier.0.weight, is 411 MB).
  */
 
-import { InputError } from '../../errors.js';
-import type { StateDict, Tensor } from '../../types.js';
+import { InputError } from '../../core/errors.js';
+import type { StateDict, Tensor } from '../../core/types.js';
 import { fnv1a32 } from '../inception/hash-weights.js';
 import { VGG16_STATE_DICT_SPEC } from './state-dict.js';
 

@@ -8,9 +8,9 @@
  * largest value on every fixture image (test/features/vgg16/extractor.test.ts).
  */
 
-import { InputError } from '../../errors.js';
+import { InputError } from '../../core/errors.js';
 import { createSession, type OnnxSession, type SessionOptions } from '../../onnx/session.js';
-import type { FeatureMatrix } from '../../types.js';
+import type { FeatureMatrix } from '../../core/types.js';
 import { runInChunks } from '../chunked-run.js';
 import type { ExtractorImage, FeatureExtractor, FeatureMetric } from '../extractor.js';
 import { VGG16_INPUT, VGG16_OUTPUT_DIMS, type Vgg16Output } from './graph.js';

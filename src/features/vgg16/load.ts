@@ -12,7 +12,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FidkitError } from '../../errors.js';
+import { FidkitError } from '../../core/errors.js';
 import { resolveCacheDir } from '../../io/cache.js';
 import { optionRef } from '../../options/mention.js';
 import type { FeatureExtractor } from '../extractor.js';

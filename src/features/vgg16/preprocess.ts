@@ -8,7 +8,7 @@
  * all 24 fixture images (SHA-256 of the 1×3×224×224 inputs in fixtures/vgg16/expected.json).
  */
 
-import { InputError } from '../../errors.js';
+import { InputError } from '../../core/errors.js';
 import type { DecodedImage } from '../../io/decoded-image.js';
 import { resizeImage } from '../resize.js';
 

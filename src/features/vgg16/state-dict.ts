@@ -7,8 +7,8 @@
  * `classifier.6` (the 1000-class layer) must be present but is never used.
  */
 
-import { FidkitError } from '../../errors.js';
-import type { StateDict } from '../../types.js';
+import { FidkitError } from '../../core/errors.js';
+import type { StateDict } from '../../core/types.js';
 
 /** One 3×3 convolution (padding 1, stride 1, with bias) of `features`. */
 export interface Vgg16Conv {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_MNIST_CLASSIFIER, BUNDLED_MNIST_CLASSIFIER_SHA256, loadMnistClassifier } from '../../../src/features/mnist/index.js';
 import { extractorEntry, loadExtractor, officialWeights } from '../../../src/features/registry.js';
-import { loadMnist } from '../../../src/generators/mnist-data.js';
+import { loadMnist } from '../../../src/models/mnist/mnist-data.js';
 import type { DecodedImage } from '../../../src/io/decoded-image.js';
 
 /** The first `count` test digits as 8-bit RGB images (gray copied to the three channels). */

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hashVgg16StateDict, vgg16HashScale, vgg16HashValues } from '../../../src/features/vgg16/hash-weights.js';
 import { assertVgg16StateDict, VGG16_CONVS, VGG16_STATE_DICT_SPEC } from '../../../src/features/vgg16/state-dict.js';
-import type { StateDict, Tensor } from '../../../src/types.js';
+import type { StateDict, Tensor } from '../../../src/core/types.js';
 
 const rows = readFileSync('fixtures/vgg16/state_dict_keys.tsv', 'utf8')
   .trim()

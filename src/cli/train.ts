@@ -4,13 +4,13 @@
  * Progress with the losses goes to stderr (a bar on a terminal, a line every few seconds
  * otherwise); the summary goes to stdout.
  */
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { TrainProgress } from '../models/mnist/train.js';
 import type { GanLoss } from '../options/schema.js';
 import { addOptions } from './flags.js';
 import type { CommandContext } from './context.js';
 import type { CommonFlags } from './options.js';
+import { Progress, stepsFormat, type Stream } from './progress.js';
 
 /** The models, one subcommand each (`fidkit train gan`), with what each trains. */
 const MODELS = {
@@ -19,9 +19,6 @@ const MODELS = {
   vae: 'train the MNIST VAE: a 16-d latent on the Bernoulli ELBO',
 } as const;
 type TrainModel = keyof typeof MODELS;
-
-/** Seconds between plain progress lines when stderr is not a terminal. */
-const LINE_INTERVAL_S = 5;
 
 /** The parsed flags (options/schema.ts entries of `train <model>`; defaults filled by commander). */
 interface TrainFlags extends CommonFlags {
@@ -87,30 +84,16 @@ function windowText(w: { from: number; to: number }): string {
   return w.from === w.to ? `step ${w.to}` : `mean of steps ${w.from}–${w.to}`;
 }
 
-/** Draw training progress: a bar with the loss on a terminal (not CI), else a line every few seconds. */
-function trainProgress(stream: { write(chunk: string): unknown; isTTY?: boolean }): (e: TrainProgress) => void {
-  const interactive = Boolean(stream.isTTY) && !process.env.CI;
-  let bar: cliProgress.SingleBar | undefined;
-  let lastLine = 0;
-  let started = 0;
-  let firstStep = 0;
+/** Draw training progress (cli/progress.ts): a bar with the losses on a terminal (not CI), else a line every few seconds. */
+function trainProgress(stream: Stream): (e: TrainProgress) => void {
+  const progress = new Progress(stream, stepsFormat('train', (s) => `, ${s.speed} steps/s`));
   return (e) => {
-    const now = Date.now();
     switch (e.type) {
       case 'start':
-        started = lastLine = now;
-        firstStep = e.step;
         stream.write(`training on the tfjs '${e.backend}' backend${e.step > 0 ? `, resuming at step ${e.step}` : ''}\n`);
-        if (interactive) {
-          bar = new cliProgress.SingleBar(
-            { format: 'train |{bar}| {value}/{total} steps | {loss} | {speed} steps/s | ETA {eta_formatted}', stream: stream as NodeJS.WritableStream, hideCursor: true, etaBuffer: 200 },
-            cliProgress.Presets.shades_classic,
-          );
-          bar.start(e.total, e.step, { loss: 'loss -', speed: '0.0' });
-        }
+        progress.start(e.total, e.step, 'loss -');
         return;
       case 'progress': {
-        const speed = ((e.step - firstStep) / Math.max((now - started) / 1000, 1e-3)).toFixed(2);
         // The GAN and VAE report several values (D and G losses, gradient norm; reconstruction, KL).
         const loss =
           (e.values
@@ -118,18 +101,14 @@ function trainProgress(stream: { write(chunk: string): unknown; isTTY?: boolean 
                 .map(([k, v]) => `${k} ${formatLoss(v)}`)
                 .join(', ')
             : `loss ${formatLoss(e.loss)}`) + (e.window ? ` (${windowText(e.window)})` : '');
-        if (bar) bar.update(e.step, { loss, speed });
-        else if (now - lastLine >= LINE_INTERVAL_S * 1000 || e.step === e.total) {
-          lastLine = now;
-          stream.write(`step ${e.step}/${e.total}: ${loss}, lr ${e.lr.toExponential(2)}, ${speed} steps/s\n`);
-        }
+        const detail = `${loss}, lr ${e.lr.toExponential(2)}`;
+        if (e.step === e.total) progress.end(e.step, detail);
+        else progress.update(e.step, detail);
         return;
       }
       case 'checkpoint':
         return;
       case 'end':
-        bar?.stop();
-        bar = undefined;
         if (e.testAccuracy !== undefined) stream.write(`done in ${e.seconds.toFixed(1)} s; test accuracy ${(100 * e.testAccuracy).toFixed(2)}%\n`);
         else stream.write(`done in ${e.seconds.toFixed(1)} s\n`);
         return;

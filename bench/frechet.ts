@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { writeStatisticsFile } from '../src/io/stats-file.js';
 import { gemmNT } from '../src/linalg/kernels.js';
 import { frechetDistance } from '../src/metrics/frechet.js';
-import type { FidStatistics } from '../src/types.js';
+import type { FidStatistics } from '../src/core/types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ANCHOR = join(HERE, 'python', 'frechet_anchor.py');

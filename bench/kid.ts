@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeNpy } from '../src/io/npy.js';
 import { kernelInceptionDistanceParallel } from '../src/metrics/kid-parallel.js';
-import type { FeatureMatrix } from '../src/types.js';
+import type { FeatureMatrix } from '../src/core/types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({

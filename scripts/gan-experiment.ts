@@ -1,5 +1,5 @@
 /**
- * @file The GAN recipe experiments behind `src/generators/gan.ts` (not part of fidkit): trains an MLP
+ * @file The GAN recipe experiments behind `src/models/mnist/gan.ts` (not part of fidkit): trains an MLP
  * (or a small conv, ARCH=conv) GAN variant for STEPS steps and every EVAL steps prints the Inception
  * Score of 5,000 samples under the bundled classifier, for the raw generator and its weight average,
  * with H(y) and E[H(y|x)], and writes 100 average-generator samples to /work/exp/NAME-STEP.png.
@@ -15,13 +15,13 @@
  */
 import { readClassifierModel } from '../src/features/mnist/weights.js';
 import { BUNDLED_MNIST_CLASSIFIER } from '../src/features/mnist/index.js';
-import { createClassifierNet, validConv3x3 } from '../src/generators/classifier.js';
-import { createAdam, createVariables } from '../src/generators/adam.js';
-import { dense, type Vars } from '../src/generators/matmul.js';
-import { loadMnist } from '../src/generators/mnist-data.js';
-import { fillNormal, initDense, type ParamTable } from '../src/generators/params.js';
-import { loadTf } from '../src/generators/tf.js';
-import { EpochOrder, writeDigit } from '../src/generators/train.js';
+import { createClassifierNet, validConv3x3 } from '../src/models/mnist/classifier.js';
+import { createAdam, createVariables } from '../src/models/mnist/adam.js';
+import { dense, type Vars } from '../src/models/mnist/matmul.js';
+import { loadMnist } from '../src/models/mnist/mnist-data.js';
+import { fillNormal, initDense, type ParamTable } from '../src/io/params.js';
+import { loadTf } from '../src/models/mnist/tf.js';
+import { EpochOrder, writeDigit } from '../src/models/mnist/train.js';
 import { RandomState } from '../src/random/random-state.js';
 import { inceptionScore } from '../src/metrics/inception-score.js';
 import type * as T from '@tensorflow/tfjs';

@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderTable } from '../src/report/table.js';
-import { writeTrainingCurves, type TrainingRun } from '../src/report/training-plot.js';
+import { writeTrainingCurves, type TrainingRun } from './lib/training-plot.js';
 
 const KEYS = ['gLoss', 'dLoss', 'gGradNorm'] as const;
 

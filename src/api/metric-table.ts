@@ -7,15 +7,16 @@
  * Built-ins, in report order: fid, is, kid, pr, prdc. Each reads the layer its extractor names for
  * it (`defaultLayerFor`): FID/KID/PR/PRDC the feature layer, IS the logits.
  */
-import { InputError, UsageError } from '../errors.js';
-import type { LayerNeeds, LoadedInput } from '../inputs.js';
+import { optionRef } from '../options/mention.js';
+import { InputError, UsageError } from '../core/errors.js';
+import type { LayerNeeds, LoadedInput } from './inputs.js';
 import { frechetDistance } from '../metrics/frechet.js';
 import { inceptionScore } from '../metrics/inception-score.js';
 import { kernelInceptionDistanceParallel } from '../metrics/kid-parallel.js';
 import { countManifoldsAsync, prdcFromCounts, precisionRecallFromCounts, type ManifoldCounts, type ManifoldSetting } from '../metrics/prdc.js';
-import { DEFAULTS, runtimeChoices, type FidSingularMode } from '../options/schema.js';
+import { DEFAULTS, runtimeChoices, type FidSingularMode, type KidKernelName } from '../options/schema.js';
 import { momentsFromFeatures } from '../stats/moments.js';
-import type { FeatureMatrix, FidStatistics } from '../types.js';
+import type { FeatureMatrix, FidStatistics } from '../core/types.js';
 
 /** The metric options the table reads (the `score` entries of the options schema). */
 export interface MetricOptions {
@@ -24,6 +25,10 @@ export interface MetricOptions {
   readonly isShuffle?: boolean;
   readonly kidSubsets?: number;
   readonly kidSubsetSize?: number;
+  /** `poly` (default) or `rbf` (`--kid-kernel`). */
+  readonly kidKernel?: KidKernelName;
+  /** σ of the rbf kernel (`--kid-kernel-rbf-sigma`, default 10). */
+  readonly kidKernelRbfSigma?: number;
   readonly k?: number;
   readonly fidSingular?: FidSingularMode;
 }
@@ -60,6 +65,11 @@ export interface MetricEntry<R = unknown> {
   readonly description: string;
   /** 1: input1 only (IS); 2: input1 against input2. */
   readonly inputs: 1 | 2;
+  /**
+   * The extractor whose features this metric reads when `--extractor` is not given, as torch-fidelity
+   * 0.4's `DEFAULT_FEATURE_EXTRACTOR` picks it (pr: vgg16); absent: the default extractor (inception).
+   */
+  readonly extractor?: string;
   /** Layers each input must yield (input2's only for two-input metrics). */
   needs(role: 'input1' | 'input2'): Partial<LayerNeeds>;
   /** k-NN settings this metric reads through `ctx.manifold`, so all of a run's share one pass. */
@@ -111,6 +121,15 @@ export function layerNeeds(metrics: readonly string[], role: 'input1' | 'input2'
   return out;
 }
 
+/**
+ * The extractor `metric` reads: `--extractor` for every metric when it is given, else the metric's own
+ * (torch-fidelity 0.4: vgg16 for pr, the Inception for the others).
+ * @throws {UsageError} an unknown metric
+ */
+export function extractorFor(metric: string, options: { readonly extractor?: string } = {}): string {
+  return options.extractor ?? metricEntry(metric).extractor ?? DEFAULTS.extractor;
+}
+
 /** The metrics to run when none are named. */
 export function defaultMetrics(inputCount: number): string[] {
   return inputCount >= 2 ? ['fid'] : ['is'];
@@ -133,7 +152,20 @@ export function featuresOf(input: LoadedInput, metric: string, logits = false): 
   return m;
 }
 
-const howManifold = (r: { k: number; membership: string }) => `k=${r.k}, d ${r.membership === 'le' ? '≤' : '<'} r`;
+/**
+ * Who defined a manifold metric and whose counts it reproduces: the two precision/recall pairs
+ * differ in k and in the ball test, so every label names its paper and k.
+ */
+const MANIFOLD_CONVENTION = Object.freeze({
+  pr: { author: 'Kynkäänniemi', matches: 'torch-fidelity' },
+  prdc: { author: 'Naeem', matches: 'clovaai prdc' },
+});
+/** `precision (Kynkäänniemi, k=3)`: a row name that tells the two precisions apart. */
+const manifoldRowName = (metric: keyof typeof MANIFOLD_CONVENTION, quantity: string, k: number) => `${quantity} (${MANIFOLD_CONVENTION[metric].author}, k=${k})`;
+/** The JSON `label` of a manifold result: paper, k, ball test and the implementation matched. */
+const manifoldLabel = (metric: keyof typeof MANIFOLD_CONVENTION, k: number, membership: string) =>
+  `${MANIFOLD_CONVENTION[metric].author} et al., k=${k}, d ${membership === 'le' ? '≤' : '<'} r (${MANIFOLD_CONVENTION[metric].matches})`;
+const howManifold = (metric: keyof typeof MANIFOLD_CONVENTION, r: { membership: string }) => `d ${r.membership === 'le' ? '≤' : '<'} r, as ${MANIFOLD_CONVENTION[metric].matches}`;
 
 export const FID = registerMetric({
   name: 'fid',
@@ -176,7 +208,7 @@ export const IS = registerMetric({
 
 export const KID = registerMetric({
   name: 'kid',
-  description: 'Kernel Inception Distance: unbiased MMD² with the cubic polynomial kernel over random subsets (Bińkowski et al. 2018)',
+  description: 'Kernel Inception Distance: unbiased MMD² with the cubic polynomial (or rbf) kernel over random subsets (Bińkowski et al. 2018)',
   inputs: 2,
   needs: () => ({ features: true }),
   compute: async ({ generated, reference, options, warn }) => {
@@ -186,15 +218,24 @@ export const KID = registerMetric({
     const smallest = Math.min(x.rows, y.rows);
     if (options.kidSubsetSize === undefined && smallest < subsetSize) {
       warn(
-        `kid: a set has only ${smallest} samples, fewer than the default subset size ${subsetSize}; using subsets of ${smallest} (pass --kid-subset-size to choose); KID values with different subset sizes are not comparable`,
+        `kid: a set has only ${smallest} samples, fewer than the default subset size ${subsetSize}; using subsets of ${smallest} (pass ${optionRef('kidSubsetSize', 'N')} to choose); KID values with different subset sizes are not comparable`,
       );
       subsetSize = smallest;
     }
     // Subsets spread over worker threads; the result is bit-identical to one thread.
-    const r = await kernelInceptionDistanceParallel(x, y, { subsets: options.kidSubsets ?? DEFAULTS.kidSubsets, subsetSize, seed: options.seed ?? DEFAULTS.seed, labels: [generated.path, reference.path] });
-    return { mean: r.mean, std: r.std, subsets: r.subsets, subsetSize: r.subsetSize, seed: r.seed };
+    const r = await kernelInceptionDistanceParallel(x, y, {
+      subsets: options.kidSubsets ?? DEFAULTS.kidSubsets,
+      subsetSize,
+      seed: options.seed ?? DEFAULTS.seed,
+      kernel: options.kidKernel ?? DEFAULTS.kidKernel,
+      rbfSigma: options.kidKernelRbfSigma ?? DEFAULTS.kidKernelRbfSigma,
+      labels: [generated.path, reference.path],
+    });
+    // The kernel as torch-fidelity's options name it: kid_kernel, kid_kernel_poly_*, kid_kernel_rbf_sigma.
+    const kernel = r.kernel.kind === 'rbf' ? { kernel: 'rbf' as const, rbfSigma: r.kernel.sigma } : { kernel: 'poly' as const, degree: r.kernel.degree, gamma: r.kernel.gamma, coef0: r.kernel.coef0 };
+    return { mean: r.mean, std: r.std, subsets: r.subsets, subsetSize: r.subsetSize, seed: r.seed, ...kernel };
   },
-  rows: (m) => [['KID', m.mean, m.std, `${m.subsets} subsets of ${m.subsetSize}, seed ${m.seed}`]],
+  rows: (m) => [['KID', m.mean, m.std, `${m.subsets} subsets of ${m.subsetSize}, seed ${m.seed}${m.kernel === 'rbf' ? `, rbf kernel σ = ${m.rbfSigma}` : ''}`]],
 });
 
 const prSetting = (o: MetricOptions): ManifoldSetting => ({ k: o.k ?? DEFAULTS.prK, membership: 'le' });
@@ -202,21 +243,35 @@ const prdcSetting = (o: MetricOptions): ManifoldSetting => ({ k: o.k ?? DEFAULTS
 
 export const PR = registerMetric({
   name: 'pr',
-  description: 'improved precision and recall (Kynkäänniemi et al. 2019): k-NN balls, d ≤ r, k = 3 (torch-fidelity)',
+  description: 'improved precision and recall (Kynkäänniemi et al. 2019): k-NN balls, d ≤ r, k = 3, on VGG16 fc2_relu features unless --extractor is given (torch-fidelity 0.4)',
   inputs: 2,
+  // torch-fidelity 0.4 computes prc on VGG16 features (its DEFAULT_FEATURE_EXTRACTOR), as Kynkäänniemi et al. did.
+  extractor: 'vgg16',
   needs: () => ({ features: true }),
   manifoldSettings: (o) => [prSetting(o)],
   compute: ({ options, manifold }) => {
     const r = precisionRecallFromCounts(manifold(prSetting(options)));
-    return { precision: r.precision, recall: r.recall, fScore: r.fScore, k: r.k, membership: r.membership, counts: { ...r.counts } as Record<string, number> };
+    return {
+      precision: r.precision,
+      recall: r.recall,
+      fScore: r.fScore,
+      k: r.k,
+      membership: r.membership,
+      label: manifoldLabel('pr', r.k, r.membership),
+      counts: { ...r.counts } as Record<string, number>,
+    };
   },
-  rows: (m) => [['precision', m.precision, null, howManifold(m)], ['recall', m.recall, null, howManifold(m)], ['F-score', m.fScore, null, howManifold(m)]],
+  rows: (m) =>
+    ([['precision', m.precision], ['recall', m.recall], ['F-score', m.fScore]] as const).map(([quantity, value]) => [manifoldRowName('pr', quantity, m.k), value, null, howManifold('pr', m)]),
 });
 
 export const PRDC = registerMetric({
   name: 'prdc',
   description: 'precision, recall, density and coverage (Naeem et al. 2020): k-NN balls, d < r, k = 5 (clovaai prdc)',
   inputs: 2,
+  // clovaai's prdc takes whatever features it is given and names no extractor, so prdc stays in the
+  // default (Inception) space, where fidkit has always computed it; --extractor vgg16 gives the paper's.
+  extractor: undefined,
   needs: () => ({ features: true }),
   manifoldSettings: (o) => [prdcSetting(o)],
   compute: ({ options, manifold }) => {
@@ -229,10 +284,11 @@ export const PRDC = registerMetric({
       coverage: r.coverage,
       k: r.k,
       membership: r.membership,
+      label: manifoldLabel('prdc', r.k, r.membership),
       counts: { precision: c.precision, recall: c.recall, density: c.density, coverage: c.coverage, numGenerated: c.numGenerated, numReal: c.numReal } as Record<string, number>,
     };
   },
-  rows: (m) => (['precision', 'recall', 'density', 'coverage'] as const).map((key) => [`${key} (prdc)`, m[key], null, howManifold(m)]),
+  rows: (m) => (['precision', 'recall', 'density', 'coverage'] as const).map((key) => [manifoldRowName('prdc', key, m.k), m[key], null, howManifold('prdc', m)]),
   sweepColumns: (m) => ({ precision: m.precision, recall: m.recall, density: m.density, coverage: m.coverage }),
 });
 
@@ -252,6 +308,11 @@ function warnAboutMixedPipelines(a: LoadedInput, b: LoadedInput, warn: (w: strin
     if (va !== undefined && vb !== undefined && va !== vb) {
       warn(`fid: ${a.path} was made with ${key} '${va}' but ${b.path} with '${vb}' — statistics from different pipelines are not comparable (pytorch-fid #33)`);
     }
+  }
+  // Same extractor, other weights (a retrained network, the test weights): as incomparable.
+  const [wa, wb] = [a.metadata?.weightsSha256, b.metadata?.weightsSha256];
+  if (a.metadata?.extractor === b.metadata?.extractor && wa !== undefined && wb !== undefined && wa !== wb) {
+    warn(`fid: ${a.path} was made with weights ${String(wa)} but ${b.path} with ${String(wb)} — features of different weights are not comparable`);
   }
 }
 

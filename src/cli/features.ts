@@ -4,24 +4,22 @@
  * `files` member (fixed-width unicode, `np.load` reads it without pickle) of a `.npz`.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
-import { exportFeatures } from '../export-features.js';
-import { inputWarnings } from '../inputs.js';
+import { UsageError } from '../core/errors.js';
+import { exportFeatures, type ExportFeaturesOptions } from '../api/export-features.js';
+import { inputWarnings } from '../api/inputs.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { writeNpy } from '../io/npy.js';
 import { writeNpz } from '../io/npz.js';
 import { checkOutputs } from '../io/output-path.js';
-import { parseShard } from '../shards.js';
-import type { CommandContext } from './main.js';
-import { addFolderOptions, folderOptions, type CommonFlags, type FolderFlags } from './options.js';
+import { addOptions, apiOptions } from './flags.js';
+import type { CommandContext } from './context.js';
+import { addExtractorHelp, type CommonFlags } from './options.js';
 import { ProgressReporter } from './progress.js';
 
 export const FEATURES_SCHEMA = 'fidkit.features/1';
 
-interface FeaturesFlags extends FolderFlags, CommonFlags {
-  output?: string;
-  layer?: string;
-  shard?: string;
+interface FeaturesFlags extends CommonFlags {
+  output: string;
   json?: boolean;
 }
 
@@ -29,14 +27,9 @@ export function registerFeatures(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('features')
     .description("write one layer's features of every image (N×D float32, rows in sorted file order, as score uses them) and the file list")
-    .argument('<input>', 'an image folder, a generator (gen:mnist-gan?n=10000) or bundled MNIST digits (mnist:test)')
-    .option('-o, --output <file>', 'features.npy (file list in features.txt beside it) or features.npz (members features and files) (required)')
-    .option('--layer <name>', "the extractor's layer (default: its FID layer, pool3 for inception; the error on a wrong name lists them)")
-    .option('--shard <k/n>', 'only slice k of n of the sorted images (as stats --shard), with the matching file list')
-    .option('--json', 'print a JSON summary (schema fidkit.features/1) on stdout');
-  addFolderOptions(cmd).action(async (input: string, flags: FeaturesFlags) => {
+    .argument('<input>', 'an image folder, a generator (gen:mnist-gan?n=10000) or bundled MNIST digits (mnist:test)');
+  addExtractorHelp(addOptions(cmd, 'features')).action(async (input: string, flags: FeaturesFlags) => {
     const output = flags.output;
-    if (output === undefined) throw new UsageError('features needs -o FILE: the .npy or .npz to write');
     const npz = /\.npz$/i.test(output);
     if (!npz && !/\.npy$/i.test(output)) throw new UsageError(`-o ${output}: the output must end in .npy (with a .txt file list beside it) or .npz`);
     // Both files are checked before any extraction: not an input, and writable.
@@ -44,15 +37,18 @@ export function registerFeatures(program: Command, ctx: CommandContext): void {
     const say = (line: string): void => {
       if (!flags.quiet) ctx.io.stderr.write(`${line}\n`);
     };
+    const warnings: string[] = [];
+    const warn = (w: string): void => {
+      warnings.push(w);
+      say(`warning: ${w}`);
+    };
     const r = await exportFeatures(input, {
-      ...folderOptions(flags),
-      layer: flags.layer,
-      shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
+      ...(apiOptions('features', flags) as ExportFeaturesOptions),
       onProgress: flags.quiet ? undefined : new ProgressReporter(ctx.io.stderr).update,
-      onWarning: (w) => say(`warning: ${w}`),
+      onWarning: warn,
       onNote: say,
     });
-    for (const w of inputWarnings({ path: r.input, skipped: r.skipped, ignored: r.ignored })) say(`warning: ${w}`);
+    for (const w of inputWarnings({ path: r.input, skipped: r.skipped, ignored: r.ignored })) warn(w);
     const { data, rows, cols } = r.features;
     const matrix = { dtype: 'float32' as const, shape: [rows, cols], data };
     let list: string | null = null;
@@ -63,7 +59,7 @@ export function registerFeatures(program: Command, ctx: CommandContext): void {
       await writeFileAtomic(output, writeNpy(matrix));
       await writeFileAtomic(list, r.ids.map((id) => `${id}\n`).join(''));
     }
-    say(`wrote ${rows}×${cols} ${r.layer} features of ${r.input} to ${output}${list ? ` (file list: ${list})` : ''}`);
+    say(`wrote ${rows}×${cols} features (layer ${r.layer}) of ${r.input} to ${output}${list ? ` (file list: ${list})` : ''}`);
     if (flags.json) {
       const summary = {
         schema: FEATURES_SCHEMA,
@@ -76,9 +72,11 @@ export function registerFeatures(program: Command, ctx: CommandContext): void {
         extractor: r.extractor,
         protocol: r.protocol,
         weightsSha256: r.weightsSha256,
+        extractors: { [r.extractor]: r.extractorIdentity },
         shard: r.shard ?? null,
         skipped: r.skipped.length,
         ignored: r.ignored,
+        warnings,
       };
       ctx.io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     }

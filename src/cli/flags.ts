@@ -1,10 +1,11 @@
 /**
  * @file Commander flags from the options schema (options/schema.ts): each command adds the entries
- * that list it, so a flag's text, parser, default and help line exist once. A rejected value exits 2
- * with the sharp-style "Expected an integer ≥ 1 for --batch-size but received '1.5'."
+ * that list it, so a flag's text, parser, default and help line exist once, and reads them back as
+ * the API's options with {@link apiOptions}. A rejected value exits 2 with the sharp-style
+ * "Expected an integer ≥ 1 for --batch-size but received '1.5'."
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { optionsOf, type CommandName, type OptionSpec } from '../options/schema.js';
+import { optionsOf, runtimeChoices, type CommandName, type OptionSpec } from '../options/schema.js';
 import { flagMessage } from '../options/validate.js';
 
 /** The long flag of an entry (`--kid-subsets` of `--kid-subsets <n>`). */
@@ -29,8 +30,13 @@ export function helpText(spec: OptionSpec): string {
 /** A commander Option for one schema entry. */
 export function optionFor(spec: OptionSpec): Option {
   const shown = defaultText(spec);
-  const option = new Option(spec.flag, helpText(spec));
   const takesValue = /[<[]/.test(spec.flag);
+  const valued = spec.default !== undefined && takesValue && !spec.defaultInApi;
+  // Commander shows a default only beside a value; a computed default is shown in the help line.
+  const option = new Option(
+    spec.flag,
+    spec.required ? `${helpText(spec)} (required)` : !valued && takesValue && shown !== undefined ? `${helpText(spec)} (default: ${shown})` : helpText(spec),
+  );
   if (takesValue) {
     const flag = longFlag(spec);
     option.argParser((text: string) => {
@@ -39,18 +45,65 @@ export function optionFor(spec: OptionSpec): Option {
       return value;
     });
   }
-  // Switches have no default to show (commander handles --no-x); computed defaults show their text only.
-  if (spec.default !== undefined && takesValue && !spec.defaultInApi) option.default(spec.default, shown);
-  else if (shown !== undefined && takesValue) option.default(undefined, shown);
+  // Switches have no default to show (commander handles --no-x).
+  if (valued) option.default(spec.default, shown);
   if (spec.required) option.makeOptionMandatory();
   return option;
 }
 
 /**
- * Add every schema entry that lists `command`, except those named in `skip` (a command that must
- * declare one itself, e.g. an option commander would also demand of a subcommand).
+ * The commander Options of one entry: one, or for a per-extractor template (`--weights-<extractor>
+ * <path>`) one per extractor that takes weights, `--weights-inception`, `--weights-mnist`, …
  */
-export function addOptions(cmd: Command, command: CommandName, skip: readonly string[] = []): Command {
-  for (const spec of optionsOf(command)) if (!skip.includes(spec.key)) cmd.addOption(optionFor(spec));
+export function optionsFor(spec: OptionSpec): Option[] {
+  if (!spec.perExtractor) return [optionFor(spec)];
+  return runtimeChoices.weightedExtractors().map((name) => {
+    const flag = spec.flag.replace('<extractor>', name);
+    return optionFor({ ...spec, flag, perExtractor: false, doc: `${spec.doc.replace(/ \(.*\)/, '').replace('one extractor by name', `the ${name} extractor`)}`, defaultText: undefined });
+  });
+}
+
+/** The record a per-extractor template's flags gave (`{ vgg16: 'vgg.pth' }`), undefined when none was given. */
+export function perExtractorValues(spec: OptionSpec, flags: Readonly<Record<string, unknown>>): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const name of runtimeChoices.weightedExtractors()) {
+    const key = camelCase(longFlag({ ...spec, flag: spec.flag.replace('<extractor>', name) }).slice(2));
+    if (typeof flags[key] === 'string') out[name] = flags[key] as string;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+const camelCase = (s: string) => s.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** Where commander stores an entry's value: `--kid-subsets` → kidSubsets, `--no-cache` → cache, `-n, --count` → count. */
+export function attributeName(spec: OptionSpec): string {
+  return new Option(spec.flag).attributeName();
+}
+
+/** Entries main.ts adds to every command itself (`-q, --quiet`), so no command can miss them. */
+export const COMMON_KEYS: readonly string[] = ['quiet'];
+
+/** Add every schema entry that lists `command`, except the common ones (main.ts adds those to every command). */
+export function addOptions(cmd: Command, command: CommandName): Command {
+  for (const spec of optionsOf(command)) {
+    if (COMMON_KEYS.includes(spec.key)) continue;
+    for (const option of optionsFor(spec)) cmd.addOption(option);
+  }
   return cmd;
+}
+
+/**
+ * The API options a command's parsed flags stand for: each schema entry of `command` read from its
+ * commander attribute and stored under its API key (`--ext` → extensions, `--lr` → learningRate,
+ * `--weights-<extractor>` → extractorWeights). Flags not given and without a flag default are left out.
+ * @example score(inputs, { ...apiOptions('score', flags), onProgress })
+ */
+export function apiOptions(command: CommandName, flags: object): Record<string, unknown> {
+  const given = flags as Readonly<Record<string, unknown>>;
+  const out: Record<string, unknown> = {};
+  for (const spec of optionsOf(command)) {
+    const value = spec.perExtractor ? perExtractorValues(spec, given) : given[attributeName(spec)];
+    if (value !== undefined) out[spec.key] = value;
+  }
+  return out;
 }

@@ -4,38 +4,33 @@
  * numbers as a table on stdout (or one JSON document with `--json`); warnings and optimiser progress
  * go to stderr. tfjs and the experiments load only when a subcommand runs.
  */
-import cliProgress from 'cli-progress';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, UsageError } from '../core/errors.js';
 import { checkOutputs } from '../io/output-path.js';
-import type { BundledGeneratorName } from '../generators/model-files.js';
+import type { BundledGeneratorName } from '../models/mnist/model-files.js';
 import type { DigitPrediction } from '../latent/classify.js';
 import type { LatentFitProgress } from '../latent/optimize.js';
-import { LATENT_DEFAULTS } from '../latent/defaults.js';
 import type { LatentGrid } from '../latent/experiments.js';
 import type { MaskSpec } from '../latent/masks.js';
 import type { TargetSpec } from '../latent/targets.js';
 import { formatNumber, renderTable, type Cell } from '../report/table.js';
-import type { CommandContext } from './main.js';
-import { integerAtLeast, numberAbove, oneOf } from './options.js';
+import { addOptions, apiOptions } from './flags.js';
+import type { CommandContext } from './context.js';
+import type { CommonFlags as QuietFlag } from './options.js';
+import { Progress, stepsFormat } from './progress.js';
 
-const GENERATORS = ['mnist-gan', 'mnist-vae'] as const;
-/** Default integer upscale of the grid's 28×28 tiles. */
-const GRID_SCALE = 2;
 /** Gap between grid tiles, in pixels, and its gray level. */
 const GRID_PADDING = 2;
 const GRID_BACKGROUND = 0.5;
-/** Seconds between plain progress lines when stderr is not a terminal. */
-const LINE_INTERVAL_S = 5;
 
-interface CommonFlags {
+/** The parsed flags (options/schema.ts entries of `latent <experiment>`; defaults filled by commander). */
+interface CommonFlags extends QuietFlag {
   generator: BundledGeneratorName;
   model?: string;
   out: string;
   scale: number;
   json?: boolean;
-  quiet?: boolean;
 }
 
 interface InterpolateFlags extends CommonFlags {
@@ -58,52 +53,20 @@ interface InpaintFlags extends FitFlags {
   mask: string;
 }
 
-/** Parser for a finite number > 0 (`strict`) or ≥ 0. */
-function addCommon(cmd: Command, experiment: string): Command {
-  return cmd
-    .addOption(new Option('--generator <name>', `the generator: ${GENERATORS.join(', ')}`).default(LATENT_DEFAULTS.generator).argParser(oneOf('--generator', GENERATORS)))
-    .option('--model <dir>', 'a folder written by `fidkit train gan|vae` (of the --generator kind) instead of the bundled model')
-    .addOption(new Option('-o, --out <grid.png>', 'the grid image to write (PNG)').makeOptionMandatory())
-    .addOption(new Option('--scale <n>', 'integer upscale of each 28×28 tile in the grid (nearest neighbour)').default(GRID_SCALE).argParser(integerAtLeast('--scale', 1)))
-    .option('--json', `print one JSON document (schema fidkit.latent-${experiment}/1) instead of the table`);
-}
-
-/** The target flags, then `extra` (inpaint's --mask), the optimiser's flags and the common ones. */
-function addFit(cmd: Command, experiment: string, extra: Option[] = []): Command {
-  cmd
-    .addOption(new Option('--index <i>', 'the target: MNIST test digit i (0 … 9999)').argParser(integerAtLeast('--index', 0)))
-    .option('--image <file>', 'the target: an image file (made 28×28 grayscale like the MNIST classifier input; white digit on black)');
-  for (const option of extra) cmd.addOption(option);
-  cmd
-    .addOption(new Option('--starts <n>', 'random starting codes z ~ N(0, I), fitted independently').default(LATENT_DEFAULTS.starts).argParser(integerAtLeast('--starts', 1)))
-    .addOption(new Option('--steps <n>', 'Adam steps per start').default(LATENT_DEFAULTS.steps).argParser(integerAtLeast('--steps', 1)))
-    .addOption(new Option('--lr <rate>', 'Adam learning rate (β1 0.9, β2 0.999, ε 1e-8)').default(LATENT_DEFAULTS.learningRate).argParser(numberAbove('--lr', 0, true)))
-    .addOption(new Option('--seed <n>', 'seed of the starting codes (same seed, same numbers)').default(LATENT_DEFAULTS.seed).argParser(integerAtLeast('--seed', 0)))
-    .addOption(
-      new Option('--prior-weight <λ>', 'add λ·‖z‖²/d to the loss (a Gaussian prior keeping z where the generator was trained; try 0.001–0.01)')
-        .default(LATENT_DEFAULTS.priorWeight)
-        .argParser(numberAbove('--prior-weight', 0, false)),
-    );
-  return addCommon(cmd, experiment);
-}
-
 export function registerLatent(program: Command, ctx: CommandContext): void {
   const latent = program
     .command('latent')
     .description('latent-space experiments on the bundled MNIST GAN and VAE: interpolate, reconstruct, inpaint (each writes a grid PNG and prints its numbers)');
 
-  addCommon(
+  addOptions(
     latent
       .command('interpolate')
       .description(
         'decode the codes between two endpoints along the straight line (lerp) and the great circle (slerp), and classify every frame. ' +
           'Endpoints: seed:N (z ~ N(0, I) from seed N), index:N (VAE: encoder mean μ(x) of MNIST test digit N), an image file (VAE: its μ(x)), or a bare N ' +
           '(a seed for mnist-gan, a test index for mnist-vae). Grid: row 1 linear, row 2 spherical, t = 0 … 1 left to right.',
-      )
-      .option('--from <endpoint>', 'first endpoint (default: seed:0 for mnist-gan, index:0 for mnist-vae)')
-      .option('--to <endpoint>', 'second endpoint (default: seed:1 for mnist-gan, index:1 for mnist-vae)')
-      .addOption(new Option('--frames <n>', 'frames per path, both endpoints included').default(LATENT_DEFAULTS.frames).argParser(integerAtLeast('--frames', 2))),
-    'interpolate',
+      ),
+    'latent interpolate',
   ).action(async (flags: InterpolateFlags) => {
     await checkOut(flags.out, [flags.from, flags.to]);
     const { interpolate, parseEndpoint } = await import('../latent/experiments.js');
@@ -130,14 +93,14 @@ export function registerLatent(program: Command, ctx: CommandContext): void {
     );
   });
 
-  addFit(
+  addOptions(
     latent
       .command('reconstruct')
       .description(
         'find codes z minimising the mean squared error between G(z) and a digit (pixels in [0,1]) with Adam from several random starts; print the MSE before and after per start. ' +
           'Grid: the target, for mnist-vae the encoder\'s reconstruction decode(μ(x)), then G(z) of every start.',
       ),
-    'reconstruct',
+    'latent reconstruct',
   ).action(async (flags: FitFlags) => {
     const target = targetOf(flags);
     await checkOut(flags.out, [flags.image]);
@@ -159,15 +122,14 @@ export function registerLatent(program: Command, ctx: CommandContext): void {
     );
   });
 
-  addFit(
+  addOptions(
     latent
       .command('inpaint')
       .description(
         'hide a region of a digit and fit codes z to the visible pixels only (Adam from several random starts); print per start the visible-pixel MSE (fitted) and the hidden-region MSE against the original (guessed). ' +
           'Grid: the original, the masked input (hidden pixels mid-gray), the best start\'s inpainted image (visible pixels kept, hidden ones generated), then G(z) of every start.',
       ),
-    'inpaint',
-    [new Option('--mask <region>', 'the hidden region: top, bottom, left or right (that half of the image), or box:x,y,w,h (w×h pixels from column x, row y, 0-based)').makeOptionMandatory()],
+    'latent inpaint',
   ).action(async (flags: InpaintFlags) => {
     const target = targetOf(flags);
     const mask = await maskOf(flags.mask);
@@ -203,8 +165,10 @@ async function maskOf(text: string): Promise<MaskSpec> {
   }
 }
 
+/** reconstruct()'s and inpaint()'s options: the schema entries of the fit, read under their API keys (--lr → learningRate). */
 function fitOptions(flags: FitFlags, target: TargetSpec) {
-  return { generator: flags.generator, model: flags.model, target, starts: flags.starts, steps: flags.steps, learningRate: flags.lr, seed: flags.seed, priorWeight: flags.priorWeight };
+  const { generator, model, starts, steps, learningRate, seed, priorWeight } = apiOptions('latent reconstruct', flags) as Omit<FitFlags, 'lr'> & { learningRate: number };
+  return { generator, model, target, starts, steps, learningRate, seed, priorWeight };
 }
 
 /** `-o` must name a writable .png file that is not a folder nor an input image (checked before the slow part). */
@@ -276,25 +240,15 @@ function fmt(x: number): string {
 /** Optimiser progress on stderr: a bar on a terminal (not CI), else a line every few seconds. */
 function fitProgress(ctx: CommandContext, flags: CommonFlags): ((e: LatentFitProgress) => void) | undefined {
   if (flags.quiet) return undefined;
-  const stream = ctx.io.stderr;
-  const interactive = Boolean(stream.isTTY) && !process.env.CI;
-  let bar: cliProgress.SingleBar | undefined;
-  let lastLine = Date.now();
+  const progress = new Progress(ctx.io.stderr, stepsFormat('fit'));
+  let started = false;
   return (e) => {
-    const best = Math.min(...e.mse);
-    if (interactive) {
-      if (!bar) {
-        bar = new cliProgress.SingleBar({ format: 'fit |{bar}| {value}/{total} steps | best MSE {mse} | ETA {eta_formatted}', stream: stream as NodeJS.WritableStream, hideCursor: true }, cliProgress.Presets.shades_classic);
-        bar.start(e.total, e.step, { mse: fmt(best) });
-      }
-      bar.update(e.step, { mse: fmt(best) });
-      if (e.step === e.total) bar.stop();
-      return;
+    const detail = `best MSE ${fmt(Math.min(...e.mse))}`;
+    if (!started) {
+      started = true;
+      progress.start(e.total, e.step, detail);
     }
-    const now = Date.now();
-    if (now - lastLine >= LINE_INTERVAL_S * 1000 || e.step === e.total) {
-      lastLine = now;
-      stream.write(`step ${e.step}/${e.total}: best MSE ${fmt(best)}\n`);
-    }
+    if (e.step === e.total) progress.end(e.step, detail);
+    else progress.update(e.step, detail);
   };
 }

@@ -6,11 +6,14 @@
  * Commands never call `process.exit`.
  */
 import { Command, CommanderError } from 'commander';
-import { FidkitError, UsageError } from '../errors.js';
-import { mark } from '../timeline.js';
-import { VERSION } from '../version.js';
+import { FidkitError, UsageError } from '../core/errors.js';
+import { mark } from '../core/timeline.js';
+import { VERSION } from '../core/version.js';
+import type { CliIo, CommandContext } from './context.js';
+export type { CliIo, CommandContext } from './context.js';
 export { removeTemporaryFilesOnSignal } from '../io/atomic-write.js';
 import { registerCache } from './cache.js';
+import { registerExtractors } from './extractors.js';
 import { registerFeatures } from './features.js';
 import { registerLatent } from './latent.js';
 import { addCommonOptions } from './options.js';
@@ -20,19 +23,7 @@ import { registerStats } from './stats.js';
 import { registerSweep } from './sweep.js';
 import { registerTrain } from './train.js';
 import { registerVerify } from './verify.js';
-
-/** Where a command writes: results to stdout, progress/warnings/errors to stderr. */
-export interface CliIo {
-  readonly stdout: { write(chunk: string): unknown; isTTY?: boolean };
-  readonly stderr: { write(chunk: string): unknown; isTTY?: boolean };
-}
-
-/** What a command's action receives besides its parsed arguments. */
-export interface CommandContext {
-  readonly io: CliIo;
-  /** Set the process exit code (e.g. 1 when `verify` finds a failure). */
-  setExitCode(code: number): void;
-}
+import { asCliUser } from '../options/mention.js';
 
 /** Build the program; exported so tests can inspect options without running anything. */
 export function createCli(ctx: CommandContext): Command {
@@ -48,6 +39,7 @@ export function createCli(ctx: CommandContext): Command {
   registerStats(program, ctx);
   registerFeatures(program, ctx);
   registerVerify(program, ctx);
+  registerExtractors(program, ctx);
   registerCache(program, ctx);
   registerTrain(program, ctx);
   registerSweep(program, ctx);
@@ -72,7 +64,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const ctx: CommandContext = { io, setExitCode: (code) => (exitCode = Math.max(exitCode, code)) };
   const program = createCli(ctx);
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await asCliUser(() => program.parseAsync(argv, { from: 'user' })); // messages name flags, not option keys
     return exitCode;
   } catch (err) {
     return reportError(err, io);

@@ -1,65 +1,12 @@
 /**
- * @file Option parsers shared by the commands: each turns a flag's text into a typed value or
- * rejects it with commander's InvalidArgumentError (exit 2), naming the accepted form — the
- * sharp-style "Expected positive integer for --batch-size but received '1.5'".
+ * @file What every command shares beyond its schema entries (options/schema.ts, added by
+ * `addOptions` in flags.ts): the common flags main.ts gives every command, and the extractor list
+ * printed under the help of the commands that read images.
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULTS, PROTOCOLS, type Protocol } from '../defaults.js';
-import { extractorNames } from '../features/registry.js';
-import type { FolderOptions } from '../inputs.js';
-import { IMAGE_EXTENSIONS } from '../io/folder.js';
-
-/** Parser for an integer ≥ `min`. */
-export function integerAtLeast(flag: string, min: number): (text: string) => number {
-  return (text) => {
-    const v = Number(text);
-    if (!Number.isSafeInteger(v) || v < min) {
-      throw new InvalidArgumentError(`Expected an integer ≥ ${min} for ${flag} but received '${text}'.`);
-    }
-    return v;
-  };
-}
-
-/** Parser for a number > `min` (`strict`) or ≥ `min`. */
-export function numberAbove(flag: string, min: number, strict: boolean): (text: string) => number {
-  return (text) => {
-    const v = Number(text);
-    if (text.trim() === '' || !Number.isFinite(v) || (strict ? v <= min : v < min)) {
-      throw new InvalidArgumentError(`Expected a number ${strict ? '>' : '≥'} ${min} for ${flag} but received '${text}'.`);
-    }
-    return v;
-  };
-}
-
-/** Parser for one value of a fixed list. */
-export function oneOf<T extends string>(flag: string, allowed: readonly T[]): (text: string) => T {
-  return (text) => {
-    if (!(allowed as readonly string[]).includes(text)) {
-      throw new InvalidArgumentError(`Unknown ${flag} '${text}'; valid values: ${allowed.join(', ')}.`);
-    }
-    return text as T;
-  };
-}
-
-/** Parser for a comma-separated list of values from a fixed list (duplicates removed, order kept). */
-export function listOf<T extends string>(flag: string, allowed: readonly T[]): (text: string) => T[] {
-  const one = oneOf(flag, allowed);
-  return (text) => [...new Set(text.split(',').map((s) => one(s.trim().toLowerCase())))];
-}
-
-/**
- * Parser for `--ext png,jpg,…`: extensions of the files to read, any case, with or without the dot.
- * Only extensions fidkit decodes are accepted, so a typo fails here rather than as "0 images".
- */
-export function extensionList(text: string): string[] {
-  const list = [...new Set(text.split(',').map((s) => s.trim().replace(/^\./, '').toLowerCase()).filter((s) => s.length > 0))];
-  if (list.length === 0) throw new InvalidArgumentError(`Expected a comma-separated list of extensions for --ext (e.g. png,jpg) but received '${text}'.`);
-  const unknown = list.filter((e) => !(IMAGE_EXTENSIONS as readonly string[]).includes(e));
-  if (unknown.length > 0) {
-    throw new InvalidArgumentError(`Unsupported --ext ${unknown.map((e) => `'${e}'`).join(', ')}; fidkit reads ${IMAGE_EXTENSIONS.join(', ')}.`);
-  }
-  return list;
-}
+import type { Command } from 'commander';
+import { extractorSpecs } from '../features/registry.js'; // also fills the extractor choices of the schema
+import { O } from '../options/schema.js';
+import { optionFor } from './flags.js';
 
 /** The flags every command takes. */
 export interface CommonFlags {
@@ -71,56 +18,16 @@ export interface CommonFlags {
  * `--quiet` silences progress, notes and warnings on stderr; errors are still printed.
  */
 export function addCommonOptions(cmd: Command): Command {
-  return cmd.option('-q, --quiet', 'no progress or warnings on stderr (errors are still printed)');
+  return cmd.addOption(optionFor(O.quiet));
 }
 
-/** The flags of every command that reads image folders. */
-export interface FolderFlags {
-  protocol: Protocol;
-  extractor: string;
-  weights?: string;
-  batchSize: number;
-  skipBad?: boolean;
-  recursive?: boolean;
-  ext?: string[];
-  offline?: boolean;
-  cacheDir?: string;
-  cache: boolean;
-  cacheStrict?: boolean;
-}
-
-/** Add the image-folder flags (one definition for score and stats). */
-export function addFolderOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--protocol <name>', `how images are resized and scaled for the network: ${PROTOCOLS.join(', ')}`).default(DEFAULTS.protocol).argParser(oneOf('protocol', PROTOCOLS)))
-    .addOption(new Option('--extractor <name>', `feature extractor: ${extractorNames().join(', ')}`).default(DEFAULTS.extractor).argParser(oneOf('extractor', extractorNames())))
-    .option('--weights <path>', "weights: for inception a .pth (default: pytorch-fid's file, downloaded once into the cache; 'test:hash' = deterministic test weights); for mnist a classifier folder (default: the bundled one)")
-    .addOption(new Option('--batch-size <n>', 'images per batch').default(DEFAULTS.batchSize).argParser(integerAtLeast('--batch-size', 1)))
-    .option('--skip-bad', 'skip unreadable images (and report how many) instead of stopping at the first')
-    .option('--recursive', 'also read images in subfolders')
-    .addOption(new Option('--ext <list>', `comma-separated extensions of the files to read, any case (default: ${IMAGE_EXTENSIONS.join(',')})`).argParser(extensionList))
-    .option('--offline', 'never download (also FIDKIT_OFFLINE=1); fails with the URL and cache path if the weights are missing')
-    .option('--cache-dir <dir>', 'cache folder (default $FIDKIT_CACHE, else $XDG_CACHE_HOME/fidkit, else ~/.cache/fidkit)')
-    .option('--no-cache', 'neither reuse nor store extracted features')
-    .option(
-      '--cache-strict',
-      'key the feature cache on file contents (SHA-256) instead of sizes and modification times; the default key notices added, removed or renamed files and changed sizes or times, but not an image replaced by one of the same size with its time restored (rsync -t, cp -p, tar)',
-    );
-}
-
-/** The API options behind {@link addFolderOptions}'s flags. */
-export function folderOptions(flags: FolderFlags): FolderOptions {
-  return {
-    protocol: flags.protocol,
-    extractor: flags.extractor,
-    weights: flags.weights,
-    batchSize: flags.batchSize,
-    skipBad: flags.skipBad,
-    recursive: flags.recursive,
-    extensions: flags.ext,
-    offline: flags.offline,
-    cacheDir: flags.cacheDir,
-    cache: flags.cache,
-    cacheStrict: flags.cacheStrict,
-  };
+/** List the extractors under the help of a command that reads images (`--extractor` takes their names). */
+export function addExtractorHelp(cmd: Command): Command {
+  return cmd.addHelpText(
+    'after',
+    () =>
+      `\nExtractors (--extractor; \`fidkit extractors\` shows layers, protocols and weights):\n${extractorSpecs()
+        .map((e) => `  ${(e.argument ? `${e.name}:${e.argument}` : e.name).padEnd(18)} ${e.description}`)
+        .join('\n')}\n`,
+  );
 }

@@ -1,6 +1,6 @@
 /**
- * @file `fidkit sample --generator G -n N -o DIR|grid.png`: draw N seeded, optionally truncated
- * latent codes, run the generator (bundled MNIST GAN/VAE or a user's ONNX file) and write the
+ * @file `fidkit sample [--generator G] -n N -o DIR|grid.png`: draw N seeded, optionally truncated
+ * latent codes, run the generator (bundled MNIST GAN/VAE — `mnist-gan` by default — or a user's ONNX file) and write the
  * images as one PNG each into a folder, or as one grid image when `-o` ends in `.png`.
  *
  * A folder must be new or empty: a set mixed with the files of an earlier run would be scored as
@@ -10,17 +10,16 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { InputError, UsageError } from '../errors.js';
+import type { Command } from 'commander';
+import { InputError, UsageError } from '../core/errors.js';
 import { checkOutputs } from '../io/output-path.js';
-import { DEFAULT_SAMPLE_BATCH } from '../generators/sample.js';
-import { DEFAULT_TRUNCATION_MODE, formatTruncation, parseTruncation, TRUNCATION_MODES, type TruncationMode } from '../generators/truncation.js';
-import type { CommandContext } from './main.js';
-import { integerAtLeast, oneOf } from './options.js';
+import { formatTruncation } from '../generators/truncation.js';
+import type { TruncationMode } from '../options/schema.js';
+import { addOptions } from './flags.js';
+import type { CommandContext } from './context.js';
+import type { CommonFlags } from './options.js';
 import { ProgressReporter } from './progress.js';
 
-const LAYOUTS = ['nchw', 'nhwc'] as const;
-const RANGES = ['0,1', '-1,1'] as const;
 /** Largest grid (images); more belong in a folder. */
 const MAX_GRID_IMAGES = 10_000;
 /** Sample counts from which progress is shown. */
@@ -28,7 +27,8 @@ const PROGRESS_FROM = 2_000;
 /** Zero padding of file numbers: 000000.png …, wider when N needs it. */
 const MIN_DIGITS = 6;
 
-interface SampleFlags {
+/** The parsed flags (options/schema.ts entries of `sample`; defaults filled by commander). */
+interface SampleFlags extends CommonFlags {
   generator: string;
   count: number;
   out: string;
@@ -37,57 +37,25 @@ interface SampleFlags {
   seed: number;
   columns?: number;
   scale?: number;
-  layout?: (typeof LAYOUTS)[number];
-  range?: (typeof RANGES)[number];
+  layout?: 'nchw' | 'nhwc';
+  range?: '0,1' | '-1,1';
   latentDim?: number;
   model?: string;
   batchSize: number;
   force?: boolean;
   json?: boolean;
-  quiet?: boolean;
-}
-
-/** commander parser for `--truncation ψ|none`. */
-function truncationArg(text: string): number {
-  try {
-    return parseTruncation(text);
-  } catch {
-    throw new InvalidArgumentError(`Expected a positive number or 'none' for --truncation but received '${text}'.`);
-  }
-}
-
-/** commander parser for `--range 0,1|-1,1` (spaces and brackets ignored). */
-function rangeArg(text: string): (typeof RANGES)[number] {
-  const t = text.replace(/[\s[\]()]/g, '');
-  if (!(RANGES as readonly string[]).includes(t)) throw new InvalidArgumentError(`Unknown --range '${text}'; valid values: ${RANGES.join(', ')}.`);
-  return t as (typeof RANGES)[number];
 }
 
 export function registerSample(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('sample')
     .description(
       'generate images with a generator: seeded latent codes z ~ N(0, I), optionally truncated, written as one PNG per image into a folder or as one grid image (-o ending in .png). ' +
         'An ONNX generator takes z [N, d] float32 and returns N×C×H×W or N×H×W×C images (C = 1 or 3) in [-1, 1] or [0, 1]: layout and range come from --layout/--range, ' +
         'else the model metadata fidkit.layout/fidkit.range, else the output shape and a final Tanh/Sigmoid.',
-    )
-    .addOption(new Option('--generator <name|file.onnx>', 'mnist-gan, mnist-vae, or an ONNX generator file').makeOptionMandatory())
-    .addOption(new Option('-n, --count <n>', 'number of images').argParser(integerAtLeast('--count', 1)).makeOptionMandatory())
-    .addOption(new Option('-o, --out <dir|grid.png>', 'a folder (new or empty) for 000000.png, 000001.png, …, or a .png file for one grid').makeOptionMandatory())
-    .addOption(new Option('--truncation <psi|none>', 'truncation threshold ψ > 0, or none').default(Infinity, 'none').argParser(truncationArg))
-    .addOption(
-      new Option('--truncation-mode <mode>', "'scale': z·ψ (ψ = 1: untruncated); 'resample': redraw each component with |z| > ψ (BigGAN)").default(DEFAULT_TRUNCATION_MODE).argParser(oneOf('--truncation-mode', TRUNCATION_MODES)),
-    )
-    .addOption(new Option('--seed <n>', 'seed of the latent codes (the first k images of a run are those of -n k)').default(0).argParser(integerAtLeast('--seed', 0)))
-    .addOption(new Option('--columns <n>', 'grid: images per row (default ⌈√N⌉)').argParser(integerAtLeast('--columns', 1)))
-    .addOption(new Option('--scale <n>', 'grid: integer upscale of each image (nearest neighbour)').argParser(integerAtLeast('--scale', 1)))
-    .addOption(new Option('--layout <layout>', 'ONNX generators: output layout nchw or nhwc (overrides metadata and shape inference)').argParser(oneOf('--layout', LAYOUTS)))
-    .addOption(new Option('--range <range>', 'ONNX generators: output value range 0,1 or -1,1 (overrides metadata and the output operator)').argParser(rangeArg))
-    .addOption(new Option('--latent-dim <d>', 'ONNX generators: latent width, when the model does not fix it').argParser(integerAtLeast('--latent-dim', 1)))
-    .option('--model <dir>', 'mnist-gan/mnist-vae: a folder written by `fidkit train gan|vae` instead of the bundled weights')
-    .addOption(new Option('--batch-size <n>', 'latent codes per generator call (never changes the images)').default(DEFAULT_SAMPLE_BATCH).argParser(integerAtLeast('--batch-size', 1)))
-    .option('--force', 'write into a non-empty folder, deleting the numbered PNGs an earlier run left there')
-    .option('--json', 'print one JSON document (schema fidkit.sample/1) instead of the summary line')
+    );
+  // --generator has the same default as sweep's and latent's (the options schema's): `fidkit sample -n 16 -o grid.png` just works.
+  addOptions(cmd, 'sample')
     .action(async (flags: SampleFlags) => {
       const started = Date.now();
       const grid = flags.out.toLowerCase().endsWith('.png');
@@ -102,7 +70,7 @@ export function registerSample(program: Command, ctx: CommandContext): void {
       const stale = grid ? (await checkGridPath(flags.out), []) : await checkFolder(flags.out, flags.force ?? false);
       await checkOutputs([{ path: flags.out, example: 'grid.png' }], [flags.generator, ...(flags.model ? [flags.model] : [])], { folder: !grid });
       const [{ loadGenerator }, { sampleBatches, sampleImages }, grids] = await Promise.all([
-        import('../generators/load-generator.js'),
+        import('../models/load-generator.js'),
         import('../generators/sample.js'),
         import('../report/image-grid.js'),
       ]);

@@ -1,120 +1,81 @@
 /**
  * @file `fidkit sweep`: the truncation sweep of a generator against a reference — one table row per
  * ψ plus real-data and other-generator rows, `--json` (schema fidkit.sweep/1) and `--plot` (PNG or
- * SVG: FID and IS against ψ, precision against recall). Also `npm start`'s job.
+ * SVG: FID and IS against ψ, precision against recall). Also `npm start`'s job. The command parses
+ * (flags and defaults from the options schema), calls `sweep()`, which holds the whole policy, and
+ * prints; its header line comes from `planSweep()`.
  */
-import { Option, type Command } from 'commander';
-import { UsageError } from '../errors.js';
+import type { Command } from 'commander';
 import { checkOutputs } from '../io/output-path.js';
-import { BUNDLED_GENERATORS } from '../generators/model-files.js';
-import { DEFAULT_TRUNCATION_MODE, TRUNCATION_MODES, parseTruncation, type TruncationMode } from '../generators/truncation.js';
 import { writeSweepPlot, type SweepPlotPoint } from '../report/plot.js';
 import { renderTable } from '../report/table.js';
-import { DEFAULT_GENERATED_COUNT, MNIST_PREFIX } from '../sources.js';
-import { DEFAULT_TRUNCATIONS, sweep, type SweepReport, type SweepRow } from '../sweep.js';
-import type { CommandContext } from './main.js';
-import { addFolderOptions, folderOptions, integerAtLeast, oneOf, type FolderFlags } from './options.js';
+import { planSweep, sampleSizeEffects, sweep, type SweepOptions, type SweepPlan, type SweepReport, type SweepRow } from '../api/sweep.js';
+import { addOptions, apiOptions } from './flags.js';
+import type { CommandContext } from './context.js';
+import { addExtractorHelp, type CommonFlags } from './options.js';
 import { ProgressReporter } from './progress.js';
 
-interface SweepFlags extends FolderFlags {
-  generator: string;
-  truncation: number[];
-  truncationMode: TruncationMode;
-  count: number;
+interface SweepFlags extends CommonFlags {
   model?: string;
-  seed: number;
-  reference?: string;
-  real?: string;
-  compare?: string;
-  k?: number;
-  layout?: 'nchw' | 'nhwc';
-  range?: '0,1' | '-1,1';
-  latentDim?: number;
   json?: boolean;
   plot?: string;
-  quiet?: boolean;
 }
-
-/** `mnist-test` and friends are accepted for the bundled sets' `mnist:` names. */
-const ALIASES: Readonly<Record<string, string>> = { 'mnist-test': 'mnist:test', 'mnist-train-10k': 'mnist:train-10k' };
-const alias = (text: string) => ALIASES[text] ?? text;
 
 export function registerSweep(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('sweep')
     .description(
-      "score a generator at several truncation thresholds ψ against a reference: IS, FID, precision, recall, density and coverage per ψ, plus rows for real data and other generators (e.g. the VAE); images are generated in memory, never written",
-    )
-    .option('--generator <name>', `generator: ${BUNDLED_GENERATORS.join(', ')} or FILE.onnx`, 'mnist-gan')
-    .addOption(
-      new Option('--truncation <list>', "comma-separated thresholds ψ; 'none' = untruncated")
-        .default([...DEFAULT_TRUNCATIONS], DEFAULT_TRUNCATIONS.map((t) => (t === Infinity ? 'none' : t)).join(','))
-        .argParser((text: string) => text.split(',').map(parseTruncation)),
-    )
-    .addOption(
-      new Option('--truncation-mode <mode>', 'scale: z·ψ, so ψ = 1 is the untruncated generator and ψ > 1 spreads codes out; resample: redraw components with |z| > ψ (BigGAN)')
-        .default(DEFAULT_TRUNCATION_MODE)
-        .argParser(oneOf('--truncation-mode', TRUNCATION_MODES)),
-    )
-    .addOption(new Option('-n, --count <n>', 'samples per set').default(DEFAULT_GENERATED_COUNT).argParser(integerAtLeast('-n', 2)))
-    .addOption(new Option('--seed <s>', 'seed of the latent codes (the same codes for every ψ) and of the IS shuffle').default(0).argParser(integerAtLeast('--seed', 0)))
-    .option('--reference <input>', 'reference set: mnist-test, a folder, a .npz of statistics (FID only) or a .npy of features (default: mnist-test for the bundled generators)')
-    .option('--real <input>', "a real set scored like the generated ones, or 'none' (default: the first n training digits, mnist:train-10k?n=N, when the reference is mnist-test)")
-    .option('--compare <list>', "other generators (or gen:/mnist: inputs) scored untruncated, comma-separated, or 'none' (default: mnist-vae when sweeping mnist-gan)")
-    .addOption(new Option('--k <n>', 'neighbourhood size of precision/recall/density/coverage').default(5).argParser(integerAtLeast('--k', 1)))
-    .addOption(new Option('--layout <layout>', 'ONNX generators: output layout').argParser(oneOf('--layout', ['nchw', 'nhwc'] as const)))
-    .addOption(new Option('--range <range>', 'ONNX generators: output value range').argParser(oneOf('--range', ['0,1', '-1,1'] as const)))
-    .addOption(new Option('--latent-dim <d>', 'ONNX generators: latent width when the model leaves it dynamic').argParser(integerAtLeast('--latent-dim', 1)))
-    .option('--model <dir>', 'mnist-gan/mnist-vae: a folder written by `fidkit train gan|vae` instead of the bundled weights')
-    .option('--json', 'print one JSON document (schema fidkit.sweep/1) instead of the table')
-    .option('--plot <file>', 'write the figure: FID and IS against ψ, precision against recall (.png or .svg)');
-  addFolderOptions(cmd).action(async (flags: SweepFlags) => {
-    const bundled = (BUNDLED_GENERATORS as readonly string[]).includes(flags.generator);
-    const reference = alias(flags.reference ?? (bundled ? 'mnist:test' : ''));
-    if (!reference) throw new UsageError('--reference is required for an ONNX generator: a folder of real images, a .npz of statistics or a .npy of features');
-    // MNIST generators are scored with the MNIST classifier unless --extractor says otherwise.
-    const extractor = cmd.getOptionValueSource('extractor') === 'default' && reference.startsWith(MNIST_PREFIX) ? 'mnist' : flags.extractor;
-    const batchSize = cmd.getOptionValueSource('batchSize') === 'default' && extractor === 'mnist' ? 500 : flags.batchSize;
-    // The real row uses as many digits as each generated set (FID's bias depends on n), up to the 10,000 bundled.
-    const real =
-      flags.real === 'none' ? undefined : flags.real !== undefined ? alias(flags.real) : /^mnist:test(\?|$)/.test(reference) ? `mnist:train-10k?n=${Math.min(flags.count, 10_000)}` : undefined;
-    const compare =
-      flags.compare === 'none' ? [] : flags.compare !== undefined ? flags.compare.split(',').map((s) => alias(s.trim())) : flags.generator === 'mnist-gan' ? ['mnist-vae'] : [];
+      'score a generator at several truncation thresholds ψ against a reference: IS, FID, precision, recall, density and coverage per ψ, plus rows for real data and other generators (e.g. the VAE); images are generated in memory, never written',
+    );
+  // --extractor and --batch-size have no flag default: the sweep picks them by a rule when they are not given.
+  addExtractorHelp(addOptions(cmd, 'sweep')).action(async (flags: SweepFlags) => {
     const stderr = ctx.io.stderr;
     const progress = flags.quiet ? undefined : new ProgressReporter(stderr);
-    if (!flags.quiet && !flags.json) {
-      stderr.write(
-        `sweep: ${flags.generator}, ψ ∈ {${flags.truncation.map((t) => (t === Infinity ? 'none' : t)).join(', ')}} (${flags.truncationMode}), ${flags.count} samples per set, seed ${flags.seed}; reference ${reference}; extractor ${extractor}\n`,
-      );
-    }
-    if (flags.plot) await checkOutputs([{ path: flags.plot, flag: '--plot', example: 'sweep.png' }], [reference, ...(real ? [real] : []), ...compare, ...(flags.model ? [flags.model] : [])]);
-    const report = await sweep({
-      ...folderOptions(flags),
-      extractor,
-      batchSize,
-      generator: flags.generator,
-      generatorOptions: { layout: flags.layout, range: flags.range, latentDim: flags.latentDim, model: flags.model },
-      truncations: flags.truncation,
-      mode: flags.truncationMode,
-      count: flags.count,
-      seed: flags.seed,
-      reference,
-      real,
-      compare,
-      k: flags.k,
+    // How an ONNX generator's output is read travels apart; the rest are sweep()'s options as they are.
+    const { layout, range, latentDim, model, json: _json, plot: _plot, quiet: _quiet, ...given } = apiOptions('sweep', flags);
+    const options: SweepOptions = {
+      ...(given as SweepOptions),
+      generatorOptions: { layout, range, latentDim, model } as SweepOptions['generatorOptions'],
       onProgress: progress?.update,
       onWarning: flags.quiet ? undefined : (w) => stderr.write(`warning: ${w}\n`),
       onNote: flags.quiet ? undefined : (n) => stderr.write(`${n}\n`),
-    });
+    };
+    const plan = planSweep(options);
+    if (!flags.quiet) stderr.write(headerLine(plan));
+    if (flags.plot) {
+      await checkOutputs([{ path: flags.plot, flag: '--plot', example: 'sweep.png' }], [plan.reference, ...(plan.real ? [plan.real] : []), ...plan.compare, ...(flags.model ? [flags.model] : [])]);
+    }
+    const report = await sweep(options);
     if (flags.plot) await writeSweepPlot(flags.plot, plotData(report));
     if (flags.json) {
       ctx.io.stdout.write(JSON.stringify({ ...report, plot: flags.plot ?? null }, null, 2) + '\n');
       return;
     }
     ctx.io.stdout.write(renderSweepTable(report));
-    ctx.io.stdout.write(`\n${report.rows.length} set${report.rows.length === 1 ? '' : 's'} of ${report.count} samples in ${report.seconds.toFixed(1)} s (n = ${report.count}: -n sets it; FID and recall depend on n)\n`);
+    ctx.io.stdout.write(`\n${summaryLine(report)}\n`);
     if (flags.plot) ctx.io.stdout.write(`plot: ${flags.plot}\n`);
   });
+}
+
+/** The header on stderr: what will run, the extractor and why. */
+export function headerLine(plan: SweepPlan): string {
+  const psi = plan.truncations.map((t) => (t === Infinity ? 'none' : t)).join(', ');
+  const reference = `${plan.reference}${plan.referenceN === null ? ' (all of it)' : `, n = ${plan.referenceN}`}`;
+  const rows = [plan.real ? `real ${plan.real}` : '', plan.compare.length ? `compare ${plan.compare.join(', ')}` : ''].filter(Boolean).join('; ');
+  return (
+    `sweep: ${plan.generator}, ψ ∈ {${psi}} (${plan.mode}), n = ${plan.count} per set, seed ${plan.seed}; reference ${reference}` +
+    `${rows ? `; ${rows}` : ''}; extractor ${plan.extractor} (${plan.extractorReason}), batch size ${plan.batchSize}, k = ${plan.k}\n`
+  );
+}
+
+/** The line under the table: both sample sizes, and what differing ones do to the numbers. */
+export function summaryLine(report: SweepReport): string {
+  const sets = `${report.rows.length} set${report.rows.length === 1 ? '' : 's'} of ${report.count} samples`;
+  const ref = report.reference.count;
+  const head = `${sets} against ${ref ?? 'an unknown number of'} reference samples (${report.reference.input}) in ${report.seconds.toFixed(1)} s`;
+  if (ref === report.count) return `${head}; -n sets both, and FID, precision, recall and coverage depend on it`;
+  if (ref === null) return `${head}; FID, precision, recall and coverage depend on both sample sizes`;
+  return `${head}\nsample sizes differ: ${sampleSizeEffects(report.count, ref, report.k)}`;
 }
 
 /** The sweep's table: one row per set. */

@@ -3,20 +3,18 @@
  * reference implementation, expected and computed values, error and tolerance. Exit 1 on any
  * failure — it is what a user runs after installing to trust the numbers.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { renderTable } from '../report/table.js';
-import { BUNDLED_FIXTURES, VERIFY_GROUPS, verifyFixtures, type VerifyGroup } from '../verify.js';
-import type { CommandContext } from './main.js';
-import { listOf } from './options.js';
+import { verifyFixtures, type VerifyGroup } from '../api/verify.js';
+import { addOptions } from './flags.js';
+import type { CommandContext } from './context.js';
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
-  program
+  const cmd = program
     .command('verify')
-    .description('recompute the bundled reference fixtures (pytorch-fid, torch-fidelity, prdc, NumPy) and compare; exit 1 on any mismatch')
-    .option('--fixtures <dir>', 'fixtures folder to verify against', BUNDLED_FIXTURES)
-    .option('--json', 'print the rows as one JSON document')
-    .addOption(new Option('--only <groups>', `comma-separated subset of: ${Object.keys(VERIFY_GROUPS).join(', ')}`).argParser(listOf('group', Object.keys(VERIFY_GROUPS) as VerifyGroup[])))
-    .action(async (flags: { fixtures: string; json?: boolean; only?: VerifyGroup[] }) => {
+    .description('recompute the bundled reference fixtures (pytorch-fid, torch-fidelity, prdc, NumPy) and compare; exit 1 on any mismatch');
+  addOptions(cmd, 'verify')
+    .action(async (flags: { fixtures?: string; json?: boolean; only?: VerifyGroup[] }) => {
       const rows = await verifyFixtures(flags.fixtures, flags.only);
       const failed = rows.filter((r) => !r.pass).length;
       if (flags.json) {

@@ -4,9 +4,9 @@
  * preprocessing, run the session and gather one N×D matrix per layer. The chunk bounds memory
  * (activations grow with images per call) without changing results.
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import type { OnnxSession } from '../onnx/session.js';
-import type { FeatureMatrix } from '../types.js';
+import type { FeatureMatrix } from '../core/types.js';
 import type { ExtractorImage } from './extractor.js';
 
 export interface ChunkedRun<Layer extends string> {
@@ -18,7 +18,11 @@ export interface ChunkedRun<Layer extends string> {
   readonly inputShape: readonly number[];
   /** Images per session call. */
   readonly chunk: number;
+  /** A model with a fixed batch size: every call gets exactly `chunk` rows, the last call padded with zeros. */
+  readonly fixedBatch?: boolean;
   readonly dims: Readonly<Record<Layer, number>>;
+  /** The model output behind each layer, when the names differ (default: the layer's name). */
+  readonly outputNames?: Readonly<Record<Layer, string>>;
   /** Write one image's input (product of `inputShape` floats) into `out` at `offset`. */
   write(image: ExtractorImage, out: Float32Array, offset: number): void;
 }
@@ -40,7 +44,7 @@ export async function runInChunks<Layer extends string>(
   const n = batch.length;
   const perImage = spec.inputShape.reduce((a, b) => a * b, 1);
   const outputs = layers.map((layer) => ({ layer, dim: spec.dims[layer], data: new Float32Array(n * spec.dims[layer]) }));
-  const input = new Float32Array(Math.min(n, spec.chunk) * perImage);
+  const input = new Float32Array((spec.fixedBatch ? spec.chunk : Math.min(n, spec.chunk)) * perImage);
   for (let start = 0; start < n; start += spec.chunk) {
     const count = Math.min(spec.chunk, n - start);
     for (let i = 0; i < count; i++) {
@@ -50,9 +54,18 @@ export async function runInChunks<Layer extends string>(
         throw new InputError(`image ${start + i} of the batch: ${(cause as Error).message}`, { cause });
       }
     }
-    const data = count * perImage === input.length ? input : input.subarray(0, count * perImage);
-    const got = await spec.session.run({ [spec.inputName]: { data, dims: [count, ...spec.inputShape] } }, layers);
-    for (const { layer, dim, data: out } of outputs) out.set(got[layer].data.subarray(0, count * dim), start * dim);
+    const rows = spec.fixedBatch ? spec.chunk : count;
+    if (rows !== count) input.fill(0, count * perImage);
+    const data = rows * perImage === input.length ? input : input.subarray(0, rows * perImage);
+    const names = layers.map((layer) => spec.outputNames?.[layer] ?? layer);
+    const got = await spec.session.run({ [spec.inputName]: { data, dims: [rows, ...spec.inputShape] } }, [...new Set(names)]);
+    for (const [i, { dim, data: out }] of outputs.entries()) {
+      const result = got[names[i]];
+      if (result.data.length !== rows * dim) {
+        throw new InputError(`${spec.what}: output '${names[i]}' has shape [${result.dims.join(', ')}] for ${rows} images, expected ${rows} rows of ${dim} values`);
+      }
+      out.set(result.data.subarray(0, count * dim), start * dim);
+    }
   }
   const results = {} as Record<Layer, FeatureMatrix>;
   for (const { layer, dim, data } of outputs) results[layer] = { data, rows: n, cols: dim };

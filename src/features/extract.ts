@@ -4,11 +4,12 @@
  * need (logits for IS, pool3 for KID/PRDC). Decoding of the next batch overlaps inference of the
  * current one. Library code: progress is reported through `onProgress`, never printed.
  */
-import { FidkitError, InputError } from '../errors.js';
+import { optionRef } from '../options/mention.js';
+import { FidkitError, InputError } from '../core/errors.js';
 import { decodeImage, type DecodedImage } from '../io/images.js';
 import { Moments } from '../stats/moments.js';
-import { mark } from '../timeline.js';
-import type { FeatureMatrix } from '../types.js';
+import { mark } from '../core/timeline.js';
+import type { FeatureMatrix } from '../core/types.js';
 import type { FeatureExtractor } from './extractor.js';
 
 /** Progress of one extraction: `done` never decreases and ends at `total`. */
@@ -88,7 +89,7 @@ export function fileSource(files: readonly string[], skipBad = false): ImageSour
         if (s.status === 'fulfilled') images.push(s.value);
         else if (skipBad && s.reason instanceof FidkitError) skipped.push({ path: batch[i], message: s.reason.message });
         else if (s.reason instanceof FidkitError) {
-          throw new InputError(`${s.reason.message}\n(stopped at the first unreadable image; pass --skip-bad to skip such files and count them)`, {
+          throw new InputError(`${s.reason.message}\n(stopped at the first unreadable image; pass ${optionRef('skipBad')} to skip such files and count them)`, {
             cause: s.reason,
           });
         } else throw s.reason;

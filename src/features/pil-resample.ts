@@ -45,6 +45,8 @@ export function pilAxis(inSize: number, outSize: number, filter: PilFilter): Pil
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = filter.support * filterScale;
+  // Pillow multiplies by the reciprocal (`ss = 1.0 / filterscale`), which rounds differently from a division.
+  const invScale = 1 / filterScale;
   const stride = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(outSize);
   const count = new Int32Array(outSize);
@@ -57,7 +59,7 @@ export function pilAxis(inSize: number, outSize: number, filter: PilFilter): Pil
     const n = xmax - xmin;
     let sum = 0;
     for (let j = 0; j < n; j++) {
-      const w = filter.kernel((xmin + j - center + 0.5) / filterScale);
+      const w = filter.kernel((j + xmin - center + 0.5) * invScale);
       weights[o * stride + j] = w;
       sum += w;
     }

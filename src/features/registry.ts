@@ -1,191 +1,262 @@
 /**
- * @file The feature-extractor registry: name → loader, validated like torch-fidelity's
- * `register_feature_extractor` (non-empty, no padding or path separators, no duplicates). The CLI's
- * `--extractor` choices and error messages read this table. Built-ins are registered at the bottom.
+ * @file The extractor table: every feature extractor fidkit knows, declared once as data — name,
+ * description, layers with their widths, the default layer per metric, the preprocessing protocols
+ * it accepts, where its weights come from, its batch size — plus its `load` factory. `--extractor`
+ * choices, `--help`, the per-extractor `--weights-<name>` flags, `fidkit extractors` and the
+ * per-metric layer choice all read this table (torch-fidelity's `registry.py`, transformers.js's
+ * `SUPPORTED_TASKS`).
  *
- * Loading the Inception extractor: resolve the weights (`--weights PATH`, the cache, or the
- * download), read the `.pth`, check it against the FID InceptionV3 layout, build the ONNX graph —
- * cached next to the downloaded weights, keyed by the weights' SHA-256, so later runs skip the
- * build — and open an ONNX Runtime session.
+ * How to add an extractor:
+ * 1. Write its folder `features/<name>/` with an async `load…(options)` factory returning a
+ *    {@link FeatureExtractor} (private class; `runInChunks` from `chunked-run.ts` does the batching
+ *    for an ONNX network). Export its layer widths and default layers as frozen constants and have
+ *    the class read them, so they are written once.
+ * 2. Declare its weights: `{ kind: 'download', file: { name, urls, sha256, bytes } }` for a file
+ *    fetched into the cache (resolve it with `resolveWeights` from `features/weights.ts`: `--weights`
+ *    / `--weights-<name>` win, then the cache, then the download, verified and renamed atomically;
+ *    `--offline` fails naming the URL, the cache path and the flag), or `{ kind: 'bundled', path }`.
+ * 3. Call {@link registerExtractor} at the bottom of this file with an {@link ExtractorSpec}. The
+ *    table checks the entry (name, layers, default layers, protocols) and the CLI picks it up:
+ *    `--extractor <name>`, `--weights-<name> PATH`, `fidkit extractors`.
+ * 4. Test it in `test/features/<name>/` against reference features with a stated tolerance.
+ *
+ * Parametrised names: an entry with `argument` is chosen as `<name>:<argument>` (`onnx:model.onnx`).
  */
-import { createHash } from 'node:crypto';
-import { closeSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import type { Protocol } from '../defaults.js';
-import { UsageError } from '../errors.js';
-import { createTemporary, releaseTemporary, temporaryPathFor, writeFileAtomic } from '../io/atomic-write.js';
-import type { CacheOptions } from '../io/cache.js';
-import { resolveCacheDir } from '../io/cache.js';
-import { onnxRuntimeVersion } from '../onnx/session.js';
-import { mark } from '../timeline.js';
-import type { FeatureExtractor, FeatureMetric } from './extractor.js';
-import { loadInception } from './inception/index.js';
-import { resolveInceptionWeights } from './inception/weights.js';
-import { loadMnistClassifier } from './mnist/index.js';
+import { optionName, optionRef } from '../options/mention.js';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { resolveCacheDir, sha256Matches, type CacheOptions, type RemoteFile } from '../io/cache.js';
+import { runtimeChoices } from '../options/schema.js';
+import type { ExtractorIdentity, FeatureExtractor, FeatureMetric, LoadedExtractor } from './extractor.js';
+import { HASH_WEIGHTS, HASH_WEIGHTS_ID, INCEPTION_DEFAULT_LAYERS, INCEPTION_LAYER_DIMS, INCEPTION_PROTOCOL_NAMES, loadInceptionExtractor } from './inception/load.js';
+import { INCEPTION_WEIGHTS } from './inception/weights.js';
+import { loadOnnxExtractor, type OnnxSpecOptions } from './onnx/index.js';
+import { BUNDLED_MNIST_CLASSIFIER, BUNDLED_MNIST_CLASSIFIER_SHA256, loadMnistClassifier, MNIST_DEFAULT_LAYERS, MNIST_DIMS, MNIST_PROTOCOL } from './mnist/index.js';
+import { VGG16_DEFAULT_LAYERS, VGG16_OUTPUT_DIMS, VGG16_PROTOCOL } from './vgg16/index.js';
+import { loadVgg16Extractor } from './vgg16/load.js';
+import { VGG16_WEIGHTS } from './vgg16/weights.js';
 
-/** What a caller asks for; weights/protocol apply to extractors that use them. */
+export { HASH_WEIGHTS, HASH_WEIGHTS_ID } from './inception/load.js';
+
+/** The metrics that read an extractor's layers, in the order `fidkit extractors` shows them. */
+export const FEATURE_METRICS: readonly FeatureMetric[] = Object.freeze(['fid', 'kid', 'prdc', 'is']);
+
+/** What a caller asks for. */
 export interface ExtractorRequest extends CacheOptions {
-  readonly protocol: Protocol;
-  /** A weights file, or {@link HASH_WEIGHTS} for the deterministic test weights. */
+  /** One of the entry's `protocols`; default its first. */
+  readonly protocol?: string;
+  /** The weights (`--weights`, `--weights-<name>`): a file or folder, or {@link HASH_WEIGHTS} for the Inception's and VGG16's test weights. */
   readonly weights?: string;
-  /** `false` (`--no-cache`): no cached hashes or optimised graphs are read or written. */
+  /** Set to the extractor's name when `weights` came from its per-extractor option (`--weights-<name>`), so messages name that one. */
+  readonly weightsFrom?: string;
+  /** The part after `<name>:` for parametrised entries (`onnx:PATH`). */
+  readonly argument?: string;
+  /** The bring-your-own ONNX extractor's preprocessing spec (`--onnx-*` flags), read by `onnx:PATH`. */
+  readonly onnx?: OnnxSpecOptions;
+  /** `false` (`--no-cache`): no remembered weights hash or cached optimised graph is read or written. */
   readonly cache?: boolean;
 }
 
-/** A loaded extractor with what identifies its numbers (for cache keys and report metadata). */
-export interface LoadedExtractor {
-  readonly extractor: FeatureExtractor;
-  /** Registry name. */
+export type { ExtractorIdentity, LoadedExtractor };
+
+/** Where an extractor's weights come from. */
+export type WeightsSource =
+  /** Fetched once into the cache (the `RemoteFile` names the cache file, its URLs, SHA-256 and size). */
+  | { readonly kind: 'download'; readonly file: RemoteFile }
+  /** Shipped with fidkit at `path`; `sha256` identifies the official weights. */
+  | { readonly kind: 'bundled'; readonly path: string; readonly sha256: string }
+  /** Given by the user in the extractor's argument (`onnx:PATH`). */
+  | { readonly kind: 'argument'; readonly what: string };
+
+/** One row of the table. */
+export interface ExtractorSpec<Layer extends string = string> {
+  /** `--extractor` name: lower-case letters, digits and `-` (it also spells the `--weights-<name>` flag). */
   readonly name: string;
-  /** SHA-256 of the weights file (or a fixed tag for built-in weights). */
-  readonly weightsId: string;
-  /** Messages for stderr (e.g. weights that are not the official file). */
-  readonly warnings: string[];
-}
-
-interface ExtractorEntry {
+  /** One line for `--help` and `fidkit extractors`. */
   readonly description: string;
-  defaultLayerFor(metric: FeatureMetric): string;
-  load(request: ExtractorRequest): Promise<LoadedExtractor>;
+  /** For parametrised entries (`onnx:PATH`): how `--help` shows the argument, e.g. `PATH.onnx`. */
+  readonly argument?: string;
+  /** Layer → width of its feature vectors, in a fixed order; `null` when the width is read from the model at load time. */
+  readonly layers: Readonly<Record<Layer, number | null>>;
+  /** The layer each metric reads by default. */
+  readonly defaultLayers: Readonly<Record<FeatureMetric, Layer>>;
+  /** `--protocol` values it accepts; the first is its default. */
+  readonly protocols: readonly string[];
+  readonly weights: WeightsSource;
+  /** Images decoded and handed to `extract` at a time, when `--batch-size` is not given. */
+  readonly batchSize: number;
+  load(request: ExtractorRequest & { readonly protocol: string }): Promise<LoadedExtractor>;
 }
 
-/**
- * `--weights` value selecting the deterministic hash weights of the reference fixtures: the
- * features match pytorch-fid's computed with the same weights, but mean nothing perceptually.
- * For tests and `fidkit verify`, never for reporting numbers.
- */
-export const HASH_WEIGHTS = 'test:hash';
-
-/** Bump when the graph builder changes what it writes, so cached `.onnx` files are rebuilt. */
-const GRAPH_VERSION = 1;
-
-const registry = new Map<string, ExtractorEntry>();
+const table = new Map<string, ExtractorSpec>();
 
 /**
- * Register an extractor under `name`.
- * @throws {UsageError} an empty or padded name, one with a path separator, or a taken name
+ * Add an extractor to the table (built-ins below; plugins may add more before the CLI is built).
+ * @throws {UsageError} a name that is not lower-case letters, digits and `-`, a taken name, no
+ *   layers, a default layer that is not one of its layers, no protocols
  */
-export function registerExtractor(name: string, entry: ExtractorEntry): void {
-  if (typeof name !== 'string' || name.length === 0 || name.trim() !== name || /[\\/]/.test(name)) {
-    throw new UsageError(`invalid extractor name '${name}': use a non-empty name without spaces at the ends or path separators`);
+export function registerExtractor<Layer extends string>(spec: ExtractorSpec<Layer>): ExtractorSpec<Layer> {
+  const { name } = spec;
+  // Names become flags (--weights-<name>), so they are what a flag can spell.
+  if (typeof name !== 'string' || !/^[a-z][a-z0-9-]*$/.test(name)) {
+    throw new UsageError(`invalid extractor name '${name}': use lower-case letters, digits and '-', starting with a letter`);
   }
-  if (registry.has(name)) throw new UsageError(`an extractor named '${name}' is already registered`);
-  registry.set(name, entry);
+  if (table.has(name)) throw new UsageError(`an extractor named '${name}' is already registered`);
+  const layers = Object.keys(spec.layers);
+  if (layers.length === 0) throw new UsageError(`extractor '${name}' declares no layers`);
+  for (const metric of FEATURE_METRICS) {
+    const layer = spec.defaultLayers[metric];
+    if (!layers.includes(layer)) throw new UsageError(`extractor '${name}': default ${metric} layer '${layer}' is not one of its layers (${layers.join(', ')})`);
+  }
+  if (spec.protocols.length === 0) throw new UsageError(`extractor '${name}' declares no protocols`);
+  if (!Number.isSafeInteger(spec.batchSize) || spec.batchSize < 1) throw new UsageError(`extractor '${name}': batchSize must be a positive integer`);
+  table.set(name, Object.freeze(spec) as ExtractorSpec);
+  return spec;
 }
 
-/** Registered extractor names, in registration order. */
+/** Table names, in registration order; parametrised entries as `<name>:<argument>` (e.g. `onnx:PATH.onnx`). */
 export function extractorNames(): string[] {
-  return [...registry.keys()];
+  return [...table.values()].map((e) => (e.argument ? `${e.name}:${e.argument}` : e.name));
 }
 
-/** The registry entry of `name`. @throws {UsageError} listing the valid names */
-export function extractorEntry(name: string): ExtractorEntry {
-  const entry = registry.get(name);
-  if (!entry) throw new UsageError(`unknown extractor '${name}'; valid extractors: ${extractorNames().join(', ')}`);
-  return entry;
+/** Every entry, in registration order. */
+export function extractorSpecs(): ExtractorSpec[] {
+  return [...table.values()];
 }
 
-/** Load an extractor by name. @throws {UsageError} unknown name; loader errors otherwise */
-export async function loadExtractor(name: string, request: ExtractorRequest): Promise<LoadedExtractor> {
-  return extractorEntry(name).load(request);
+/** The `--protocol` values some extractor accepts (for the flag's choices). */
+export function protocolNames(): string[] {
+  return [...new Set([...table.values()].flatMap((e) => e.protocols))];
 }
 
-async function loadInceptionExtractor(request: ExtractorRequest): Promise<LoadedExtractor> {
-  const warnings: string[] = [];
-  if (request.weights === HASH_WEIGHTS) {
-    const { hashInceptionStateDict } = await import('./inception/hash-weights.js');
-    const extractor = await loadInception({ stateDict: hashInceptionStateDict(), protocol: request.protocol, source: 'hash weights' });
-    warnings.push('using the deterministic test weights (--weights test:hash): the features are meaningless outside tests');
-    return { extractor, name: 'inception', weightsId: 'hash-weights-v1', warnings };
+runtimeChoices.extractors = extractorNames;
+runtimeChoices.protocols = protocolNames;
+runtimeChoices.weightedExtractors = () => [...table.values()].filter((e) => e.weights.kind !== 'argument').map((e) => e.name);
+
+/** `name` split into its table entry and argument (`onnx:a.onnx` → onnx, `a.onnx`). @throws {UsageError} listing the valid names */
+export function resolveExtractorName(name: string): { spec: ExtractorSpec; argument?: string } {
+  const exact = table.get(name);
+  if (exact && !exact.argument) return { spec: exact };
+  const colon = name.indexOf(':');
+  const head = colon > 0 ? name.slice(0, colon) : name;
+  const spec = table.get(head);
+  if (spec?.argument) {
+    const argument = colon > 0 ? name.slice(colon + 1) : '';
+    if (argument.length === 0) throw new UsageError(`extractor '${head}' needs an argument: ${optionRef('extractor', `${head}:${spec.argument}`)}`);
+    return { spec, argument };
   }
-  const weights = await resolveInceptionWeights(request);
-  mark(`weights resolved (${weights.source})`);
-  if (weights.warning) warnings.push(weights.warning);
-  // The built graph is cached in the cache folder under the weights' hash: reading a 95 MB .pth and
-  // folding 94 BatchNorms takes seconds, loading a ready .onnx a fraction of that.
-  const modelPath = join(resolveCacheDir(request), 'onnx', `inception-${weights.sha256.slice(0, 16)}-g${GRAPH_VERSION}.onnx`);
-  const cached = await stat(modelPath).catch(() => undefined);
-  let model: Uint8Array | string = modelPath;
-  if (!cached?.isFile()) {
-    // Only this path needs the .pth reader and the graph builder: loaded on demand (start-up time).
-    const [{ readPth }, { assertInceptionStateDict }, { buildInceptionModel }] = await Promise.all([
-      import('../io/pth.js'), import('./inception/state-dict.js'), import('./inception/graph.js'),
-    ]);
-    const { stateDict } = await readPth(weights.path);
-    assertInceptionStateDict(stateDict, weights.path);
-    model = buildInceptionModel(stateDict, { source: weights.path });
-    // A cache write failure (read-only cache) must not stop the run: the model is in memory.
-    await writeFileAtomic(modelPath, model).catch(() => undefined);
-  }
-  const extractor = await loadInceptionGraph(model, modelPath, request, weights.path);
-  return { extractor, name: 'inception', weightsId: weights.sha256, warnings };
+  throw new UsageError(`unknown extractor '${name}'; valid extractors: ${extractorNames().join(', ')}`);
 }
 
 /**
- * Opens the Inception session from ONNX Runtime's own optimised copy of the graph when the cache
- * has one for this machine (`…-ort<version>-<machine>.onnx` next to the graph): ORT then skips its
- * graph rewrites, ~0.4 s of a run's start. Otherwise the session is created from the graph and ORT
- * writes its optimised copy (to a temporary name, renamed into place) for the next run. The copy's
- * layout is CPU-specific (MLAS's NCHWc block size), hence the machine in its name; a copy that does
- * not load is ignored and rewritten. `--no-cache` uses the graph only.
- *
- * @param model the graph (bytes, or `modelPath` itself when it is cached); `modelPath` names the copy.
+ * The table entry of `name`: a plain name, a parametrised one (`onnx:a.onnx`) or a parametrised
+ * entry's bare name (`onnx`, as a loaded extractor names itself).
+ * @throws {UsageError} listing the valid names
  */
-export async function loadInceptionGraph(model: Uint8Array | string, modelPath: string, request: ExtractorRequest, source: string): Promise<FeatureExtractor> {
-  if (request.cache === false) {
-    const extractor = await loadInception({ model, protocol: request.protocol, source });
-    mark('inception session ready (--no-cache: graph optimised now)');
-    return extractor;
-  }
-  const machine = createHash('sha256').update(`${process.platform} ${process.arch} ${cpus()[0]?.model ?? ''}`).digest('hex').slice(0, 12);
-  const optimized = modelPath.replace(/\.onnx$/, `-ort${await onnxRuntimeVersion()}-${machine}.onnx`);
-  if ((await stat(optimized).catch(() => undefined))?.isFile()) {
-    try {
-      const extractor = await loadInception({ model: optimized, protocol: request.protocol, source, optimization: 'disabled' });
-      mark('inception session ready (ONNX Runtime\'s optimised graph from the cache)');
-      return extractor;
-    } catch {
-      await rm(optimized, { force: true }).catch(() => undefined); // unreadable: rewritten below
-    }
-  }
-  const tmp = temporaryPathFor(optimized);
-  let tracked = false;
-  try {
-    await mkdir(dirname(optimized), { recursive: true });
-    closeSync(createTemporary(tmp));
-    tracked = true;
-  } catch {
-    // An unwritable cache: run without saving the optimised graph.
-  }
-  try {
-    const extractor = await loadInception({ model, protocol: request.protocol, source, ...(tracked ? { saveOptimizedModel: tmp } : {}) });
-    if (tracked) await rename(tmp, optimized).catch(() => undefined);
-    mark(`inception session ready (graph optimised now${tracked ? ', saved for the next run' : ''})`);
-    return extractor;
-  } finally {
-    if (tracked) {
-      await rm(tmp, { force: true }).catch(() => undefined);
-      releaseTemporary(tmp);
-    }
-  }
+export function extractorEntry(name: string): ExtractorSpec {
+  return table.get(name) ?? resolveExtractorName(name).spec;
 }
 
-registerExtractor('inception', {
-  description: "the FID Inception-v3 (TF 2015-12-05 graph, pytorch-fid's weights): pool3 (2048), logits (1008)",
-  defaultLayerFor: (metric) => (metric === 'is' ? 'logits_unbiased' : 'pool3'),
+/**
+ * Load an extractor by name, checking the protocol against the entry's.
+ * @throws {UsageError} unknown name, a protocol the extractor does not accept; loader errors otherwise
+ */
+export async function loadExtractor(name: string, request: ExtractorRequest = {}): Promise<LoadedExtractor> {
+  const { spec, argument } = resolveExtractorName(name);
+  const protocol = request.protocol ?? spec.protocols[0];
+  if (!spec.protocols.includes(protocol)) {
+    const takes = spec.protocols.length === 1 ? `only protocol ${spec.protocols[0]} (its own preprocessing)` : `protocols ${spec.protocols.join(', ')}`;
+    throw new UsageError(`extractor '${spec.name}' takes ${takes}, not '${protocol}': drop ${optionName('protocol')} or pass one of those`);
+  }
+  return spec.load({ ...request, protocol, argument });
+}
+
+/**
+ * Whether a recorded weights hash (a statistics file's `weightsSha256`) is the official file of
+ * extractor `name`: true or false, or null when fidkit cannot tell (an unregistered extractor, one
+ * without official weights such as onnx:PATH, no hash).
+ */
+export function officialWeights(name: string | undefined, weightsSha256: string | null | undefined): boolean | null {
+  if (weightsSha256 === HASH_WEIGHTS_ID) return false;
+  const head = name?.split(':')[0];
+  const w = head === undefined ? undefined : table.get(head)?.weights;
+  const official = w?.kind === 'download' ? w.file.sha256 : w?.kind === 'bundled' ? w.sha256 : undefined;
+  if (official === undefined || typeof weightsSha256 !== 'string') return null;
+  // A published prefix (torchvision's vgg16-397923af.pth) is matched as torch.hub matches it.
+  return sha256Matches(weightsSha256, official);
+}
+
+/** Whether an extractor's weights are in the cache (`download`), shipped (`bundled`) or the user's (`argument`). */
+export async function weightsCached(spec: ExtractorSpec, options: Pick<CacheOptions, 'cacheDir' | 'env'> = {}): Promise<boolean | null> {
+  if (spec.weights.kind !== 'download') return spec.weights.kind === 'bundled' ? true : null;
+  const file = spec.weights.file;
+  const info = await stat(join(resolveCacheDir(options), file.name)).catch(() => undefined);
+  return !!info?.isFile() && (file.bytes === undefined || info.size === file.bytes);
+}
+
+// ── built-ins ──────────────────────────────────────────────────────────────────────────────────
+
+registerExtractor({
+  name: 'inception',
+  description: "the FID Inception-v3 (TF 2015-12-05 graph, pytorch-fid's weights), as pytorch-fid, torch-fidelity, clean-fid and TTUR use it",
+  layers: INCEPTION_LAYER_DIMS,
+  defaultLayers: INCEPTION_DEFAULT_LAYERS,
+  protocols: INCEPTION_PROTOCOL_NAMES,
+  weights: { kind: 'download', file: INCEPTION_WEIGHTS },
+  batchSize: 50,
   load: loadInceptionExtractor,
 });
 
-async function loadMnistExtractor(request: ExtractorRequest): Promise<LoadedExtractor> {
+registerExtractor({
+  name: 'mnist',
+  description: "fidkit's bundled MNIST digit classifier (models/mnist-classifier): for scoring MNIST-like digits, not natural images",
+  layers: MNIST_DIMS,
+  defaultLayers: MNIST_DEFAULT_LAYERS,
+  protocols: [MNIST_PROTOCOL],
+  weights: { kind: 'bundled', path: BUNDLED_MNIST_CLASSIFIER, sha256: BUNDLED_MNIST_CLASSIFIER_SHA256 },
+  batchSize: 500,
   // --weights names another classifier folder (or its model.json), e.g. one from `fidkit train classifier --out DIR`.
-  const { extractor, sha256 } = await loadMnistClassifier(request.weights === undefined ? {} : { model: request.weights });
-  return { extractor, name: 'mnist', weightsId: sha256, warnings: [] };
-}
+  load: async (request) => {
+    const { extractor, sha256, source } = await loadMnistClassifier(request.weights === undefined ? {} : { model: request.weights });
+    const official = sha256 === BUNDLED_MNIST_CLASSIFIER_SHA256;
+    const warnings = official
+      ? []
+      : [`${source} is not fidkit's bundled MNIST classifier (weights SHA-256 ${sha256}, expected ${BUNDLED_MNIST_CLASSIFIER_SHA256}): MNIST scores are not comparable with those of the bundled one`];
+    const identity: ExtractorIdentity = { weightsSha256: sha256, official, weights: source, source: request.weights === undefined ? 'bundled' : 'user', protocol: extractor.protocol, warnings };
+    return { extractor, name: 'mnist', weightsId: sha256, warnings, identity };
+  },
+});
 
-registerExtractor('mnist', {
-  description: "fidkit's bundled MNIST digit classifier (models/mnist-classifier): logits (10), features (128, penultimate)",
-  defaultLayerFor: (metric) => (metric === 'is' ? 'logits' : 'features'),
-  load: loadMnistExtractor,
+registerExtractor({
+  name: 'vgg16',
+  description: "torchvision's ImageNet VGG16 up to fc2 (vgg16-397923af.pth), as torch-fidelity 0.4 uses it for precision/recall",
+  layers: VGG16_OUTPUT_DIMS,
+  defaultLayers: VGG16_DEFAULT_LAYERS,
+  protocols: [VGG16_PROTOCOL],
+  weights: { kind: 'download', file: VGG16_WEIGHTS },
+  batchSize: 50,
+  load: async (request) => {
+    const hashWeights = request.weights === HASH_WEIGHTS;
+    const l = await loadVgg16Extractor({ ...request, hashWeights, weights: hashWeights ? undefined : request.weights, perExtractor: request.weightsFrom });
+    const w = l.weights;
+    const identity: ExtractorIdentity = { weightsSha256: w.sha256, official: w.official, weights: w.path, source: w.source, protocol: l.extractor.protocol, warnings: l.warnings };
+    return { extractor: l.extractor, name: 'vgg16', weightsId: l.weightsId, warnings: l.warnings, identity };
+  },
+});
+
+registerExtractor({
+  name: 'onnx',
+  argument: 'PATH.onnx',
+  description: 'your own ONNX network (DINOv2, CLIP, SwAV, a classifier…), preprocessed as --onnx-* flags or its fidkit.* metadata say; feature width read from the model',
+  layers: { features: null, logits: null },
+  defaultLayers: { fid: 'features', kid: 'features', prdc: 'features', is: 'logits' },
+  protocols: ['onnx-spec'],
+  weights: { kind: 'argument', what: 'the .onnx file named in --extractor onnx:PATH.onnx (its SHA-256 is recorded and keys the cache)' },
+  batchSize: 50,
+  load: async (request) => {
+    const extractor = await loadOnnxExtractor(request.argument!, request.onnx ?? {});
+    const identity: ExtractorIdentity = { weightsSha256: extractor.sha256, official: null, weights: request.argument!, source: 'user', protocol: extractor.protocol, warnings: [], spec: extractor.describe() };
+    return { extractor, name: 'onnx', weightsId: extractor.sha256, warnings: [], identity };
+  },
 });

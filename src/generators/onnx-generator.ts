@@ -25,11 +25,12 @@
  * The model's protobuf is read with `onnx-proto` for the input/output types, shapes, metadata and the
  * output's producing operator; one probe run on a single zero code gives the real output shape.
  */
+import { optionName, optionRef } from '../options/mention.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
-import { FidkitError, FormatError, InputError, UsageError } from '../errors.js';
+import { FidkitError, FormatError, InputError, UsageError } from '../core/errors.js';
 import { createSession, type OnnxSession, type SessionOptions } from '../onnx/session.js';
 import type { ImageGenerator } from './generator.js';
 
@@ -279,7 +280,7 @@ export async function loadOnnxGenerator(model: string | Uint8Array, options: Onn
     const [, a, b, c] = probe.dims;
     const [height, width, channels] = layout.value === 'nchw' ? [b, c, a] : [a, b, c];
     if (channels !== 1 && channels !== 3) {
-      throw new InputError(`${source}: output shape [${probe.dims.join(', ')}] read as ${layout.value.toUpperCase()} has ${channels} channels, expected 1 or 3${layout.by === 'output shape' ? '' : ` (layout from the ${layout.by === 'option' ? '--layout flag' : `metadata ${METADATA_LAYOUT_KEY}`}: check it)`}`);
+      throw new InputError(`${source}: output shape [${probe.dims.join(', ')}] read as ${layout.value.toUpperCase()} has ${channels} channels, expected 1 or 3${layout.by === 'output shape' ? '' : ` (layout from ${layout.by === 'option' ? optionName('layout') : `metadata ${METADATA_LAYOUT_KEY}`}: check it)`}`);
     }
     const sha256 = options.sha256 ?? createHash('sha256').update(bytes).digest('hex');
     return new OnnxImageGenerator(options.name ?? source, sha256, session, run, { latentDim, height, width, channels, layout: layout.value, range: range.value, batch, fixedBatch, dims: probe.dims }, { layout: layout.by, range: range.by });
@@ -309,12 +310,12 @@ function formatDims(dims: readonly (number | undefined)[]): string {
 }
 
 function decideLatentDim(source: string, inputName: string, declared: number | undefined, given: number | undefined): number {
-  if (given !== undefined && (!Number.isInteger(given) || given < 1)) throw new UsageError(`--latent-dim must be a positive integer, got ${given}`);
+  if (given !== undefined && (!Number.isInteger(given) || given < 1)) throw new UsageError(`${optionName('latentDim')} must be a positive integer, got ${given}`);
   if (declared !== undefined && given !== undefined && declared !== given) {
-    throw new UsageError(`${source}: input '${inputName}' has latent width ${declared}, but --latent-dim ${given} was given: drop --latent-dim`);
+    throw new UsageError(`${source}: input '${inputName}' has latent width ${declared}, but ${optionRef('latentDim', given)} was given: drop ${optionName('latentDim')}`);
   }
   const d = declared ?? given;
-  if (d === undefined) throw new UsageError(`${source}: the latent width of input '${inputName}' is not fixed in the model: pass --latent-dim d`);
+  if (d === undefined) throw new UsageError(`${source}: the latent width of input '${inputName}' is not fixed in the model: pass ${optionRef('latentDim', 'D')}`);
   return d;
 }
 
@@ -325,7 +326,7 @@ function decideLayout(source: string, dims: readonly number[], given: ImageLayou
   }
   if (meta !== undefined) {
     const value = parseLayout(meta);
-    if (!value) throw new FormatError(`${source}: metadata ${METADATA_LAYOUT_KEY} is '${meta}', expected ${IMAGE_LAYOUTS.join(' or ')}: fix it, or override it with --layout`);
+    if (!value) throw new FormatError(`${source}: metadata ${METADATA_LAYOUT_KEY} is '${meta}', expected ${IMAGE_LAYOUTS.join(' or ')}: fix it, or override it with ${optionName('layout')}`);
     return { value, by: 'metadata' };
   }
   const channelLike = (d: number) => d === 1 || d === 3;
@@ -336,7 +337,7 @@ function decideLayout(source: string, dims: readonly number[], given: ImageLayou
   if (!first && !last) {
     throw new InputError(`${source}: output shape [${dims.join(', ')}] has no channel axis of size 1 or 3 (N×C×H×W or N×H×W×C expected): fidkit reads grayscale or RGB images`);
   }
-  throw new UsageError(`${source}: output shape [${dims.join(', ')}] could be N×C×H×W or N×H×W×C: pass --layout nchw or --layout nhwc (or store metadata ${METADATA_LAYOUT_KEY} in the model)`);
+  throw new UsageError(`${source}: output shape [${dims.join(', ')}] could be N×C×H×W or N×H×W×C: pass ${optionRef('layout', 'nchw')} or ${optionRef('layout', 'nhwc')} (or store metadata ${METADATA_LAYOUT_KEY} in the model)`);
 }
 
 function decideRange(source: string, given: ValueRange | undefined, meta: string | undefined, outputOp: string | undefined): { value: ValueRange; by: DecidedBy } {
@@ -346,13 +347,13 @@ function decideRange(source: string, given: ValueRange | undefined, meta: string
   }
   if (meta !== undefined) {
     const value = parseValueRange(meta);
-    if (!value) throw new FormatError(`${source}: metadata ${METADATA_RANGE_KEY} is '${meta}', expected ${VALUE_RANGES.join(' or ')}: fix it, or override it with --range`);
+    if (!value) throw new FormatError(`${source}: metadata ${METADATA_RANGE_KEY} is '${meta}', expected ${VALUE_RANGES.join(' or ')}: fix it, or override it with ${optionName('range')}`);
     return { value, by: 'metadata' };
   }
   if (outputOp === 'Tanh') return { value: '-1,1', by: 'output operator' };
   if (outputOp === 'Sigmoid') return { value: '0,1', by: 'output operator' };
   throw new UsageError(
-    `${source}: cannot tell the value range of the output (it ends in ${outputOp ?? 'no operator'}, not Tanh or Sigmoid): pass --range -1,1 or --range 0,1 (or store metadata ${METADATA_RANGE_KEY} in the model)`,
+    `${source}: cannot tell the value range of the output (it ends in ${outputOp ?? 'no operator'}, not Tanh or Sigmoid): pass ${optionRef('range', '-1,1')} or ${optionRef('range', '0,1')} (or store metadata ${METADATA_RANGE_KEY} in the model)`,
   );
 }
 

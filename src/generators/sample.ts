@@ -9,31 +9,39 @@
  * ψ = none and an even d the codes equal one `fillNormal` over all n·d values (the draws pair up
  * the same way), i.e. those of `sampleGan`/`sampleVae` for the same seed.
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import type { DecodedImage } from '../io/decoded-image.js';
+import { DEFAULTS } from '../options/schema.js';
+import { integer } from '../options/validate.js';
 import { RandomState } from '../random/random-state.js';
 import type { ImageGenerator } from './generator.js';
-import { DEFAULT_TRUNCATION_MODE, sampleLatents, TRUNCATION_MODES, type TruncationMode } from './truncation.js';
+import { checkTruncation, DEFAULT_TRUNCATION_MODE, sampleLatents, type TruncationMode } from './truncation.js';
 
-/** Codes per `generate` call unless `batchSize` says otherwise. */
-export const DEFAULT_SAMPLE_BATCH = 500;
+/** Codes per `generate` call unless `batchSize` says otherwise (the options schema's default). */
+export const DEFAULT_SAMPLE_BATCH = DEFAULTS.sampleBatchSize;
 
 export interface SampleOptions {
   /** Number of images, ≥ 1. */
   readonly count: number;
   /** Truncation ψ > 0; Infinity (the default) = none. */
   readonly truncation?: number;
-  /** How ψ truncates: `resample` (default; BigGAN) or `scale`. */
+  /** How ψ truncates: `scale` (default; z·ψ) or `resample` (BigGAN). */
   readonly mode?: TruncationMode;
   /** Seed of the latent codes, an integer in [0, 2³²−1]; default 0. */
   readonly seed?: number;
   /** Codes per `generate` call; default {@link DEFAULT_SAMPLE_BATCH}. Never changes the images. */
   readonly batchSize?: number;
+  /**
+   * Index of the first image (default 0): the codes of the rows before it are drawn and dropped
+   * without generating, so this run's images are rows `first` … `first + count − 1` of a run of
+   * `first + count` (how `--shard k/n` slices a generator).
+   */
+  readonly first?: number;
 }
 
 /** One batch of a sampling run. */
 export interface SampleBatch {
-  /** Index of the batch's first image in the run. */
+  /** Index of the batch's first image in the run (0 = the image `first`). */
   readonly start: number;
   readonly count: number;
   /** The codes, row-major [count, latentDim]. */
@@ -54,14 +62,21 @@ export function drawLatents(rng: RandomState, count: number, latentDim: number, 
 
 /** Check sampling options up front, so a bad value fails before any image is made. */
 function checkSampleOptions(o: SampleOptions): Required<SampleOptions> {
-  const { count, truncation = Infinity, mode = DEFAULT_TRUNCATION_MODE, seed = 0, batchSize = DEFAULT_SAMPLE_BATCH } = o;
-  if (!Number.isSafeInteger(count) || count < 1) throw new InputError(`count must be an integer ≥ 1, got ${count}`);
-  if (!(truncation > 0)) throw new InputError(`truncation ψ must be positive (Infinity = none), got ${truncation}`);
-  if (!(TRUNCATION_MODES as readonly string[]).includes(mode)) throw new InputError(`unknown truncation mode '${mode}'; valid modes: ${TRUNCATION_MODES.join(', ')}`);
+  const { count, truncation = Infinity, mode = DEFAULT_TRUNCATION_MODE, seed = DEFAULTS.latentSeed, batchSize = DEFAULT_SAMPLE_BATCH, first = 0 } = o;
+  const atLeast = (name: string, value: number, min: number) => {
+    const type = integer(min);
+    if (type.check(value) === undefined) throw new InputError(`${name} must be ${type.expected}, got ${value}`);
+  };
+  atLeast('count', count, 1);
+  checkTruncation(truncation, mode);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InputError(`seed must be an integer between 0 and ${0xffffffff}, got ${seed}`);
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InputError(`batchSize must be an integer ≥ 1, got ${batchSize}`);
-  return { count, truncation, mode, seed, batchSize };
+  atLeast('batchSize', batchSize, 1);
+  atLeast('first', first, 0);
+  return { count, truncation, mode, seed, batchSize, first };
 }
+
+/** Codes drawn per step when skipping to `first` (bounded memory, whatever `first` is). */
+const SKIP_ROWS = 4096;
 
 /**
  * Sample `count` images in batches: codes from `RandomState(seed)`, truncated, through `gen`.
@@ -69,8 +84,9 @@ function checkSampleOptions(o: SampleOptions): Required<SampleOptions> {
  * @throws {InputError} on bad options (at the first `next()`), or when the generator fails.
  */
 export async function* sampleBatches(gen: ImageGenerator, options: SampleOptions): AsyncGenerator<SampleBatch> {
-  const { count, truncation, mode, seed, batchSize } = checkSampleOptions(options);
+  const { count, truncation, mode, seed, batchSize, first } = checkSampleOptions(options);
   const rng = new RandomState(seed);
+  for (let dropped = 0; dropped < first; dropped += SKIP_ROWS) drawLatents(rng, Math.min(SKIP_ROWS, first - dropped), gen.latentDim, truncation, mode);
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     const latents = drawLatents(rng, n, gen.latentDim, truncation, mode);
@@ -79,12 +95,25 @@ export async function* sampleBatches(gen: ImageGenerator, options: SampleOptions
   }
 }
 
+/** A whole sampling run: flat row-major arrays with their shapes. */
+export interface SampledImages {
+  /** The images, row-major in {@link SampledImages.shape}, values in [0, 1]. */
+  readonly images: Float32Array;
+  /** `[count, height, width, channels]` (NHWC): image n's pixel (y, x) channel c is at ((n·H + y)·W + x)·C + c. */
+  readonly shape: readonly [count: number, height: number, width: number, channels: number];
+  /** The latent codes, row-major `[count, latentDim]`. */
+  readonly latents: Float32Array;
+  readonly latentDim: number;
+  readonly count: number;
+}
+
 /**
- * All of a run in one piece (for grids and small sets): codes [count, latentDim] and images
- * [count, height, width, channels] in [0, 1].
+ * All of a run in one piece (for grids and small sets).
+ * @example
+ * const { images, shape } = await sampleImages(gen, { count: 64, seed: 1 }); // shape [64, 28, 28, 1]
  * @throws {InputError} as {@link sampleBatches}.
  */
-export async function sampleImages(gen: ImageGenerator, options: SampleOptions): Promise<{ latents: Float32Array; images: Float32Array; count: number }> {
+export async function sampleImages(gen: ImageGenerator, options: SampleOptions): Promise<SampledImages> {
   const perImage = gen.height * gen.width * gen.channels;
   const latents = new Float32Array(options.count * gen.latentDim);
   const images = new Float32Array(options.count * perImage);
@@ -92,7 +121,7 @@ export async function sampleImages(gen: ImageGenerator, options: SampleOptions):
     latents.set(b.latents, b.start * gen.latentDim);
     images.set(b.images, b.start * perImage);
   }
-  return { latents, images, count: options.count };
+  return { images, shape: [options.count, gen.height, gen.width, gen.channels], latents, latentDim: gen.latentDim, count: options.count };
 }
 
 /**

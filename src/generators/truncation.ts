@@ -10,18 +10,19 @@
  * `fillNormal`), so a seed gives the same latents everywhere. Components are float32; a component is
  * accepted only if its float32 value is inside [−ψ, ψ], so rounding never pushes one outside.
  */
-import { InputError, UsageError } from '../errors.js';
+import { InputError, UsageError } from '../core/errors.js';
+import { DEFAULTS, TRUNCATION_MODES, type TruncationMode } from '../options/schema.js';
+import { oneOf, truncation } from '../options/validate.js';
 import type { RandomState } from '../random/random-state.js';
-import { fillNormal } from './params.js';
+import { fillNormal } from '../io/params.js';
 
-export type TruncationMode = 'resample' | 'scale';
-export const TRUNCATION_MODES = Object.freeze(['resample', 'scale'] as const);
+export { TRUNCATION_MODES, type TruncationMode } from '../options/schema.js';
 /**
- * The mode every command uses unless told otherwise: `scale`, so ψ = 1 is the untruncated generator,
- * ψ < 1 shrinks codes toward the prior's centre and ψ > 1 spreads them (the sweep's ψ list 0.25 … 2
- * reads around 1). `resample` truncates at every ψ (ψ = 2 mildly, ψ = 1 a lot).
+ * The mode every command uses unless told otherwise (the options schema's): `scale`, so ψ = 1 is
+ * the untruncated generator, ψ < 1 shrinks codes toward the prior's centre and ψ > 1 spreads them
+ * (the sweep's ψ list 0.25 … 2 reads around 1). `resample` truncates at every ψ (ψ = 2 mildly, ψ = 1 a lot).
  */
-export const DEFAULT_TRUNCATION_MODE: TruncationMode = 'scale';
+export const DEFAULT_TRUNCATION_MODE: TruncationMode = DEFAULTS.truncationMode;
 
 /**
  * Fill `out` with truncated latents.
@@ -29,10 +30,7 @@ export const DEFAULT_TRUNCATION_MODE: TruncationMode = 'scale';
  * @example sampleLatents(new RandomState(1), new Float32Array(64 * 100), 0.7) // 100 latents of 64-d
  */
 export function sampleLatents(rng: RandomState, out: Float32Array, psi: number, mode: TruncationMode = DEFAULT_TRUNCATION_MODE): Float32Array {
-  if (!(psi > 0)) throw new InputError(`truncation ψ must be positive (Infinity = none), got ${psi}`);
-  if (!(TRUNCATION_MODES as readonly string[]).includes(mode)) {
-    throw new InputError(`unknown truncation mode '${mode}'; valid modes: ${TRUNCATION_MODES.join(', ')}`);
-  }
+  checkTruncation(psi, mode);
   fillNormal(rng, out);
   if (psi === Infinity) return out;
   if (mode === 'scale') {
@@ -52,6 +50,18 @@ export function sampleLatents(rng: RandomState, out: Float32Array, psi: number, 
     }
   }
   return out;
+}
+
+const MODE = oneOf(TRUNCATION_MODES);
+
+/**
+ * Check a threshold and mode an API caller passed, by the options' rules (validate.ts `truncation`:
+ * ψ > 0, Infinity = none; a mode of {@link TRUNCATION_MODES}).
+ * @throws {InputError} naming the bad value
+ */
+export function checkTruncation(psi: number, mode: string): void {
+  if (truncation.check(psi) === undefined) throw new InputError(`truncation ψ must be positive (Infinity = none), got ${psi}`);
+  if (MODE.check(mode) === undefined) throw new InputError(`unknown truncation mode '${mode}'; valid modes: ${TRUNCATION_MODES.join(', ')}`);
 }
 
 /** Φ, the standard normal CDF (erfc by the Numerical Recipes Chebyshev fit, relative error < 1.2e-7). */
@@ -82,10 +92,8 @@ export function latentMoments(psi: number, mode: TruncationMode = DEFAULT_TRUNCA
  * @throws {UsageError} anything else
  */
 export function parseTruncation(text: string): number {
-  const t = text.trim().toLowerCase();
-  if (t === 'none' || t === 'inf' || t === 'infinity') return Infinity;
-  const psi = Number(t);
-  if (t === '' || !Number.isFinite(psi) || psi <= 0) throw new UsageError(`truncation must be a positive number or 'none', got '${text}'`);
+  const psi = truncation.parse(text);
+  if (psi === undefined) throw new UsageError(`truncation must be a positive number or 'none', got '${text}'`);
   return psi;
 }
 

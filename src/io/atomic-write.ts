@@ -17,7 +17,7 @@ import { closeSync, openSync, rmSync, write as writeCallback, close as closeCall
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { FidkitError } from '../errors.js';
+import { FidkitError } from '../core/errors.js';
 
 const writeFd = promisify(writeCallback);
 const closeFd = promisify(closeCallback);
@@ -154,6 +154,7 @@ export function writeError(err: unknown, path: string): unknown {
     EROFS: `${dir} is on a read-only file system: write the output elsewhere`,
     ENOSPC: `no space left on the device holding ${dir}: free some space or write the output elsewhere`,
     EDQUOT: `disk quota exceeded on the device holding ${dir}: free some space or write the output elsewhere`,
+    EFBIG: `the file is larger than the file system (FAT32: 4 GiB) or the file-size limit (ulimit -f) allows: write the output elsewhere, or raise the limit`,
     EISDIR: `it is a folder: name a file, e.g. ${join(path, 'out.npz')}`,
     ENOTDIR: `a part of the path is a file, not a folder: choose another output path`,
     EEXIST: `a part of the path exists and is not a folder: choose another output path`,
@@ -183,6 +184,22 @@ export function assertReplaceable(path: string, info: Stats | undefined, example
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  await writeFileAtomicWith(path, async (fd) => {
+    for (let offset = 0; offset < bytes.length; ) {
+      const { bytesWritten } = await writeFd(fd, bytes, offset, bytes.length - offset);
+      offset += bytesWritten;
+    }
+  });
+}
+
+/**
+ * Write `path` atomically through `write`, which gets the open temporary file's descriptor and
+ * writes the contents (in any way: in pieces, from a worker thread). The temporary file is tracked
+ * like {@link writeFileAtomic}'s, so Ctrl-C while `write` runs leaves nothing behind.
+ * @throws {FidkitError} `E_WRITE` as {@link writeFileAtomic}; an error thrown by `write` is passed on
+ *   (fs errors turned into `E_WRITE`), and nothing is left behind.
+ */
+export async function writeFileAtomicWith(path: string, write: (fd: number) => Promise<void>): Promise<void> {
   assertReplaceable(path, await stat(path).catch(() => undefined));
   let tmp: string | undefined;
   let fd: number | undefined;
@@ -191,10 +208,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await removeStaleTemporaryFiles(dirname(path), basename(path));
     tmp = temporaryPathFor(path);
     fd = createTemporary(tmp);
-    for (let offset = 0; offset < bytes.length; ) {
-      const { bytesWritten } = await writeFd(fd, bytes, offset, bytes.length - offset);
-      offset += bytesWritten;
-    }
+    await write(fd);
     const open = fd;
     fd = undefined;
     await closeFd(open);

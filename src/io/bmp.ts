@@ -10,7 +10,7 @@
  * RLE-compressed, JPEG/PNG-in-BMP and unusual bitfields are refused with a hint to convert the file.
  */
 
-import { FormatError } from '../errors.js';
+import { FormatError } from '../core/errors.js';
 import { checkPixelLimit, type DecodedImage } from './decoded-image.js';
 
 /** True when `bytes` start with the BMP signature "BM". */

@@ -15,13 +15,14 @@
  * Library code: no printing; progress goes to the `onProgress` callback.
  */
 
+import { optionRef } from '../options/mention.js';
 import { createHash } from 'node:crypto';
 import { close, createReadStream, write } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { FidkitError } from '../errors.js';
+import { FidkitError } from '../core/errors.js';
 import { createTemporary, releaseTemporary, removeStaleTemporaryFiles, temporaryPathFor, writeError } from './atomic-write.js';
 
 const writeFd = promisify(write);
@@ -44,7 +45,11 @@ export interface RemoteFile {
   readonly name: string;
   /** Where to get it, tried in order (mirrors of the same bytes). */
   readonly urls: readonly string[];
-  /** Expected SHA-256, lower-case hex. */
+  /**
+   * Expected SHA-256, lower-case hex: all 64 digits, or — for a publisher that gives only a prefix
+   * (torch hub's `<name>-<first 8+ hex digits>.pth` convention, which torchvision's weights follow and
+   * `torch.hub` checks the same way) — that prefix, which the download's hash must start with.
+   */
   readonly sha256: string;
   /** Expected size in bytes, when known. */
   readonly bytes?: number;
@@ -80,6 +85,19 @@ export function resolveCacheDir(options: Pick<CacheOptions, 'cacheDir' | 'env'> 
   return join(homedir(), '.cache', 'fidkit');
 }
 
+/**
+ * Remove the temporary files that killed runs (SIGKILL, power loss) left in the cache: in its root
+ * (downloads), `features/` and `onnx/`, every `<name>.tmp.<pid>.<hex>` whose process is gone and that
+ * predates this process (see {@link removeStaleTemporaryFiles}). Best effort, never throws.
+ * @returns the paths removed
+ */
+export async function removeStaleCacheTemporaries(options: Pick<CacheOptions, 'cacheDir' | 'env'> = {}): Promise<string[]> {
+  const root = resolveCacheDir(options);
+  const removed: string[] = [];
+  for (const dir of [root, join(root, 'features'), join(root, 'onnx'), join(root, 'hashes')]) removed.push(...(await removeStaleTemporaryFiles(dir)));
+  return removed;
+}
+
 /** Whether offline mode is on: the `offline` option, else `FIDKIT_OFFLINE` set to 1/true/yes. */
 export function isOffline(options: Pick<CacheOptions, 'offline' | 'env'> = {}): boolean {
   if (options.offline !== undefined) return options.offline;
@@ -105,6 +123,17 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Whether a file's SHA-256 is `expected`: equal to a full hash, or starting with a published prefix (see {@link RemoteFile.sha256}). */
+export function sha256Matches(sha256: string, expected: string): boolean {
+  const e = expected.toLowerCase();
+  return e.length === 64 ? sha256 === e : e.length >= 8 && sha256.startsWith(e);
+}
+
+/** An expected hash as messages show it: a prefix ends in `…`. */
+export function expectedSha256(expected: string): string {
+  return expected.length === 64 ? expected : `${expected}… (only this prefix is published)`;
+}
+
 const inFlight = new Map<string, Promise<string>>();
 
 /**
@@ -126,14 +155,14 @@ export function cachedFile(file: RemoteFile, options: CacheOptions = {}): Promis
 }
 
 async function ensureCached(file: RemoteFile, dest: string, options: CacheOptions): Promise<string> {
-  const hint = options.localFileHint ?? 'pass --weights PATH';
+  const hint = options.localFileHint ?? `pass ${optionRef('weights')}`;
   const existing = await stat(dest).catch(() => undefined);
   if (existing?.isFile() && (file.bytes === undefined || existing.size === file.bytes)) return dest;
   if (isOffline(options)) {
     throw new FidkitError(
       'E_WEIGHTS',
-      `${file.name} is not in the cache (${dest}) and offline mode is on (--offline or FIDKIT_OFFLINE=1): ` +
-        `${hint} to a local copy, or copy the file from ${file.urls[0]} to ${dest}, or drop --offline to download it`,
+      `${file.name} is not in the cache (${dest}) and offline mode is on (${optionRef('offline')} or FIDKIT_OFFLINE=1): ` +
+        `${hint} to a local copy, or copy the file from ${file.urls[0]} to ${dest}, or drop ${optionRef('offline')} to download it`,
     );
   }
   await removeStaleTemporaryFiles(resolveCacheDir(options), file.name); // left by a killed download
@@ -152,7 +181,7 @@ async function ensureCached(file: RemoteFile, dest: string, options: CacheOption
   throw new FidkitError(
     'E_WEIGHTS',
     `could not download ${file.name}: ${reasons}. Nothing was saved. Check the network, or download the file ` +
-      `yourself (${file.urls[0]}, SHA-256 ${file.sha256}) and ${hint}, or place it at ${dest}`,
+      `yourself (${file.urls[0]}, SHA-256 ${expectedSha256(file.sha256)}) and ${hint}, or place it at ${dest}`,
     { cause: failures[0] },
   );
 }
@@ -180,7 +209,7 @@ function describe(err: Error): string {
 export async function downloadTo(url: string, dest: string, file: RemoteFile, options: CacheOptions = {}): Promise<void> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const emit = options.onProgress ?? (() => {});
-  const hint = options.localFileHint ?? 'pass --weights PATH';
+  const hint = options.localFileHint ?? `pass ${optionRef('weights')}`;
   const retry = `; nothing was saved. Retry, or download the file yourself and ${hint}`;
   const tmp = temporaryPathFor(dest);
   let handle: number;
@@ -240,9 +269,9 @@ export async function downloadTo(url: string, dest: string, file: RemoteFile, op
       throw new DownloadError(`${file.name} downloaded from ${url} has ${loaded} bytes, expected ${file.bytes}`, retry);
     }
     const sha256 = hash.digest('hex');
-    if (sha256 !== file.sha256.toLowerCase()) {
+    if (!sha256Matches(sha256, file.sha256)) {
       throw new DownloadError(
-        `${file.name} downloaded from ${url} has SHA-256 ${sha256}, expected ${file.sha256}`,
+        `${file.name} downloaded from ${url} has SHA-256 ${sha256}, expected ${expectedSha256(file.sha256)}`,
         ': the download is corrupt or the file changed upstream, and nothing was saved. Retry; if it persists, ' +
           `download it yourself, check it with \`sha256sum\`, and ${hint}`,
       );

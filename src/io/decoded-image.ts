@@ -3,7 +3,7 @@
  * all enforce before allocating. Shared by `images.ts` (sharp) and the small `pnm.ts`/`bmp.ts` decoders.
  */
 
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 
 /** An 8-bit RGB image, row-major height × width × 3 (HWC), as Pillow's `convert('RGB')` gives. */
 export interface DecodedImage {

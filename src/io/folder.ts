@@ -11,14 +11,16 @@
  * (`features.npy` rows, KID subsets); FID and IS statistics do not depend on it.
  */
 
+import { optionRef } from '../options/mention.js';
+import { IMAGE_EXTENSIONS } from '../options/schema.js';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { FidkitError, InputError } from '../errors.js';
+import { FidkitError, InputError } from '../core/errors.js';
 
-/** Extensions listed by default: pytorch-fid's `IMAGE_EXTENSIONS`. */
-export const IMAGE_EXTENSIONS = Object.freeze(['bmp', 'jpeg', 'jpg', 'pgm', 'png', 'ppm', 'tif', 'tiff', 'webp'] as const);
+/** Extensions listed by default: pytorch-fid's `IMAGE_EXTENSIONS` (the options schema's default of `--ext`). */
+export { IMAGE_EXTENSIONS } from '../options/schema.js';
 
 /** Options of {@link listImages}. */
 export interface ListImagesOptions {
@@ -143,7 +145,7 @@ export async function listImages(folder: string, options: ListImagesOptions = {}
     if (subfolders > 0) {
       throw new InputError(
         `${folder} has no images (${extList}) but ${subfolders} subfolder${subfolders === 1 ? '' : 's'}: ` +
-          'pass --recursive to include the images in subfolders',
+          `pass ${optionRef('recursive')} to include the images in subfolders`,
       );
     }
     const plural = (k: number, word: string) => `${k} ${word}${k === 1 ? '' : 's'}`;
@@ -152,7 +154,7 @@ export async function listImages(folder: string, options: ListImagesOptions = {}
       ...(hidden > 0 ? [`${plural(hidden, 'hidden file')} skipped`] : []),
     ];
     const what = seen.length > 0 ? seen.join(', ') : 'it is empty';
-    throw new InputError(`${folder} has 0 images with extensions ${extList} (${what}): check the path or pass --ext`);
+    throw new InputError(`${folder} has 0 images with extensions ${extList} (${what}): check the path or pass ${optionRef('extensions')}`);
   }
   files.sort(compareCodePoints);
   await checkReadable(files);

@@ -20,7 +20,7 @@
  */
 
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { FormatError } from '../errors.js';
+import { FormatError } from '../core/errors.js';
 import { decodeBmp, isBmp } from './bmp.js';
 import { readInputFile } from './read-input.js';
 import { checkPixelLimit, MAX_IMAGE_PIXELS, type DecodedImage } from './decoded-image.js';
@@ -68,9 +68,12 @@ function checked(image: DecodedImage, name: string): DecodedImage {
 }
 
 function corrupt(name: string, err: unknown): FormatError {
+  // libvips may end a message with a colon and no detail ("Input buffer has corrupt header:"): drop
+  // it, or the message below would read "header:: the file is corrupt".
   const why = String((err as Error)?.message ?? err)
     .split('\n')[0]
-    .trim();
+    .trim()
+    .replace(/[\s:]+$/, '');
   return new FormatError(
     `cannot decode ${name}: ${why}: the file is corrupt, truncated or not an image; re-export it or remove it`,
     { cause: err },

@@ -11,8 +11,8 @@
 import { halfToFloat } from './float16.js';
 import type { FileHandle } from 'node:fs/promises';
 import { inputFileError, openInputFile, readInputFile } from './read-input.js';
-import { FormatError, InputError } from '../errors.js';
-import type { FeatureMatrix } from '../types.js';
+import { FormatError, InputError } from '../core/errors.js';
+import type { FeatureMatrix } from '../core/types.js';
 
 /** Element types fidkit reads. float16 is widened to float32 on read (exact) and cannot be written. */
 export type NpyDtype =

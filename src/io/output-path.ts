@@ -15,7 +15,7 @@
 import { closeSync, rmSync } from 'node:fs';
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { assertReplaceable, createTemporary, releaseTemporary, removeStaleTemporaryFiles, temporaryPathFor, writeError } from './atomic-write.js';
 
 /** An output path and the flag that named it, for messages (`-o`, `--plot`). */

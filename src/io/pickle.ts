@@ -10,7 +10,7 @@
  * remembers its class and any attributes BUILD gave it), set/frozenset → Set.
  */
 
-import { FormatError } from '../errors.js';
+import { FormatError } from '../core/errors.js';
 
 /** A Python dict or `collections.OrderedDict`, in insertion order. */
 export class PyDict extends Map<unknown, unknown> {

@@ -9,7 +9,7 @@
  * pixmaps are scaled to 0..255. Truncated data is an error (Pillow: "image file is truncated").
  */
 
-import { FormatError } from '../errors.js';
+import { FormatError } from '../core/errors.js';
 import { checkPixelLimit, type DecodedImage } from './decoded-image.js';
 
 const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0b, 0x0c, 0x0d]);

@@ -20,8 +20,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { halfToFloat } from './float16.js';
-import { FormatError } from '../errors.js';
-import type { StateDict, Tensor, TensorDtype } from '../types.js';
+import { FormatError } from '../core/errors.js';
+import type { StateDict, Tensor, TensorDtype } from '../core/types.js';
 import { CODECS_ENCODE, PyDict, describe, unpickle, type PyCallable, type UnpickleHooks } from './pickle.js';
 import { openZip, readZipMember, type ZipArchive } from './zip.js';
 
@@ -89,6 +89,22 @@ export class PthTensor implements Tensor {
     this.#pending = { storage, offset, stride };
     // An own, enumerable accessor (not a prototype getter) so the tensor still prints and serialises its values.
     Object.defineProperty(this, 'data', { enumerable: true, get: () => this.#materialised() });
+  }
+
+  /**
+   * The values as little-endian bytes in C order. For a C-contiguous tensor whose storage dtype needs no
+   * widening and whose `data` was not read yet, this is a view into the checkpoint's bytes — no copy, and
+   * the tensor stays lazy — so large weights can be written out unchanged without a second copy in memory
+   * (the VGG16 graph streams its 528 MB this way). Otherwise the bytes of `data`.
+   */
+  get rawBytes(): Uint8Array {
+    const pending = this.#pending;
+    if (pending && !this.#data && pending.storage.dtype === this.dtype && pending.storage.bytes && isCContiguous(this.shape, pending.stride)) {
+      const es = ELEMENT_SIZE[this.dtype];
+      return pending.storage.bytes.subarray(pending.offset * es, (pending.offset + this.numel) * es);
+    }
+    const d = this.data;
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   }
 
   /** More elements than its storage holds from its offset: an expanded (stride-0) or overlapping view. */

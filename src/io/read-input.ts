@@ -4,7 +4,7 @@
  * ENOENT/EACCES exceptions.
  */
 import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { FidkitError, InputError } from '../errors.js';
+import { FidkitError, InputError } from '../core/errors.js';
 
 /**
  * @param what how to call the file in messages ("image", ".npz file", …)

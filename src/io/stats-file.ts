@@ -8,35 +8,15 @@
  * Shard files (`fidkit stats --shard k/n`) hold the raw moments instead: `count`, `mean`, `m2`
  * (Σ(x−μ)(x−μ)ᵀ), which merge exactly (see stats/moments.ts).
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import type { MomentsState } from '../stats/moments.js';
-import type { FidStatistics } from '../types.js';
+import type { FidStatistics } from '../core/types.js';
 import { writeFileAtomic } from './atomic-write.js';
 import type { NdArray } from './npy.js';
 import { readNpzFile, writeNpz } from './npz.js';
 
-/** How a statistics file was made; every field optional (pytorch-fid's files carry none). */
-export interface StatsMetadata {
-  /** 'stats' for mu/sigma files, 'moments' for shard files. */
-  readonly kind?: 'stats' | 'moments';
-  readonly extractor?: string;
-  readonly protocol?: string;
-  readonly layer?: string;
-  readonly weightsSha256?: string;
-  readonly count?: number;
-  readonly fidkitVersion?: string;
-  /** Shard k/n this file covers, when it is a shard. */
-  readonly shard?: { readonly index: number; readonly count: number };
-  /**
-   * Shards: what identifies the whole input they were cut from, so `stats merge` refuses shards of
-   * different inputs: `sha256:` of the sorted relative paths with sizes (folders) or of the file's
-   * bytes (`.npy`). Absent in shards of earlier fidkit versions.
-   */
-  readonly inputId?: string;
-  /** Shards: samples in the whole input (all n shards together). */
-  readonly inputCount?: number;
-  readonly [key: string]: unknown;
-}
+import type { StatsMetadata } from '../core/types.js';
+export type { StatsMetadata };
 
 const META_KEY = 'fidkit';
 

@@ -3,7 +3,6 @@
  * logits, softmax in float64). Frames are handed over as the 8-bit RGB images a PNG of them would
  * decode to: round(clamp(v, 0, 1)·255), the gray value replicated to R, G and B.
  */
-import { DEFAULTS } from '../defaults.js';
 import { loadExtractor } from '../features/registry.js';
 import { toRgb8 } from '../generators/sample.js';
 
@@ -32,7 +31,7 @@ export function topClass(logits: ArrayLike<number>, rows: number, classes: numbe
  */
 export async function classifyDigits(pixels: Float32Array, count: number, height: number, width: number, weights?: string): Promise<DigitPrediction[]> {
   if (count === 0) return [];
-  const { extractor } = await loadExtractor('mnist', { protocol: DEFAULTS.protocol, weights });
+  const { extractor } = await loadExtractor('mnist', { weights });
   try {
     const { logits } = await extractor.extract(toRgb8(pixels, count, height, width, 1), ['logits']);
     return topClass(logits.data, logits.rows, logits.cols);

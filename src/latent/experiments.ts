@@ -13,20 +13,19 @@
  *
  * Every random draw comes from `RandomState(seed)` (`fillNormal`): the same options give the same numbers.
  */
-import { InputError, UsageError } from '../errors.js';
-import type { BundledGeneratorName } from '../generators/model-files.js';
-import { fillNormal } from '../generators/params.js';
-import { loadTf, type Tf } from '../generators/tf.js';
+import { optionRef } from '../options/mention.js';
+import { DEFAULTS } from '../options/schema.js';
+import { InputError, UsageError } from '../core/errors.js';
+import type { BundledGeneratorName } from '../models/mnist/model-files.js';
+import { fillNormal } from '../io/params.js';
+import { loadTf, type Tf } from '../models/mnist/tf.js';
 import { RandomState } from '../random/random-state.js';
 import { classifyDigits, type DigitPrediction } from './classify.js';
-import { LATENT_DEFAULTS } from './defaults.js';
 import { interpolationPath, interpolationTimes, norm } from './interpolate.js';
 import { applyMask, compositeMasked, formatMask, regionMse, visibilityMap, type MaskSpec } from './masks.js';
 import { decodeCodes, encodeMeans, loadLatentModel, type LatentModel } from './models.js';
 import { fitLatents, type LatentFitProgress } from './optimize.js';
 import { loadTargets, type TargetImage, type TargetSpec } from './targets.js';
-
-export { LATENT_DEFAULTS } from './defaults.js';
 
 /** The grid of an experiment: `count` grayscale tiles, `columns` per row (an `ImageBatch` of `src/report/image-grid.ts`). */
 export interface LatentGrid {
@@ -43,7 +42,7 @@ export interface LatentGrid {
 
 /** Options every experiment takes. */
 export interface LatentModelOptions {
-  /** Default {@link LATENT_DEFAULTS}.generator. */
+  /** Default mnist-gan (`DEFAULTS.generator`, options/schema.ts). */
   readonly generator?: BundledGeneratorName;
   /** A folder written by `fidkit train gan|vae` to use instead of the bundled model. */
   readonly model?: string;
@@ -86,7 +85,7 @@ export interface InterpolateOptions extends LatentModelOptions {
   readonly from?: LatentEndpoint;
   /** Default: seed 1 (GAN) or test digit 1 (VAE). */
   readonly to?: LatentEndpoint;
-  /** Frames including both endpoints (≥ 2); default {@link LATENT_DEFAULTS}.frames. */
+  /** Frames including both endpoints (≥ 2); default 10 (`DEFAULTS.frames`). */
   readonly frames?: number;
 }
 
@@ -125,14 +124,14 @@ export interface EndpointInfo {
  * @example await interpolate({ generator: 'mnist-gan', from: { kind: 'seed', seed: 0 }, to: { kind: 'seed', seed: 1 } })
  */
 export async function interpolate(options: InterpolateOptions = {}): Promise<InterpolationResult> {
-  const generator = options.generator ?? LATENT_DEFAULTS.generator;
+  const generator = options.generator ?? DEFAULTS.generator;
   const isGan = generator === 'mnist-gan';
   const from = options.from ?? (isGan ? { kind: 'seed', seed: 0 } : { kind: 'index', index: 0 });
   const to = options.to ?? (isGan ? { kind: 'seed', seed: 1 } : { kind: 'index', index: 1 });
-  const times = interpolationTimes(options.frames ?? LATENT_DEFAULTS.frames);
+  const times = interpolationTimes(options.frames ?? DEFAULTS.frames);
   for (const e of [from, to]) {
     if (isGan && e.kind !== 'seed') {
-      throw new UsageError(`endpoint ${describeEndpoint(e)}: the GAN has no encoder, so its endpoints are seeds (seed:N); use --generator mnist-vae for digits, or \`fidkit latent reconstruct\` to fit a GAN code to a digit`);
+      throw new UsageError(`endpoint ${describeEndpoint(e)}: the GAN has no encoder, so its endpoints are seeds (seed:N); use ${optionRef('generator', 'mnist-vae')} for digits, or \`fidkit latent reconstruct\` to fit a GAN code to a digit`);
     }
   }
   const targetSpecs = [from, to].filter((e): e is TargetSpec => e.kind !== 'seed');
@@ -180,7 +179,7 @@ export async function interpolate(options: InterpolateOptions = {}): Promise<Int
 /** Options of {@link reconstruct} and {@link inpaint}. */
 export interface FitOptions extends LatentModelOptions {
   readonly target: TargetSpec;
-  /** Random starting codes, drawn from N(0, I) by `RandomState(seed)`; default {@link LATENT_DEFAULTS}. */
+  /** Random starting codes, drawn from N(0, I) by `RandomState(seed)`; defaults in `DEFAULTS` (options/schema.ts). */
   readonly starts?: number;
   readonly steps?: number;
   readonly learningRate?: number;
@@ -234,7 +233,7 @@ export interface ReconstructResult extends ModelInfo {
  * @example const r = await reconstruct({ generator: 'mnist-vae', target: { kind: 'index', index: 0 } }); r.starts[r.best].finalMse
  */
 export async function reconstruct(options: FitOptions): Promise<ReconstructResult> {
-  const generator = options.generator ?? LATENT_DEFAULTS.generator;
+  const generator = options.generator ?? DEFAULTS.generator;
   const settings = fitSettings(options);
   const [tf, [target]] = await Promise.all([loadTf(), loadTargets([options.target])]);
   return withModel(tf, generator, options.model, async (model) => {
@@ -310,7 +309,7 @@ export interface InpaintResult extends ModelInfo {
  * @example await inpaint({ generator: 'mnist-vae', target: { kind: 'index', index: 0 }, mask: { kind: 'half', half: 'bottom' } })
  */
 export async function inpaint(options: InpaintOptions): Promise<InpaintResult> {
-  const generator = options.generator ?? LATENT_DEFAULTS.generator;
+  const generator = options.generator ?? DEFAULTS.generator;
   const settings = fitSettings(options);
   const [tf, [target]] = await Promise.all([loadTf(), loadTargets([options.target])]);
   return withModel(tf, generator, options.model, async (model) => {
@@ -352,11 +351,11 @@ export async function inpaint(options: InpaintOptions): Promise<InpaintResult> {
 
 function fitSettings(o: FitOptions): FitSettings {
   const s = {
-    starts: o.starts ?? LATENT_DEFAULTS.starts,
-    steps: o.steps ?? LATENT_DEFAULTS.steps,
-    learningRate: o.learningRate ?? LATENT_DEFAULTS.learningRate,
-    seed: o.seed ?? LATENT_DEFAULTS.seed,
-    priorWeight: o.priorWeight ?? LATENT_DEFAULTS.priorWeight,
+    starts: o.starts ?? DEFAULTS.starts,
+    steps: o.steps ?? DEFAULTS.fitSteps,
+    learningRate: o.learningRate ?? DEFAULTS.learningRate,
+    seed: o.seed ?? DEFAULTS.fitSeed,
+    priorWeight: o.priorWeight ?? DEFAULTS.priorWeight,
   };
   if (!Number.isSafeInteger(s.starts) || s.starts < 1) throw new InputError(`starts must be an integer ≥ 1, got ${s.starts}`);
   if (!Number.isSafeInteger(s.seed) || s.seed < 0) throw new InputError(`seed must be an integer ≥ 0, got ${s.seed}`);

@@ -14,7 +14,7 @@
  * circle is a shortest path) and for a zero endpoint; it then falls back to lerp, which for parallel
  * endpoints is the same path. The fallback threshold is sin Ω < 1e-7 (float64: Ω within ~1e-7 rad of 0 or π).
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 
 export type InterpolationMode = 'linear' | 'spherical';
 export const INTERPOLATION_MODES = Object.freeze(['linear', 'spherical'] as const);

@@ -7,7 +7,7 @@
  * `top` and `bottom` partition the image), `left`/`right` the same for columns; `box:x,y,w,h` hides
  * the w×h box whose top-left pixel is column x, row y (0-based), which must lie inside the image.
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 
 export type MaskHalf = 'top' | 'bottom' | 'left' | 'right';
 export const MASK_HALVES = Object.freeze(['top', 'bottom', 'left', 'right'] as const);

@@ -7,14 +7,14 @@
  * the weights read (`GENERATOR_PARAMS`, `DECODER_PARAMS`), never from hard-coded widths.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { UsageError } from '../errors.js';
-import { generate, GENERATOR_PARAMS } from '../generators/gan.js';
-import type { Vars } from '../generators/matmul.js';
-import { MNIST_SIZE } from '../generators/mnist-data.js';
-import { bundledModelDir, readGenerativeModel, type BundledGeneratorName, type GenerativeKind } from '../generators/model-files.js';
-import type { ParamTable, Weights } from '../generators/params.js';
-import type { Tf } from '../generators/tf.js';
-import { decodeLogits, DECODER_PARAMS, encode, ENCODER_PARAMS } from '../generators/vae.js';
+import { UsageError } from '../core/errors.js';
+import { generate, GENERATOR_PARAMS } from '../models/mnist/gan.js';
+import type { Vars } from '../models/mnist/matmul.js';
+import { MNIST_SIZE } from '../models/mnist/mnist-data.js';
+import { bundledModelDir, readGenerativeModel, type BundledGeneratorName, type GenerativeKind } from '../models/mnist/model-files.js';
+import type { ParamTable, Weights } from '../io/params.js';
+import type { Tf } from '../models/mnist/tf.js';
+import { decodeLogits, DECODER_PARAMS, encode, ENCODER_PARAMS } from '../models/mnist/vae.js';
 
 /** The generators the latent experiments accept. */
 export const LATENT_GENERATORS: readonly BundledGeneratorName[] = Object.freeze(['mnist-gan', 'mnist-vae'] as const);

@@ -18,8 +18,8 @@
  * starts on one backend.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
-import { InputError } from '../errors.js';
-import type { Tf } from '../generators/tf.js';
+import { InputError } from '../core/errors.js';
+import type { Tf } from '../models/mnist/tf.js';
 import type { LatentModel } from './models.js';
 
 /** Adam's constants (the paper's defaults). */

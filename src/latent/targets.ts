@@ -5,8 +5,8 @@
  * white on black: a file that is mostly light gets a warning, since the generators never drew
  * dark-on-light digits.
  */
-import { InputError } from '../errors.js';
-import { loadMnist, MNIST_SIZE, type MnistSplit } from '../generators/mnist-data.js';
+import { InputError } from '../core/errors.js';
+import { loadMnist, MNIST_SIZE, type MnistSplit } from '../models/mnist/mnist-data.js';
 import { writeMnistInput } from '../features/mnist/preprocess.js';
 import { decodeImage } from '../io/images.js';
 

@@ -23,53 +23,16 @@
  */
 
 import { debuglog } from 'node:util';
-import type { FeatureMatrix } from '../types.js';
+import type { FeatureMatrix } from '../core/types.js';
 import { gramBlock, gramSymmetric } from './gram.js';
+import { checkUpper, copyBlock, type GramBlockAsyncFn, type GramBlockFn, type GramEngine, type GramRequest } from './gram-request.js';
+
+export { checkUpper, copyBlock, type GramBlockAsyncFn, type GramBlockFn, type GramEngine, type GramRequest } from './gram-request.js';
 
 const debug = debuglog('fidkit');
 
-/**
- * One block of a Gram matrix to compute: `out[(i − rowStart)·ldOut + (j − colStart)] = ⟨a_i, b_j⟩`
- * for rows [rowStart, rowEnd) of `a` and [colStart, colEnd) of `b`, float64 accumulated in any order
- * (the exactness argument of `knn.ts` only needs |error| ≤ γ_D·Σ|a_ik·b_jk|).
- */
-export interface GramRequest {
-  readonly a: FeatureMatrix;
-  readonly rowStart: number;
-  readonly rowEnd: number;
-  readonly b: FeatureMatrix;
-  readonly colStart: number;
-  readonly colEnd: number;
-  readonly out: Float64Array;
-  /** Row stride of `out` (default `colEnd − colStart`). */
-  readonly ldOut?: number;
-  /**
-   * Only entries with j ≥ i are needed (the rest of `out` may be left with anything). Only for
-   * `a === b` with equal row and column ranges: a symmetric product, about half the work.
-   */
-  readonly upper?: boolean;
-}
-
-/** Something that fills a {@link GramRequest} synchronously: the JS/WebAssembly kernel by default. */
-export type GramBlockFn = (request: GramRequest) => void;
-/** Something that fills a {@link GramRequest}, synchronously or not (ONNX Runtime, a worker pool). */
-export type GramBlockAsyncFn = (request: GramRequest) => Promise<void> | void;
-
 function rowsView(m: FeatureMatrix, start: number, end: number): FeatureMatrix {
   return { data: m.data.subarray(start * m.cols, end * m.cols), rows: end - start, cols: m.cols };
-}
-
-/** Copies a dense rows×cols block into `out` with row stride `ld`. */
-export function copyBlock(src: Float64Array, rows: number, cols: number, out: Float64Array, ld: number): void {
-  if (ld === cols) { out.set(src.subarray(0, rows * cols)); return; }
-  for (let r = 0; r < rows; r++) out.set(src.subarray(r * cols, r * cols + cols), r * ld);
-}
-
-/** Checks the `upper` contract of a request. */
-export function checkUpper(r: GramRequest): void {
-  if (r.upper && !(r.a === r.b && r.rowStart === r.colStart && r.rowEnd === r.colEnd)) {
-    throw new Error('gram request: `upper` needs the same matrix and the same row and column ranges');
-  }
 }
 
 /** Fills a request with `gram.ts`'s kernel (WebAssembly SIMD where available, else plain JS). */
@@ -111,20 +74,6 @@ export async function runGramStepsAsync<T>(steps: Generator<GramRequest, T, unde
 /** Which engine fills Gram blocks: `auto` (default) picks ONNX Runtime for large products. */
 export type GramEngineChoice = 'auto' | 'onnx' | 'wasm';
 export const GRAM_ENGINES: readonly GramEngineChoice[] = Object.freeze(['auto', 'onnx', 'wasm']);
-
-/** An open Gram engine. */
-export interface GramEngine {
-  readonly name: 'onnx' | 'wasm';
-  /** Threads one product runs on (ORT intra-op threads; 1 for WebAssembly). */
-  readonly threads: number;
-  /** Rows and columns of the tiles a streamed pass should request (large enough to amortise a call). */
-  readonly tileRows: number;
-  readonly tileCols: number;
-  /** Fills a request (synchronously for `wasm`). */
-  readonly fill: GramBlockAsyncFn;
-  /** Frees native sessions; the engine must not be used afterwards. */
-  close(): Promise<void>;
-}
 
 export interface GramEngineOptions {
   /** `auto` (default), `onnx` or `wasm`; `FIDKIT_GRAM_ENGINE` overrides `auto`. */

@@ -17,7 +17,7 @@
 import { availableParallelism } from 'node:os';
 import { GraphBuilder, type ElementType } from '../onnx/graph-builder.js';
 import { createSession, type OnnxSession } from '../onnx/session.js';
-import { checkUpper, copyBlock, type GramEngine, type GramRequest } from './gram-engine.js';
+import { checkUpper, copyBlock, type GramEngine, type GramRequest } from './gram-request.js';
 
 /** Rows per band of an `upper` request: the wasted half of each diagonal block is band²/2. */
 export const UPPER_BAND = 256;

@@ -18,8 +18,8 @@
  * per core; these kernels serve small products, the synchronous API and machines without ORT.
  */
 
-import { InputError } from '../errors.js';
-import type { FeatureMatrix } from '../types.js';
+import { InputError } from '../core/errors.js';
+import type { FeatureMatrix } from '../core/types.js';
 import { ensureMemory, wasmGramKernel, type WasmGramKernel } from './gram-wasm.js';
 
 type Floats = Float32Array | Float64Array;

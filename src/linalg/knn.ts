@@ -25,8 +25,8 @@
  * worker pool, a native float64 GEMM); the exactness argument holds for every float64 summation order.
  */
 
-import { InputError } from '../errors.js';
-import type { FeatureMatrix } from '../types.js';
+import { InputError } from '../core/errors.js';
+import type { FeatureMatrix } from '../core/types.js';
 import { runGramSteps, type GramRequest } from './gram-engine.js';
 import { rowSquaredNorms } from './gram.js';
 

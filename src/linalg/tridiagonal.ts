@@ -13,7 +13,7 @@
  * Eigenvectors are never formed: the Fréchet distance needs only Σ√λ.
  */
 
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import { JS_BACKEND, paddedRows, type LinalgBackend } from './backend.js';
 
 /** Panel width of the reduction. 24, 32 and 48 measured within noise of each other at n = 2048. */

@@ -32,14 +32,16 @@
  * See src/linalg/backend.ts for the kernels.
  */
 
-import { InputError } from '../errors.js';
+import { calledFromCli, optionRef } from '../options/mention.js';
+import { InputError } from '../core/errors.js';
+import { DEFAULTS, FID_SINGULAR_MODES, type FidSingularMode } from '../options/schema.js';
 import { availableParallelism } from 'node:os';
 import { createWasmBackend, JS_BACKEND, paddedLd, paddedRows, paddedSize, type LinalgBackend } from '../linalg/backend.js';
 import { createParallelWasmBackend } from '../linalg/parallel.js';
 import { pivotedCholesky, type PivotedCholesky } from '../linalg/cholesky.js';
 import { congruenceByFactor } from '../linalg/congruence.js';
 import { symmetricEigenvalues } from '../linalg/tridiagonal.js';
-import type { FidStatistics } from '../types.js';
+import type { FidStatistics } from '../core/types.js';
 
 /** Result key, as torch-fidelity names it. */
 export const KEY_METRIC_FID = 'frechet_inception_distance';
@@ -56,7 +58,7 @@ export const PYTORCH_FID_EPS = 1e-6;
  *   sqrtm does not fail there: pytorch-fid on SciPy 1.17 returns the exact value — checked on
  *   d64_eps_path: 16.133137835001186 against fidkit's exact 16.13313783500124.)
  */
-export type FrechetSingularMode = 'exact' | 'pytorch-fid';
+export type FrechetSingularMode = FidSingularMode;
 
 export interface FrechetOptions {
   /** See {@link FrechetSingularMode}; default `'exact'`. */
@@ -175,9 +177,9 @@ export const INDEFINITE_TOLERANCE = 1e-9;
  *   an asymmetric sigma, a negative variance or dimension 0 (the message names both shapes).
  */
 export function frechetDistance(a: FidStatistics, b: FidStatistics, options: FrechetOptions = {}): FrechetResult {
-  const mode = options.singular ?? 'exact';
-  if (mode !== 'exact' && mode !== 'pytorch-fid') {
-    throw new InputError(`unknown singular mode '${String(mode)}': use 'exact' or 'pytorch-fid'`);
+  const mode = options.singular ?? DEFAULTS.fidSingular;
+  if (!FID_SINGULAR_MODES.includes(mode)) {
+    throw new InputError(`unknown singular mode '${String(mode)}': use ${FID_SINGULAR_MODES.map((m) => `'${m}'`).join(' or ')}`);
   }
   const eps = options.eps ?? PYTORCH_FID_EPS;
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new InputError(`eps must be a finite number ≥ 0, got ${eps}`);
@@ -243,7 +245,7 @@ export function frechetDistance(a: FidStatistics, b: FidStatistics, options: Fre
     notes.push(
       `exact value; pytorch-fid (SciPy before 1.16) would add ${eps.toExponential()}·I to both covariances here ` +
         `(dimensions constant in only one set: ${describeDims(dead.onlyA)} / ${describeDims(dead.onlyB)}) and report a ` +
-        `slightly smaller number — use singular: 'pytorch-fid' (CLI: --fid-singular pytorch-fid) to reproduce it`,
+        `slightly smaller number — use ${calledFromCli() ? optionRef('fidSingular', 'pytorch-fid') : "singular: 'pytorch-fid' (score(): fidSingular: 'pytorch-fid')"} to reproduce it`,
     );
   }
   if (clampedToZero) notes.push(`the raw result ${rawValue} is round-off below 0 and was clamped to 0`);

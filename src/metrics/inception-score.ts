@@ -16,16 +16,18 @@
  * relative ≤ 1e-9 (observed ~1e-15).
  */
 
-import { InputError } from '../errors.js';
+import { optionRef } from '../options/mention.js';
+import { InputError } from '../core/errors.js';
+import { DEFAULTS } from '../options/schema.js';
 import { RandomState } from '../random/random-state.js';
-import type { FeatureMatrix } from '../types.js';
+import type { FeatureMatrix } from '../core/types.js';
 
 /** Result keys, as torch-fidelity names them (`KEY_METRIC_ISC_MEAN`, `KEY_METRIC_ISC_STD`). */
 export const KEY_METRIC_ISC_MEAN = 'inception_score_mean';
 export const KEY_METRIC_ISC_STD = 'inception_score_std';
 
-/** torch-fidelity's defaults, fidkit's too. */
-export const INCEPTION_SCORE_DEFAULTS = Object.freeze({ splits: 10, shuffle: true, seed: 2020 });
+/** The defaults, from the options schema (torch-fidelity's `isc_splits`, shuffling and `rng_seed`). */
+export const INCEPTION_SCORE_DEFAULTS = Object.freeze({ splits: DEFAULTS.isSplits, shuffle: DEFAULTS.isShuffle, seed: DEFAULTS.seed });
 
 export interface InceptionScoreOptions {
   /** Number of slices the rows are cut into (default 10). */
@@ -107,7 +109,7 @@ export function inceptionScore(logits: FeatureMatrix, options: InceptionScoreOpt
   }
   if (c < 1) throw new InputError(`Inception Score: logits have 0 classes (shape ${n}×${c}); pass the classifier's logits, not an empty layer`);
   if (n < splits) {
-    throw new InputError(`${options.label ? `${options.label}: ` : ''}Inception Score: ${n} samples cannot be cut into ${splits} splits (logits ${n}×${c}); use at least ${splits} samples or pass --is-splits ${Math.max(1, n)} or fewer`);
+    throw new InputError(`${options.label ? `${options.label}: ` : ''}Inception Score: ${n} samples cannot be cut into ${splits} splits (logits ${n}×${c}); use at least ${splits} samples or pass ${optionRef('isSplits', Math.max(1, n), 'splits')} or fewer`);
   }
   if (logits.data.length < n * c) throw new InputError(`Inception Score: logits data of length ${logits.data.length} does not hold ${n}×${c} values`);
 

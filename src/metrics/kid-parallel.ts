@@ -15,8 +15,8 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { InputError } from '../errors.js';
-import type { FeatureMatrix } from '../types.js';
+import { InputError } from '../core/errors.js';
+import type { FeatureMatrix } from '../core/types.js';
 import { openGramEngine, runGramStepsAsync, type GramEngine, type GramEngineChoice } from '../linalg/gram-engine.js';
 import {
   fullKernelValuesSteps, kernelInceptionDistance, kidResult, kidScratch, kidSubsetIndices, kidWork, planKid, subsetMmd2Steps,

@@ -7,7 +7,7 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FeatureMatrix } from '../types.js';
+import type { FeatureMatrix } from '../core/types.js';
 import { kidScratch, subsetMmd2, type Kernel, type KidScratch } from './kid.js';
 
 /** First message: the data every job reads. */

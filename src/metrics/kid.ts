@@ -1,7 +1,9 @@
 /**
  * @file Kernel Inception Distance (Bińkowski et al. 2018, "Demystifying MMD GANs"): the unbiased
  * estimate of the squared maximum mean discrepancy between two feature sets under the polynomial
- * kernel k(x, y) = (γ·xᵀy + c₀)^degree, by default (xᵀy/D + 1)³,
+ * kernel k(x, y) = (γ·xᵀy + c₀)^degree, by default (xᵀy/D + 1)³, or (`kernel: 'rbf'`, torch-fidelity
+ * 0.4's `kernel_rbf`) the Gaussian kernel k(x, y) = exp(−‖x − y‖²/(2σ²)), σ = 10 by default,
+ * computed as torch-fidelity does, exp((2xᵀy − ‖x‖² − ‖y‖²)/(2σ²)) from the same dot products,
  *
  *   MMD²_u = Σ_{i≠j} k(x_i,x_j)/(m(m−1)) + Σ_{i≠j} k(y_i,y_j)/(n(n−1)) − 2 Σ_{i,j} k(x_i,y_j)/(mn),
  *
@@ -14,12 +16,14 @@
  * bit for bit by `RandomState`, so the subsets are torch-fidelity's. All dot products and kernel sums
  * are float64. Tolerances vs `fixtures/is_kid/expected.json`: per-subset values and the float64 mean
  * relative ≤ 1e-9 (observed ~1e-13); torch-fidelity's float32 run absolute ≤ 1e-7 (it sums in float32).
+ * RBF vs `fixtures/is_kid/kid_rbf_expected.json` (torch-fidelity's own functions, float64 input):
+ * mean, std and per-subset values relative ≤ 1e-7.
  *
  * Cost: each subset needs m(m+1) + m² dot products of length D (about 2·10⁶ × 2048 multiply-adds at
  * the defaults, ~8 GFLOP). The products are requested from a Gram engine (`subsetMmd2Steps`,
  * `linalg/gram-engine.ts`): this file's synchronous functions use the WebAssembly kernel (~0.5 s per
  * subset on one core of the dev machine); `kernelInceptionDistanceParallel` (`kid-parallel.ts`) puts
- * large jobs on ONNX Runtime's float64 GEMM on every core (~0.15 s of CPU per subset, ~3× less) and
+ * large jobs on ONNX Runtime's float64 GEMM on every core (~0.16 s of CPU per subset, 2.5× less) and
  * small ones on worker threads. All engines accumulate in float64: a float32 GEMM (torch-fidelity's)
  * was measured 1.3e-7–1.7e-7 relative off on the fixtures and 3.7e-4 on two 10k sets of one
  * distribution, even on mean-centred rows. When the whole kernel matrices need fewer dot products
@@ -28,33 +32,52 @@
  * measured ~9× faster overall).
  */
 
-import { InputError } from '../errors.js';
+import { calledFromCli, optionName, optionRef } from '../options/mention.js';
+import { InputError } from '../core/errors.js';
+import { DEFAULTS, KID_KERNELS, type KidKernelName } from '../options/schema.js';
 import { runGramSteps, type GramRequest } from '../linalg/gram-engine.js';
 import { gram, gramSymmetric, mirrorUpper } from '../linalg/gram.js';
 import { RandomState } from '../random/random-state.js';
-import type { FeatureMatrix } from '../types.js';
+import type { FeatureMatrix } from '../core/types.js';
 import { meanAndPopulationStd } from './inception-score.js';
 
 /** Result keys, as torch-fidelity names them (`KEY_METRIC_KID_MEAN`, `KEY_METRIC_KID_STD`). */
 export const KEY_METRIC_KID_MEAN = 'kernel_inception_distance_mean';
 export const KEY_METRIC_KID_STD = 'kernel_inception_distance_std';
 
-/** torch-fidelity's defaults (`kid_subsets`, `kid_subset_size`, `rng_seed`, `kid_degree`, `kid_coef0`), fidkit's too. */
+/**
+ * Defaults: subsets, subset size and seed are options, so they come from the options schema (where
+ * torch-fidelity's `kid_subsets`, `kid_subset_size` and `rng_seed` are recorded); the polynomial
+ * kernel's degree and coef0 are torch-fidelity's `kid_degree`/`kid_coef0`, not options of fidkit's.
+ */
 export const KID_DEFAULTS = Object.freeze({
-  subsets: 100,
-  subsetSize: 1000,
-  seed: 2020,
+  subsets: DEFAULTS.kidSubsets,
+  subsetSize: DEFAULTS.kidSubsetSize,
+  seed: DEFAULTS.seed,
+  kernel: DEFAULTS.kidKernel,
   degree: 3,
   coef0: 1,
+  /** σ of the RBF kernel (torch-fidelity's `kid_kernel_rbf_sigma`). */
+  rbfSigma: DEFAULTS.kidKernelRbfSigma,
   /** Above this, kernel matrices are never kept whole (computed per subset instead). */
   fullKernelMaxBytes: 512 * 1024 * 1024,
 });
 
-/** Polynomial kernel parameters: k(x, y) = (gamma·xᵀy + coef0)^degree; gamma defaults to 1/D. */
+/** The kernels (torch-fidelity's `kid_kernel` values). */
+export { KID_KERNELS, type KidKernelName } from '../options/schema.js';
+
+/**
+ * Kernel parameters: `poly` (default) k(x, y) = (gamma·xᵀy + coef0)^degree, gamma defaulting to 1/D;
+ * `rbf` k(x, y) = exp(−‖x − y‖²/(2·rbfSigma²)).
+ */
 export interface PolynomialKernel {
+  /** `poly` (default) or `rbf` (CLI `--kid-kernel`). */
+  readonly kernel?: KidKernelName;
   readonly degree?: number;
   readonly gamma?: number;
   readonly coef0?: number;
+  /** σ of the RBF kernel, > 0 and finite (default 10; CLI `--kid-kernel-rbf-sigma`). */
+  readonly rbfSigma?: number;
 }
 
 export interface KidOptions extends PolynomialKernel {
@@ -80,20 +103,33 @@ export interface KidResult {
   readonly subsets: number;
   readonly subsetSize: number;
   readonly seed: number;
+  /** The kernel used, resolved (`poly` with its degree, gamma and coef0, or `rbf` with its sigma). */
+  readonly kernel: Kernel;
   /** Rows of the first and second set. */
   readonly counts: readonly [number, number];
 }
 
-/** A resolved polynomial kernel. */
-export interface Kernel { readonly degree: number; readonly gamma: number; readonly coef0: number }
+/** A resolved kernel. */
+export type Kernel =
+  | { readonly kind: 'poly'; readonly degree: number; readonly gamma: number; readonly coef0: number }
+  | { readonly kind: 'rbf'; readonly sigma: number };
 
 function resolveKernel(d: number, k: PolynomialKernel): Kernel {
+  const kind = k.kernel ?? KID_DEFAULTS.kernel;
+  if (kind === 'rbf') {
+    const sigma = k.rbfSigma ?? KID_DEFAULTS.rbfSigma;
+    if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma <= 0) {
+      throw new InputError(`KID: the RBF kernel's sigma must be a finite number > 0, got ${sigma}${calledFromCli() ? ` (${optionName('kidKernelRbfSigma')})` : ''}`);
+    }
+    return { kind, sigma };
+  }
+  if (kind !== 'poly') throw new InputError(`KID: unknown kernel '${String(kind)}': expected one of ${KID_KERNELS.join(', ')}${calledFromCli() ? ` (${optionName('kidKernel')})` : ''}`);
   const degree = k.degree ?? KID_DEFAULTS.degree;
   const gamma = k.gamma ?? 1 / d;
   const coef0 = k.coef0 ?? KID_DEFAULTS.coef0;
   if (!Number.isInteger(degree) || degree < 1) throw new InputError(`KID: kernel degree must be a positive integer, got ${degree}`);
   if (!Number.isFinite(gamma) || !Number.isFinite(coef0)) throw new InputError(`KID: kernel gamma and coef0 must be finite, got ${gamma} and ${coef0}`);
-  return { degree, gamma, coef0 };
+  return { kind, degree, gamma, coef0 };
 }
 
 function checkFeatures(x: FeatureMatrix, y: FeatureMatrix, labels?: readonly [string, string]): void {
@@ -115,24 +151,52 @@ function checkFeatures(x: FeatureMatrix, y: FeatureMatrix, labels?: readonly [st
   if (x.cols < 1) throw new InputError(`KID: features have 0 columns (${x.rows}×${x.cols})`);
 }
 
-/** Turns Gram values (dot products) into kernel values, in place, for entries [from, to). */
-function applyKernelRange(g: Float64Array, from: number, to: number, k: Kernel): void {
+/** The diagonal of an n×n matrix (squared row norms, read from a Gram matrix before the kernel replaces it). */
+function diagonalOf(g: Float64Array, n: number): Float64Array {
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = g[i * n + i];
+  return d;
+}
+
+/**
+ * Turns a rows×cols Gram matrix (dot products) into kernel values, in place. The RBF kernel also
+ * needs the squared norms of the rows (`rowNorms`) and of the columns' vectors (`colNorms`):
+ * exp((2xᵀy − ‖x‖² − ‖y‖²)/(2σ²)), in torch-fidelity's order of operations.
+ */
+function applyKernel(g: Float64Array, rows: number, cols: number, k: Kernel, rowNorms?: Float64Array, colNorms?: Float64Array, upper = false): void {
+  if (k.kind === 'rbf') {
+    const nx = rowNorms!, ny = colNorms!;
+    const denom = 2 * k.sigma ** 2;
+    for (let i = 0; i < rows; i++) {
+      const o = i * cols, xi = nx[i];
+      for (let j = upper ? i + 1 : 0; j < cols; j++) g[o + j] = Math.exp((2 * g[o + j] - xi - ny[j]) / denom);
+    }
+    return;
+  }
   const { degree, gamma, coef0 } = k;
-  if (degree === 3) {
-    for (let i = from; i < to; i++) { const v = g[i] * gamma + coef0; g[i] = v * v * v; }
-  } else {
-    for (let i = from; i < to; i++) g[i] = (g[i] * gamma + coef0) ** degree;
+  // `upper`: only each row's entries right of the diagonal (all `offDiagonalSum` reads).
+  for (let i = 0; i < rows; i++) {
+    const from = i * cols + (upper ? i + 1 : 0), to = (i + 1) * cols;
+    if (degree === 3) {
+      for (let t = from; t < to; t++) { const v = g[t] * gamma + coef0; g[t] = v * v * v; }
+    } else {
+      for (let t = from; t < to; t++) g[t] = (g[t] * gamma + coef0) ** degree;
+    }
   }
 }
 
-/** Turns Gram values (dot products) into kernel values, in place. */
-function applyKernel(g: Float64Array, length: number, k: Kernel): void {
-  applyKernelRange(g, 0, length, k);
-}
-
-/** `applyKernel` on the strict upper triangle of an n×n matrix (all `offDiagonalSum` reads). */
-function applyKernelUpper(g: Float64Array, n: number, k: Kernel): void {
-  for (let i = 0; i < n; i++) applyKernelRange(g, i * n + i + 1, (i + 1) * n, k);
+/**
+ * Kernel matrices K_XX, K_YY, K_XY from Gram matrices of the same rows, in place. With `upper`, only
+ * the strict upper triangles of K_XX and K_YY are made (their Gram matrices may hold only the upper
+ * triangle and the diagonal, as an engine's `upper` request leaves them).
+ */
+function applyKernels(gxx: Float64Array, gyy: Float64Array, gxy: Float64Array, m: number, n: number, k: Kernel, upper = false): void {
+  // Norms first: the kernel overwrites the diagonals they are read from.
+  const nx = k.kind === 'rbf' ? diagonalOf(gxx, m) : undefined;
+  const ny = k.kind === 'rbf' ? diagonalOf(gyy, n) : undefined;
+  applyKernel(gxx, m, m, k, nx, nx, upper);
+  applyKernel(gyy, n, n, k, ny, ny, upper);
+  applyKernel(gxy, m, n, k, nx, ny);
 }
 
 /** Σ_{i≠j} of a symmetric n×n kernel matrix (2 × the strict upper triangle, summed row by row). */
@@ -181,9 +245,8 @@ export function mmd2Unbiased(x: FeatureMatrix, y: FeatureMatrix, kernel: Polynom
   checkFeatures(x, y);
   if (x.rows < 2 || y.rows < 2) throw new InputError(`KID: the unbiased MMD² needs at least 2 rows per set, got ${x.rows} and ${y.rows}`);
   const k = resolveKernel(x.cols, kernel);
-  const kxx = gramSymmetric(x); applyKernel(kxx, kxx.length, k);
-  const kyy = gramSymmetric(y); applyKernel(kyy, kyy.length, k);
-  const kxy = gram(x, y); applyKernel(kxy, kxy.length, k);
+  const kxx = gramSymmetric(x), kyy = gramSymmetric(y), kxy = gram(x, y);
+  applyKernels(kxx, kyy, kxy, x.rows, y.rows, k);
   return mmd2FromSums(offDiagonalSum(kxx, x.rows), offDiagonalSum(kyy, y.rows), fullSum(kxy, x.rows, y.rows), x.rows, y.rows);
 }
 
@@ -196,8 +259,8 @@ function useFullKernels(n1: number, n2: number, subsets: number, m: number, maxB
   return full < perSubset;
 }
 
-function positiveInt(name: string, value: number, flag: string): void {
-  if (!Number.isInteger(value) || value < 1) throw new InputError(`KID: ${name} must be a positive integer, got ${value} (${flag})`);
+function positiveInt(name: string, value: number, id: 'kidSubsets' | 'kidSubsetSize'): void {
+  if (!Number.isInteger(value) || value < 1) throw new InputError(`KID: ${name} must be a positive integer, got ${value}${calledFromCli() ? ` (${optionName(id)})` : ''}`);
 }
 
 /** Validated KID settings, shared by the single-threaded and the worker implementations. */
@@ -218,14 +281,14 @@ export function planKid(x: FeatureMatrix, y: FeatureMatrix, options: KidOptions 
   const subsets = options.subsets ?? KID_DEFAULTS.subsets;
   const m = options.subsetSize ?? KID_DEFAULTS.subsetSize;
   const seed = options.seed ?? KID_DEFAULTS.seed;
-  positiveInt('subsets', subsets, '--kid-subsets');
-  positiveInt('subsetSize', m, '--kid-subset-size');
-  if (m < 2) throw new InputError('KID: subsetSize must be at least 2 (the unbiased estimate divides by m·(m−1)); pass --kid-subset-size 2 or more');
+  positiveInt('subsets', subsets, 'kidSubsets');
+  positiveInt('subsetSize', m, 'kidSubsetSize');
+  if (m < 2) throw new InputError(`KID: subsetSize must be at least 2 (the unbiased estimate divides by m·(m−1)); pass ${optionRef('kidSubsetSize', 2, 'subsetSize')} or more`);
   checkFeatures(x, y, options.labels);
   const smaller = Math.min(x.rows, y.rows);
   if (smaller < m) {
     const which = x.rows < m && y.rows < m ? 'both sets' : x.rows < m ? 'the first set' : 'the second set';
-    throw new InputError(`KID: subset size ${m} is larger than ${which} (first ${x.rows} samples, second ${y.rows}): pass --kid-subset-size N with N ≤ ${smaller}, or use more samples`);
+    throw new InputError(`KID: subset size ${m} is larger than ${which} (first ${x.rows} samples, second ${y.rows}): pass ${optionRef('kidSubsetSize', 'N', 'subsetSize')} with N ≤ ${smaller}, or use more samples`);
   }
   const kernel = resolveKernel(x.cols, options);
   const fullKernels = useFullKernels(x.rows, y.rows, subsets, m, options.fullKernelMaxBytes ?? KID_DEFAULTS.fullKernelMaxBytes);
@@ -282,9 +345,7 @@ export function* subsetMmd2Steps(
   yield upperRequest(xs, gxx);
   yield upperRequest(ys, gyy);
   yield { a: xs, rowStart: 0, rowEnd: m, b: ys, colStart: 0, colEnd: m, out: gxy };
-  applyKernelUpper(gxx, m, kernel);
-  applyKernelUpper(gyy, m, kernel);
-  applyKernel(gxy, m * m, kernel);
+  applyKernels(gxx, gyy, gxy, m, m, kernel, true);
   return mmd2FromSums(offDiagonalSum(gxx, m), offDiagonalSum(gyy, m), fullSum(gxy, m, m), m, m);
 }
 
@@ -301,12 +362,14 @@ export function subsetMmd2(x: FeatureMatrix, y: FeatureMatrix, idx1: Int32Array,
  */
 export function* fullKernelValuesSteps(x: FeatureMatrix, y: FeatureMatrix, plan: KidPlan): Generator<GramRequest, Float64Array, undefined> {
   const n1 = x.rows, n2 = y.rows, m = plan.subsetSize;
-  const kxx = new Float64Array(n1 * n1);
-  yield upperRequest(x, kxx); mirrorUpper(kxx, n1); applyKernel(kxx, kxx.length, plan.kernel);
-  const kyy = new Float64Array(n2 * n2);
-  yield upperRequest(y, kyy); mirrorUpper(kyy, n2); applyKernel(kyy, kyy.length, plan.kernel);
-  const kxy = new Float64Array(n1 * n2);
-  yield { a: x, rowStart: 0, rowEnd: n1, b: y, colStart: 0, colEnd: n2, out: kxy }; applyKernel(kxy, kxy.length, plan.kernel);
+  // Each subset reads entries on both sides of the diagonals: the symmetric products are mirrored.
+  const kxx = new Float64Array(n1 * n1), kyy = new Float64Array(n2 * n2), kxy = new Float64Array(n1 * n2);
+  yield upperRequest(x, kxx);
+  mirrorUpper(kxx, n1);
+  yield upperRequest(y, kyy);
+  mirrorUpper(kyy, n2);
+  yield { a: x, rowStart: 0, rowEnd: n1, b: y, colStart: 0, colEnd: n2, out: kxy };
+  applyKernels(kxx, kyy, kxy, n1, n2, plan.kernel);
   const values = new Float64Array(plan.subsets);
   let s = 0;
   for (const [i1, i2] of kidSubsetIndices(n1, n2, plan)) {
@@ -333,7 +396,7 @@ export function kidWork(x: FeatureMatrix, y: FeatureMatrix, plan: KidPlan): numb
 /** Assembles the result from per-subset values. */
 export function kidResult(values: Float64Array, plan: KidPlan, x: FeatureMatrix, y: FeatureMatrix): KidResult {
   const { mean, std } = meanAndPopulationStd(values);
-  return { mean, std, subsetValues: values, subsets: plan.subsets, subsetSize: plan.subsetSize, seed: plan.seed, counts: [x.rows, y.rows] };
+  return { mean, std, subsetValues: values, subsets: plan.subsets, subsetSize: plan.subsetSize, seed: plan.seed, kernel: plan.kernel, counts: [x.rows, y.rows] };
 }
 
 /**

@@ -37,11 +37,13 @@
  * clovaai's settings together, 33 s of CPU on the WebAssembly kernel, 14.5 s on ONNX Runtime.
  */
 
-import { InputError } from '../errors.js';
+import { optionRef } from '../options/mention.js';
+import { InputError } from '../core/errors.js';
+import { DEFAULTS } from '../options/schema.js';
 import { rowSquaredNorms } from '../linalg/gram.js';
 import { openGramEngine, runGramSteps, runGramStepsAsync, type GramBlockAsyncFn, type GramEngineChoice, type GramRequest } from '../linalg/gram-engine.js';
 import { DEFAULT_BLOCK_SIZE, knnSquaredRadiiSteps, squaredDistance, squaredDistanceErrorFactor, type KnnRadii } from '../linalg/knn.js';
-import type { FeatureMatrix } from '../types.js';
+import type { FeatureMatrix } from '../core/types.js';
 
 /**
  * Report keys, as torch-fidelity names them (`KEY_METRIC_PRECISION`, `_RECALL`, `_F_SCORE`) and
@@ -73,8 +75,8 @@ export interface ManifoldSetting {
 
 /** Defaults of the references (see the file header). */
 export const PRDC_DEFAULTS = Object.freeze({
-  precisionRecall: Object.freeze({ k: 3, membership: 'le' as Membership }),
-  densityCoverage: Object.freeze({ k: 5, membership: 'lt' as Membership }),
+  precisionRecall: Object.freeze({ k: DEFAULTS.prK, membership: 'le' as Membership }),
+  densityCoverage: Object.freeze({ k: DEFAULTS.prdcK, membership: 'lt' as Membership }),
 });
 
 /** Progress of the three passes (real radii, generated radii, real × generated). */
@@ -224,7 +226,7 @@ function checkFeatures(sets: ManifoldSets, ks: readonly number[], labels: Comput
   if (maxK >= smallest[1].rows) {
     throw new InputError(
       `precision/recall: k = ${maxK} needs more than ${maxK} samples in each set, but the ${smallest[0]} set has `
-      + `${smallest[1].rows} (generated ${describe(generated)}, real ${describe(real)}): pass --k ${smallest[1].rows - 1} or less, or add samples`,
+      + `${smallest[1].rows} (generated ${describe(generated)}, real ${describe(real)}): pass ${optionRef('k', smallest[1].rows - 1)} or less, or add samples`,
     );
   }
   for (const [name, m] of [['generated', generated], ['real', real]] as const) {

@@ -7,11 +7,16 @@
  *
  * Value names are generated (`<prefix>_<n>`) unless given, so a builder can be driven by plain
  * function calls that pass names along, the way a PyTorch `forward` passes tensors along.
+ *
+ * Large weights: an initializer can be {@link DeferredData} — its bytes are produced only while the
+ * model is serialised, piece by piece ({@link GraphBuilder.toParts}), so a 528 MB network can be
+ * written to a file straight from views of the weights file (or from values generated tensor by
+ * tensor) without a second copy of the weights or of the serialised model in memory.
  */
 
 import { createRequire } from 'node:module';
 import type { onnx as Onnx } from 'onnx-proto';
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 
 /**
  * The protobuf definitions, loaded on first use: importing onnx-proto costs ~0.1 s, which commands
@@ -40,6 +45,19 @@ export type AttributeValue =
 
 /** Data for an initializer; the typed array decides the element type. */
 export type InitializerData = Float32Array | Float64Array | BigInt64Array | Uint8Array;
+
+/**
+ * Initializer bytes made only while the model is serialised: a view into a weights file, or values
+ * generated on demand. `chunks()` is called once per serialisation and must yield exactly
+ * `byteLength` little-endian bytes of `type` in C order.
+ */
+export interface DeferredData {
+  readonly type: ElementType;
+  readonly byteLength: number;
+  chunks(): Iterable<Uint8Array>;
+}
+
+const ELEMENT_BYTES: Readonly<Record<ElementType, number>> = Object.freeze({ float32: 4, uint8: 1, int64: 8, float64: 8 });
 
 export interface ConvOptions {
   /** [strideH, strideW]; default [1, 1]. */
@@ -89,6 +107,8 @@ const TYPE_OF_ARRAY = (data: InitializerData): ElementType =>
 export class GraphBuilder {
   private readonly nodes: Onnx.INodeProto[] = [];
   private readonly initializers: Onnx.ITensorProto[] = [];
+  /** Deferred initializers: their TensorProto without raw_data, and where the bytes come from. */
+  private readonly deferred: { proto: Onnx.ITensorProto; data: DeferredData }[] = [];
   private readonly inputs: Onnx.IValueInfoProto[] = [];
   private readonly outputs: Onnx.IValueInfoProto[] = [];
   private readonly names = new Set<string>();
@@ -126,8 +146,16 @@ export class GraphBuilder {
    * Adds a constant tensor (stored as raw little-endian bytes) and returns its name.
    * @throws {InputError} when `dims` does not match the data length.
    */
-  initializer(prefix: string, data: InitializerData, dims: readonly number[]): string {
+  initializer(prefix: string, data: InitializerData | DeferredData, dims: readonly number[]): string {
     const numel = dims.reduce((a, b) => a * b, 1);
+    if (isDeferred(data)) {
+      if (numel * ELEMENT_BYTES[data.type] !== data.byteLength) {
+        throw new InputError(`ONNX initializer '${prefix}': shape [${dims.join(', ')}] needs ${numel} ${data.type} values, got ${data.byteLength} bytes`);
+      }
+      const name = this.fresh(prefix);
+      this.deferred.push({ proto: { name, dims: [...dims], dataType: ELEMENT_TYPE[data.type] }, data });
+      return name;
+    }
     if (numel !== data.length) {
       throw new InputError(`ONNX initializer '${prefix}': shape [${dims.join(', ')}] needs ${numel} values, got ${data.length}`);
     }
@@ -273,9 +301,69 @@ export class GraphBuilder {
    * @throws {InputError} when the graph has no outputs.
    */
   toBytes(options: ModelOptions = {}): Uint8Array {
-    if (this.outputs.length === 0) throw new InputError(`ONNX graph '${this.graphName}' has no outputs`);
+    if (this.deferred.length > 0) {
+      const { byteLength, parts } = this.toParts(options);
+      const out = new Uint8Array(byteLength);
+      let offset = 0;
+      for (const part of parts) {
+        out.set(part, offset);
+        offset += part.length;
+      }
+      return out;
+    }
+    return proto().ModelProto.encode(this.model(options)).finish();
+  }
+
+  /**
+   * Serialises the model as a sequence of byte pieces, for writing to a file as they come: deferred
+   * initializers are produced one at a time, so memory holds one of them at most (none when they are
+   * views). Protobuf accepts a message's fields in any order and a sub-message's fields split, so the
+   * pieces are the model's other fields, then the graph's, then each initializer's metadata followed
+   * by its `raw_data` field; lengths are known up front from `byteLength`.
+   * @throws {InputError} when the graph has no outputs, or a deferred initializer yields the wrong number of bytes.
+   */
+  toParts(options: ModelOptions = {}): { byteLength: number; parts: Iterable<Uint8Array> } {
+    const model = this.model(options);
+    const graph = model.graph!;
+    model.graph = null;
     const onnx = proto();
-    const model = onnx.ModelProto.create({
+    const head = onnx.ModelProto.encode(model).finish();
+    const graphHead = onnx.GraphProto.encode(graph).finish();
+    const tensors = this.deferred.map(({ proto, data }) => {
+      const meta = onnx.TensorProto.encode(proto).finish();
+      const rawHeader = fieldHeader(TENSOR_RAW_DATA, data.byteLength);
+      const length = meta.length + rawHeader.length + data.byteLength;
+      return { name: proto.name, header: fieldHeader(GRAPH_INITIALIZER, length), meta, rawHeader, data, length };
+    });
+    const graphLength = graphHead.length + tensors.reduce((a, t) => a + t.header.length + t.length, 0);
+    const graphHeader = fieldHeader(MODEL_GRAPH, graphLength);
+    const byteLength = head.length + graphHeader.length + graphLength;
+    const name = this.graphName;
+    function* parts(): Iterable<Uint8Array> {
+      yield head;
+      yield graphHeader;
+      yield graphHead;
+      for (const t of tensors) {
+        yield t.header;
+        yield t.meta;
+        yield t.rawHeader;
+        let n = 0;
+        for (const chunk of t.data.chunks()) {
+          n += chunk.length;
+          if (n > t.data.byteLength) break;
+          yield chunk;
+        }
+        if (n !== t.data.byteLength) {
+          throw new InputError(`ONNX graph '${name}': initializer '${t.name}' yielded ${n} bytes, expected ${t.data.byteLength}`);
+        }
+      }
+    }
+    return { byteLength, parts: parts() };
+  }
+
+  private model(options: ModelOptions): Onnx.ModelProto {
+    if (this.outputs.length === 0) throw new InputError(`ONNX graph '${this.graphName}' has no outputs`);
+    return proto().ModelProto.create({
       irVersion: 8,
       producerName: options.producerName ?? 'fidkit',
       docString: options.docString ?? '',
@@ -288,13 +376,34 @@ export class GraphBuilder {
         output: this.outputs,
       },
     });
-    return onnx.ModelProto.encode(model).finish();
   }
 
   /** Number of nodes so far (for tests and summaries). */
   get nodeCount(): number {
     return this.nodes.length;
   }
+}
+
+const isDeferred = (data: InitializerData | DeferredData): data is DeferredData => 'chunks' in data;
+
+// Field numbers (onnx.proto) of the length-delimited fields `toParts` writes itself.
+const MODEL_GRAPH = 7;
+const GRAPH_INITIALIZER = 5;
+const TENSOR_RAW_DATA = 9;
+
+/** A length-delimited field's tag and length varint. */
+function fieldHeader(field: number, length: number): Uint8Array {
+  const bytes = [(field << 3) | 2];
+  for (let v = length; ; ) {
+    const low = v % 128;
+    v = Math.floor(v / 128);
+    if (v === 0) {
+      bytes.push(low);
+      break;
+    }
+    bytes.push(low | 128);
+  }
+  return Uint8Array.from(bytes);
 }
 
 function valueInfo(name: string, type: ElementType, dims: readonly Dim[]): Onnx.IValueInfoProto {

@@ -6,7 +6,7 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { FidkitError, InputError } from '../errors.js';
+import { FidkitError, InputError } from '../core/errors.js';
 
 /** How a session runs; every field has a measured default (see bench/inception.ts). */
 export interface SessionOptions {

@@ -5,7 +5,7 @@
  * generator after legacy seeding, word for word.
  */
 
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 
 const N = 624;
 const M = 397;

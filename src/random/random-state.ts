@@ -15,7 +15,7 @@
  * Checked against numpy 2.4.6 (`test/random/random-state.test.ts` holds pasted numpy outputs).
  */
 
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import { Mt19937 } from './mt19937.js';
 
 /** Largest population handled: numpy switches to 64-bit draws above 2³²−1, which no feature set reaches. */

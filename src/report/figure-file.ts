@@ -4,7 +4,7 @@
  */
 import { extname } from 'node:path';
 import sharp from 'sharp';
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 
 /**

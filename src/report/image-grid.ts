@@ -11,7 +11,7 @@
 
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 
 /** A batch of images, row-major [count, height, width, channels], values in [0,1]. */

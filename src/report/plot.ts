@@ -14,7 +14,7 @@
  * pixel times `scale`. Text uses DejaVu Sans, falling back to Arial/Helvetica/sans-serif.
  */
 
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import {
   AXIS_COLOR,
   coord,

@@ -7,7 +7,7 @@
  * in `figure-file.ts`.
  */
 
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 
 /** Escape text for SVG element content and attribute values. */
 export function escapeXml(text: string): string {

@@ -17,8 +17,8 @@
  * round-off (~1e-15 relative). Matches `np.mean`/`np.cov(rowvar=False)` (pytorch-fid's
  * `calculate_activation_statistics`) to ~1e-15 relative.
  */
-import { InputError } from '../errors.js';
-import type { FeatureMatrix, FidStatistics } from '../types.js';
+import { InputError } from '../core/errors.js';
+import type { FeatureMatrix, FidStatistics } from '../core/types.js';
 
 /** Rows per chunk: large enough that the O(D²·rows) scatter dominates the O(D²) merge. */
 export const CHUNK_ROWS = 256;

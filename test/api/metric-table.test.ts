@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { layerNeeds, metricNames, registerMetric } from '../../src/api/metric-table.js';
 import { featureMatrixFromNpy, readNpyFile } from '../../src/io/npy.js';
 import { renderScoreReport } from '../../src/report/score-report.js';
-import { score } from '../../src/score.js';
+import { score } from '../../src/api/score.js';
 import { FIXTURES } from '../cli/run-cli.js';
 
 const features = join(FIXTURES, 'frechet', 'd64_set1_features.npy');

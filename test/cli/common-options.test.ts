@@ -92,6 +92,28 @@ describe('folder flags', () => {
     expect(quiet).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
+  it('features and sweep (a folder reference) print the same warnings about skipped and ignored files', async () => {
+    const digits = Object.fromEntries(
+      ['a01_mnist_28_gray.png', 'a02_mnist_28_gray.png', 'a03_mnist_up84_gray.png', 'a04_mnist_up299_gray.png'].flatMap((f, i) => [
+        [`d${i}.png`, A(f)],
+        [`e${i}.png`, A(f)],
+      ]),
+    );
+    const dir = folder('bad-many', { ...digits, 'c.png': Buffer.from('not a png'), 'notes.txt': Buffer.from('hi') });
+    const skipped = `warning: ${dir}: skipped 1 unreadable image(s), e.g. `;
+    const ignored = `warning: ${dir}: ignored 1 file(s) without an image extension (--ext chooses the extensions)\n`;
+    const flags = ['--skip-bad', '--extractor', 'mnist', '--no-cache'];
+    const f = await runCli('features', dir, '-o', join(tmp, 'bad-many.npy'), ...flags);
+    expect(f.code).toBe(0);
+    expect(f.stderr).toContain(skipped);
+    expect(f.stderr).toContain(ignored);
+    const s = await runCli('sweep', '--generator', 'mnist-gan', '-n', '20', '--truncation', '1', '--reference', dir, '--real', 'none', '--compare', 'none', ...flags);
+    expect(s.code).toBe(0);
+    expect(s.stderr.split(skipped).length).toBe(2); // once, not once per row
+    expect(s.stderr.split(ignored).length).toBe(2);
+    expect(await runCli('features', dir, '-o', join(tmp, 'bad-many.npy'), ...flags, '-q')).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
   it('--ext png reads only the pngs, --ext .PNG,jpg both, and the feature cache tells the two lists apart', async () => {
     const dir = folder('ext', { 'a.png': A('a01_mnist_28_gray.png') });
     await sharp(A('a12_checker_28_rgb.png')).jpeg().toFile(join(dir, 'b.jpg'));
@@ -108,7 +130,9 @@ describe('folder flags', () => {
   it('refuses an unsupported --ext naming the supported ones (exit 2)', async () => {
     const r = await runCli('stats', tmp, '-o', join(tmp, 'x.npz'), '--ext', 'png,gif');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("error: option '--ext <list>' argument 'png,gif' is invalid. Unsupported --ext 'gif'; fidkit reads bmp, jpeg, jpg, pgm, png, ppm, tif, tiff, webp.");
+    expect(r.stderr).toContain(
+      "error: option '--ext <list>' argument 'png,gif' is invalid. Expected a comma-separated list of image extensions out of bmp, jpeg, jpg, pgm, png, ppm, tif, tiff, webp for --ext but received 'png,gif'.",
+    );
   });
 
   it("the empty-folder message's --ext suggestion works as written", async () => {
@@ -116,7 +140,12 @@ describe('folder flags', () => {
     await sharp(A('a12_checker_28_rgb.png')).jpeg().toFile(join(dir, 'b.jpg'));
     const miss = await runCli('score', dir, '--metrics', 'is', '--ext', 'png', '--weights', 'test:hash', '--no-cache', '-q');
     expect(miss.code).toBe(1);
-    expect(miss.stderr).toBe(`fidkit: ${dir} has 0 images with extensions png (1 other file ignored): check the path or pass --ext\n`);
+    expect(miss.stderr).toBe(`fidkit: ${dir} has 0 images with extensions png (1 other file ignored): check the path or pass --ext LIST\n`);
+    // Before the extractor loads (which would warn about the test weights; with real weights, seconds or a download).
+    for (const argv of [['score', dir, '--metrics', 'is'], ['score', dir, A('a01_mnist_28_gray.png').replace(/[^/]+$/, '')], ['features', dir, '-o', join(tmp, 'none.npy')]]) {
+      const early = await runCli(...argv, '--ext', 'png', '--weights', 'test:hash', '--no-cache');
+      expect([early.code, early.stderr], argv.join(' ')).toEqual([1, `fidkit: ${dir} has 0 images with extensions png (1 other file ignored): check the path or pass --ext LIST\n`]);
+    }
     const hit = await runCli('score', dir, '--metrics', 'is', '--is-splits', '1', '--ext', 'jpg', '--weights', 'test:hash', '--no-cache', '--json', '-q');
     expect(hit.code).toBe(0);
     expect(JSON.parse(hit.stdout).inputs[0]).toMatchObject({ count: 1, ignored: 0 });

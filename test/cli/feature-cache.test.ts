@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spawnCliAsync as runCli } from './run-cli.js';
+import { ROOT, runCli as runInProcess, spawnCliAsync as runCli } from './run-cli.js';
 
 /** A binary 16×16 grayscale PGM: same byte size whatever the pixels. */
 function pgm(pixel: (x: number, y: number) => number): Buffer {
@@ -48,5 +48,19 @@ describe('feature cache key', () => {
     expect(strict.stderr).not.toContain('using cached features');
     // The new images' number: IS 1.0157 against the old images' 1.2065 (hash weights).
     expect(Math.abs(isMean(strict) - isMean(first))).toBeGreaterThan(0.1);
+  });
+
+  it('is described as it is in --help and the README, which point to --cache-strict and no longer promise "never stale"', async () => {
+    for (const command of ['score', 'stats', 'features']) {
+      const help = (await runInProcess(command, '--help')).stdout.replace(/\s+/g, ' ');
+      expect(help, command).toContain('--cache-strict key the feature cache on file contents (SHA-256) instead of sizes and modification times; the default key notices');
+      expect(help, command).toContain('but not an image replaced by one of the same size with its time restored');
+    }
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' ');
+    expect(readme).toContain('but not an image replaced by another of the same size whose modification time was restored');
+    expect(readme).toContain('`--cache-strict` keys on the files\' contents');
+    // The old overstatement (about a changed folder); "another spec or another model is never served stale
+    // features" (ONNX extractors, keyed on both) is true and stays.
+    expect(readme).not.toMatch(/folder is never served stale|never served stale numbers/);
   });
 });

@@ -63,6 +63,13 @@ describe('input errors name the file', () => {
     await refused(['score', P('nan-row.npy'), F('d64_set1_features.npy'), '--metrics', 'pr'], `${P('nan-row.npy')}: precision/recall: generated features (10×64) hold NaN at row 5, column 3`);
   });
 
+  it('sweep with a reference folder too small for precision/recall', async () => {
+    await refused(
+      ['sweep', '--generator', 'mnist-gan', '-n', '10', '--truncation', '1', '--reference', P('one-image'), '--real', 'none', '--compare', 'none', '--extractor', 'mnist', '--no-cache'],
+      `fidkit: ${P('one-image')}: the reference has 1 samples; precision/recall with k = 5 needs at least 6`,
+    );
+  });
+
   it('stats of a folder of one image', async () => {
     await refused(
       ['stats', P('one-image'), '-o', P('one.npz'), '--weights', 'test:hash', '--no-cache'],

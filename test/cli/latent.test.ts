@@ -75,7 +75,7 @@ describe('fidkit latent', () => {
       [['interpolate', '--from', 'index:0', '-o', out], 'endpoint index:0: the GAN has no encoder'],
       [['interpolate', '--to', 'seed:-1', '-o', out], "--to: endpoint 'seed:-1': seed must be a non-negative integer"],
       [['reconstruct', '--index', '1', '--lr', '0', '-o', out], "Expected a number > 0 for --lr but received '0'."],
-      [['reconstruct', '--index', '1', '--generator', 'biggan', '-o', out], "Unknown --generator 'biggan'; valid values: mnist-gan, mnist-vae."],
+      [['reconstruct', '--index', '1', '--generator', 'biggan', '-o', out], "Expected one of mnist-gan, mnist-vae for --generator but received 'biggan'."],
       [['interpolate'], "required option '-o, --out <grid.png>' not specified"],
     ];
     for (const [args, message] of cases) {

@@ -1,9 +1,10 @@
 /** Outputs that would overwrite an input, or cannot be written: refused before any work, with one line. */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeNpy } from '../../src/io/npy.js';
 import { FIXTURES, ROOT, runCli } from './run-cli.js';
 
 const FEATURES = join(FIXTURES, 'frechet', 'd64_set1_features.npy');
@@ -80,5 +81,21 @@ describe('outputs that cannot be written', () => {
       env: { ...process.env, HOME: tmpdir(), FIDKIT_CACHE: join(dir, 'cache') },
     });
     expect([r.status, r.stderr]).toEqual([1, `fidkit: cannot write ${out}: permission denied in ${ro}: write somewhere you may write, or fix the folder's permissions\n`]);
+  });
+
+  it('a write that the system stops midway (file-size limit, as a full disk would) exits 1 with one line and leaves nothing', () => {
+    if (process.platform === 'win32') return;
+    // Before: "unexpected error — this is a bug" and a stack (ENOSPC on a full disk; EFBIG here).
+    const dir = mkdtempSync(join(tmpdir(), 'fidkit-efbig-'));
+    const features = join(dir, 'features.npy');
+    writeFileSync(features, writeNpy({ shape: [32, 768], data: new Float32Array(32 * 768).map((_, i) => Math.sin(i)) })); // 4.7 MB of statistics
+    const out = join(dir, 'out', 'stats.npz');
+    // ulimit -f in 512- or 1024-byte blocks (dash, bash): a few hundred KiB, far below the statistics file.
+    const r = spawnSync('sh', ['-c', 'ulimit -f 256 && exec "$@"', 'sh', process.execPath, join(ROOT, 'bin', 'fidkit.js'), 'stats', features, '-o', out], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([
+      1,
+      `fidkit: cannot write ${out}: the file is larger than the file system (FAT32: 4 GiB) or the file-size limit (ulimit -f) allows: write the output elsewhere, or raise the limit\n`,
+    ]);
+    expect(readdirSync(join(dir, 'out'))).toEqual([]);
   });
 });

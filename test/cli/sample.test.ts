@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadGenerator } from '../../src/generators/load-generator.js';
+import { loadGenerator } from '../../src/models/load-generator.js';
 import { sampleImages, toRgb8 } from '../../src/generators/sample.js';
 import { decodeImage } from '../../src/io/images.js';
 import { makeTinyGenerator } from '../generators/tiny-onnx-generator.js';
@@ -94,6 +94,16 @@ describe('fidkit sample', () => {
     expect(readFileSync(join(dir, 'out3', '000002.png')).equals(readFileSync(join(out, '000002.png')))).toBe(true);
   });
 
+  it('defaults --generator to mnist-gan, as sweep does: the same images as naming it', async () => {
+    const [a, b] = [tmp(), tmp()];
+    const implicit = await runCli('sample', '-n', '3', '--seed', '5', '-o', a, '--json');
+    expect(implicit.code).toBe(0);
+    expect(JSON.parse(implicit.stdout).generator).toBe('mnist-gan');
+    expect((await runCli('sample', '--generator', 'mnist-gan', '-n', '3', '--seed', '5', '-o', b)).code).toBe(0);
+    for (const f of ['000000.png', '000001.png', '000002.png']) expect(readFileSync(join(a, f)).equals(readFileSync(join(b, f)))).toBe(true);
+    expect((await runCli('sample', '--help')).stdout).toMatch(/--generator <name\|file\.onnx>\s+generator: mnist-gan, mnist-vae or an ONNX file\s+\(default: mnist-gan\)/);
+  });
+
   it('refuses a non-empty folder; --force replaces the numbered PNGs and keeps other files', async () => {
     const dir = tmp();
     for (const f of ['000000.png', '000007.png', 'notes.txt']) writeFileSync(join(dir, f), 'old');
@@ -110,8 +120,8 @@ describe('fidkit sample', () => {
     const cases: [string[], string][] = [
       [['--generator', 'mnist-gan', '-n', '2', '-o', dir, '--columns', '2'], `fidkit: --columns and --scale apply to a grid (-o ending in .png); ${dir} is a folder\n`],
       [['--generator', 'mnist-gan', '-n', '2', '-o', dir, '--layout', 'nchw'], 'fidkit: --layout applies to .onnx generators only; mnist-gan is bundled (28×28 grayscale in [0, 1])\n'],
-      [['--generator', 'mnist-gan', '-n', '2', '-o', dir, '--truncation', '0'], "error: option '--truncation <psi|none>' argument '0' is invalid. Expected a positive number or 'none' for --truncation but received '0'.\n"],
-      [['--generator', 'mnist-gan', '-n', '2', '-o', dir, '--range', '0,255'], "error: option '--range <range>' argument '0,255' is invalid. Unknown --range '0,255'; valid values: 0,1, -1,1.\n"],
+      [['--generator', 'mnist-gan', '-n', '2', '-o', dir, '--truncation', '0'], "error: option '--truncation <psi|none>' argument '0' is invalid. Expected a threshold ψ > 0 or 'none' for --truncation but received '0'.\n"],
+      [['--generator', 'mnist-gan', '-n', '2', '-o', dir, '--range', '0,255'], "error: option '--range <range>' argument '0,255' is invalid. Expected one of 0,1, -1,1 for --range but received '0,255'.\n"],
       [['--generator', 'mnist-gan', '-o', dir], "error: required option '-n, --count <n>' not specified\n"],
       [['--generator', 'mnist-gan', '-n', '20000', '-o', join(dir, 'g.png')], 'fidkit: a grid holds at most 10000 images, got -n 20000: write a folder (-o DIR) instead\n'],
     ];

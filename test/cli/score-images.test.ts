@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readStatisticsFile } from '../../src/io/stats-file.js';
 import { FIXTURES, ROOT, spawnCliAsync as runCli } from './run-cli.js';
 
 // Image folders through the whole pipeline (decode → protocol → ONNX Inception with the hash
@@ -42,6 +43,29 @@ describe('fidkit score on image folders', () => {
     expect(report.inputs[0]).toMatchObject({ kind: 'images', count: 12, dim: 2048, extractor: 'inception', protocol: 'pytorch-fid', skipped: 0 });
   });
 
+  it('--extractor inception keeps precision/recall in the Inception space (the numbers before vgg16 became its default)', async () => {
+    const r = await runCli('score', join(IMAGES, 'set_a'), join(IMAGES, 'set_b'), '--metrics', 'pr,prdc', '--extractor', 'inception', '--json', ...HASH);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    const tf = (set: string) => join(FIXTURES, 'protocols', 'tf', set, 'features.npy');
+    // The same metrics on torch-fidelity's own Inception features (tf protocol) of the two folders.
+    const ref = JSON.parse((await runCli('score', tf('set_a'), tf('set_b'), '--metrics', 'pr,prdc', '--json')).stdout);
+    expect(report.metrics.pr.counts).toEqual(ref.metrics.pr.counts);
+    expect(report.metrics.prdc.counts).toEqual(ref.metrics.prdc.counts);
+    expect(report.metrics.pr.features).toEqual({ extractor: 'inception', layer: 'pool3', protocol: 'tf' });
+    expect(report.metrics.prdc.features).toEqual({ extractor: 'inception', layer: 'pool3', protocol: 'tf' });
+    expect(report.inputs.map((i: { extractor: string }) => i.extractor)).toEqual(['inception', 'inception']);
+  });
+
+  it("refuses a features file of another width than the extractor pr reads by default, saying why, before extracting", async () => {
+    const f2048 = join(FIXTURES, 'protocols', 'tf', 'set_b', 'features.npy');
+    const r = await runCli('score', join(IMAGES, 'set_a'), f2048, '--metrics', 'pr', ...HASH);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${f2048} has 2048-d features but the extractor 'vgg16' gives 4096-d (pr reads vgg16 features by default, as in torch-fidelity 0.4; pass --extractor NAME to use one extractor for every metric)`,
+    );
+  });
+
   it('stops at a corrupt image naming it, and --skip-bad skips and counts it', async () => {
     const dir = folder('corrupt', { 'a.png': A('a01_mnist_28_gray.png'), 'b.png': A('a02_mnist_28_gray.png'), 'c.png': Buffer.from('not a png at all') });
     const stop = await runCli('score', dir, '--metrics', 'is', '--is-splits', '1', ...HASH);
@@ -63,6 +87,42 @@ describe('fidkit score on image folders', () => {
     const report = JSON.parse(r.stdout);
     expect(report.inputs[0]).toMatchObject({ count: 3, ignored: 1 });
     expect(r.stderr).toContain('ignored 1 file(s) without an image extension');
+  });
+
+  it('records the weights in the JSON: the test weights are not official, and the warning stderr shows is in it', async () => {
+    const r = await runCli('score', join(IMAGES, 'set_a'), '--metrics', 'is', '--is-splits', '1', '--json', '--weights', 'test:hash', '--no-cache');
+    expect(r.code).toBe(0);
+    const warning = 'using the deterministic test weights (--weights test:hash): the features are meaningless outside tests';
+    // Shown once on stderr (as it happens), and recorded in the report twice over: top level and per extractor.
+    expect(r.stderr.split(`warning: ${warning}\n`).length - 1).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.schema).toBe('fidkit.score/1');
+    expect(report.extractors).toEqual({
+      inception: { weightsSha256: null, official: false, weights: 'test:hash', source: 'test', protocol: 'tf', warnings: [warning] },
+    });
+    expect(report.warnings).toEqual([warning]);
+    expect(report.inputs[0]).toMatchObject({ kind: 'images', extractor: 'inception', weightsSha256: null, officialWeights: false });
+  });
+
+  it('writes the weights and the warnings into the statistics file, and warns when it is scored', async () => {
+    const out = join(tmp, 'hash-stats.npz');
+    const made = await runCli('stats', join(IMAGES, 'set_b'), '-o', out, '--weights', 'test:hash', '--quiet');
+    expect(made.code).toBe(0);
+    const { metadata } = await readStatisticsFile(out);
+    const warning = 'using the deterministic test weights (--weights test:hash): the features are meaningless outside tests';
+    expect(metadata).toMatchObject({
+      extractor: 'inception',
+      weightsSha256: 'hash-weights-v1', // unchanged field, as before
+      extractors: { inception: { weightsSha256: null, official: false, weights: 'test:hash', source: 'test', protocol: 'tf', warnings: [warning] } },
+      warnings: [warning],
+    });
+    const scored = await runCli('score', out, out, '--json');
+    expect(scored.code).toBe(0);
+    const report = JSON.parse(scored.stdout);
+    expect(report.extractors).toEqual({});
+    expect(report.inputs[0]).toMatchObject({ kind: 'statistics', weightsSha256: null, officialWeights: false });
+    expect(report.warnings[0]).toBe(`${out}: made with the deterministic test weights (--weights test:hash): its numbers are not comparable with published ones`);
+    expect(scored.stderr).toContain(`warning: ${report.warnings[0]}\n`);
   });
 
   it('refuses an empty folder and a .npz of another dimension, naming them', async () => {

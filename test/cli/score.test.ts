@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeNpy } from '../../src/io/npy.js';
 import { writeNpz } from '../../src/io/npz.js';
+import { writeStatisticsFile } from '../../src/io/stats-file.js';
 import { FIXTURES, runCli, spawnCli, spawnCliAsync } from './run-cli.js';
 
 const frechet = JSON.parse(readFileSync(join(FIXTURES, 'frechet', 'expected.json'), 'utf8'));
 const isKid = JSON.parse(readFileSync(join(FIXTURES, 'is_kid', 'expected.json'), 'utf8'));
 const F = (name: string) => join(FIXTURES, 'frechet', name);
+const K = (name: string) => join(FIXTURES, 'is_kid', name);
 let tmp = '';
 
 function f64(shape: number[], values: ArrayLike<number>) {
@@ -55,6 +57,9 @@ describe('fidkit score on statistics and features', () => {
     expect(report.metrics.pr.k).toBe(3);
     expect(report.metrics.prdc.k).toBe(5);
     expect(report.metrics.pr.precision).toBeGreaterThan(0);
+    // Feature files do not say which network made them: every metric's space is unknown.
+    const unknown = { extractor: null, layer: null, protocol: null };
+    for (const m of ['fid', 'kid', 'pr', 'prdc']) expect(report.metrics[m].features, m).toEqual(unknown);
   });
 
   it("gives torch-fidelity's precision/recall and clovaai's density/coverage counts in one run", async () => {
@@ -68,6 +73,59 @@ describe('fidkit score on statistics and features', () => {
     const clova = prdcExpected.clovaai_prdc.k5;
     expect(m.prdc.counts).toMatchObject(clova.numerators);
     for (const key of ['precision', 'recall', 'density', 'coverage']) expect(m.prdc[key]).toBe(Number(clova[key].repr));
+  });
+
+  it('names the two precision/recall pairs apart in the table, and labels them in the JSON', async () => {
+    const P = (f: string) => join(FIXTURES, 'prdc', f);
+    const table = await runCli('score', P('a_gauss_d64_fake.npy'), P('a_gauss_d64_real.npy'), '--metrics', 'pr,prdc');
+    expect(table.code).toBe(0);
+    const names = table.stdout
+      .split('\n')
+      .filter((l) => /^(precision|recall|F-score|density|coverage) /.test(l))
+      .map((l) => l.split(/\s{2,}/)[0]);
+    expect(names).toEqual([
+      'precision (Kynkäänniemi, k=3)',
+      'recall (Kynkäänniemi, k=3)',
+      'F-score (Kynkäänniemi, k=3)',
+      'precision (Naeem, k=5)',
+      'recall (Naeem, k=5)',
+      'density (Naeem, k=5)',
+      'coverage (Naeem, k=5)',
+    ]);
+    expect(table.stdout).toMatch(/^precision \(Kynkäänniemi, k=3\)\s+0\.345\s+d ≤ r, as torch-fidelity$/m);
+    expect(table.stdout).toMatch(/^precision \(Naeem, k=5\)\s+0\.4675\s+d < r, as clovaai prdc$/m);
+    // --k moves both, and the names follow.
+    expect((await runCli('score', P('a_gauss_d64_fake.npy'), P('a_gauss_d64_real.npy'), '--metrics', 'pr,prdc', '--k', '4')).stdout).toMatch(/^recall \(Naeem, k=4\)/m);
+    const json = JSON.parse((await runCli('score', P('a_gauss_d64_fake.npy'), P('a_gauss_d64_real.npy'), '--metrics', 'pr,prdc', '--json')).stdout);
+    expect(json.metrics.pr.label).toBe('Kynkäänniemi et al., k=3, d ≤ r (torch-fidelity)');
+    expect(json.metrics.prdc.label).toBe('Naeem et al., k=5, d < r (clovaai prdc)');
+    // The keys scripts read are unchanged.
+    expect(Object.keys(json.metrics.pr)).toEqual(expect.arrayContaining(['precision', 'recall', 'fScore', 'k', 'membership', 'counts']));
+    // Features files record no weights: the report says it does not know, and loads no extractor.
+    expect(json.extractors).toEqual({});
+    expect(json.inputs[0]).toMatchObject({ kind: 'features', weightsSha256: null, officialWeights: null });
+  });
+
+  it("reads the weights from statistics files' metadata, and warns when the two sides were made with different weights", async () => {
+    const official = '6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2';
+    const other = 'ab'.repeat(32);
+    const stats = { mu: Float64Array.of(0, 0), sigma: Float64Array.of(1, 0, 0, 1) };
+    const [a, b] = [join(tmp, 'official.npz'), join(tmp, 'retrained.npz')];
+    await writeStatisticsFile(a, stats, { extractor: 'inception', protocol: 'tf', layer: 'pool3', weightsSha256: official });
+    await writeStatisticsFile(b, stats, { extractor: 'inception', protocol: 'tf', layer: 'pool3', weightsSha256: other });
+    const r = await runCli('score', a, b, '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.inputs.map((i: Record<string, unknown>) => [i.weightsSha256, i.officialWeights])).toEqual([[official, true], [other, false]]);
+    expect(report.warnings).toEqual([
+      `${b}: made with weights that are not the official file of the 'inception' extractor (SHA-256 ${other}): its numbers are not comparable with published ones`,
+      `fid: ${a} was made with weights ${official} but ${b} with ${other} — features of different weights are not comparable`,
+    ]);
+    for (const w of report.warnings) expect(r.stderr).toContain(`warning: ${w}\n`);
+    // pytorch-fid's files record nothing: unknown, and no warning about it.
+    const plain = JSON.parse((await runCli('score', F('d64_set1_stats.npz'), F('d64_set2_stats.npz'), '--json')).stdout);
+    expect(plain.inputs[0]).toMatchObject({ weightsSha256: null, officialWeights: null });
+    expect(plain.warnings).toEqual([]);
   });
 
   it('computes the Inception Score from a logits .npy like torch-fidelity', async () => {
@@ -90,12 +148,18 @@ describe('fidkit score refuses bad input with a clear message and a non-zero exi
     ['non-finite statistics', () => ['score', join(tmp, 'nan.npz'), F('d64_set1_stats.npz')], 1, "'mu' holds a non-finite value (NaN) at index 1"],
     ['mismatched dimensions', () => ['score', join(tmp, 'd2.npz'), F('d64_set1_stats.npz')], 1, 'has 2-d features but'],
     ['fewer than 2 samples', () => ['score', join(tmp, 'one-row.npy'), F('d64_set1_features.npy')], 1, 'FID needs at least 2 samples, got 1'],
-    ['an unknown metric', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'fid,fancy'], 2, "Unknown metric 'fancy'; valid values: fid, is, kid, pr, prdc."],
-    ['an unknown protocol', () => ['score', F('d64_set1_stats.npz'), '--protocol', 'tf2'], 2, "Unknown protocol 'tf2'; valid values: tf, pytorch-fid, clean."],
+    ['an unknown metric', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'fid,fancy'], 2, "Expected a comma-separated list of fid, is, kid, pr, prdc for --metrics but received 'fid,fancy'."],
+    ['an unknown protocol', () => ['score', F('d64_set1_stats.npz'), '--protocol', 'tf2'], 2, "Expected one of tf, pytorch-fid, clean, mnist-luma, tf-imagenet, onnx-spec for --protocol but received 'tf2'."],
+    ['an unknown extractor', () => ['score', F('d64_set1_stats.npz'), '--extractor', 'vgg99'], 2, "Expected one of inception, mnist, vgg16, onnx:PATH.onnx for --extractor but received 'vgg99'."],
     ['a bad integer', () => ['score', F('d64_set1_stats.npz'), '--kid-subsets', '1.5'], 2, "Expected an integer ≥ 1 for --kid-subsets but received '1.5'."],
     ['statistics given to IS', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'is'], 2, 'is needs per-sample logits'],
     ['one input for FID', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'fid'], 2, 'fid compares two sets'],
     ['an unknown flag', () => ['score', F('d64_set1_stats.npz'), '--fast'], 2, "unknown option '--fast'"],
+    ['a zero rbf sigma', () => ['score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-kernel', 'rbf', '--kid-kernel-rbf-sigma', '0'], 2, "Expected a number > 0 for --kid-kernel-rbf-sigma but received '0'."],
+    ['a negative rbf sigma', () => ['score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-kernel', 'rbf', '--kid-kernel-rbf-sigma=-2'], 2, "Expected a number > 0 for --kid-kernel-rbf-sigma but received '-2'."],
+    ['an infinite rbf sigma', () => ['score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-kernel', 'rbf', '--kid-kernel-rbf-sigma', 'Infinity'], 2, "Expected a number > 0 for --kid-kernel-rbf-sigma but received 'Infinity'."],
+    ['a NaN rbf sigma', () => ['score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-kernel', 'rbf', '--kid-kernel-rbf-sigma', 'nan'], 2, "Expected a number > 0 for --kid-kernel-rbf-sigma but received 'nan'."],
+    ['an unknown kid kernel', () => ['score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-kernel', 'gauss'], 2, "Expected one of poly, rbf for --kid-kernel but received 'gauss'."],
   ];
   for (const [what, argv, code, message] of cases) {
     it(what, async () => {
@@ -106,6 +170,19 @@ describe('fidkit score refuses bad input with a clear message and a non-zero exi
       else expect(r.stderr).toMatch(message);
     });
   }
+});
+
+describe('fidkit score --kid-kernel rbf', () => {
+  it("reproduces torch-fidelity's kernel_rbf and records the kernel in the report", async () => {
+    const rbf = JSON.parse(readFileSync(join(FIXTURES, 'is_kid', 'kid_rbf_expected.json'), 'utf8')).cases.synthetic_1_vs_2_sigma30;
+    const r = await runCli('score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-subset-size', '50', '--kid-kernel', 'rbf', '--kid-kernel-rbf-sigma', '30', '--json');
+    expect(r.code).toBe(0);
+    const kid = JSON.parse(r.stdout).metrics.kid;
+    expect(kid).toMatchObject({ kernel: 'rbf', rbfSigma: 30, subsets: 100, subsetSize: 50, seed: 2020 });
+    expect(Math.abs(kid.mean - rbf.float64_input.kid_mean.value) / Math.abs(rbf.float64_input.kid_mean.value)).toBeLessThanOrEqual(1e-7);
+    const poly = JSON.parse((await runCli('score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-subset-size', '50', '--json')).stdout).metrics.kid;
+    expect(poly).toMatchObject({ kernel: 'poly', degree: 3, gamma: 1 / 2048, coef0: 1 });
+  });
 });
 
 describe('the built binary', () => {

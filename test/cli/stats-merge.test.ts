@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readMomentsFile, writeMomentsFile } from '../../src/io/stats-file.js';
+import { readMomentsFile, readStatisticsFile, writeMomentsFile } from '../../src/io/stats-file.js';
 import { FIXTURES, runCli } from './run-cli.js';
 
 const SET1 = join(FIXTURES, 'frechet', 'd64_set1_features.npy');
@@ -24,7 +24,7 @@ describe('stats merge of foreign shards', () => {
     const b2 = await shard(join(FIXTURES, 'images', 'set_b'), '2/2', join(dir, 'b2.npz'), ...mnist);
     const r = await runCli('stats', 'merge', a1, b2, '-o', join(dir, 'm.npz'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^fidkit: ${b2} and ${a1} are shards of different inputs \\(inputId sha256:[0-9a-f]{12}… vs sha256:[0-9a-f]{12}…\\): merge only the shards of one folder or file\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^fidkit: ${b2} and ${a1} are shards of different inputs \\(inputId sha256:[0-9a-f]{12}… vs sha256:[0-9a-f]{12}…\\): merge only the shards of one input \\(folder, file, generator or digit set\\)\\n$`));
     expect(readdirSync(dir).sort()).toEqual(['a1.npz', 'a2.npz', 'b2.npz']);
     // The same folder seen through another path (another machine's mount) still merges.
     const copy = join(dir, 'elsewhere', 'set_a');
@@ -32,7 +32,35 @@ describe('stats merge of foreign shards', () => {
     for (const f of readdirSync(join(FIXTURES, 'images', 'set_a'))) copyFileSync(join(FIXTURES, 'images', 'set_a', f), join(copy, f));
     const a2copy = await shard(copy, '2/2', join(dir, 'a2-copy.npz'), ...mnist);
     expect((await runCli('stats', 'merge', a1, a2copy, '-o', join(dir, 'm.npz'))).code).toBe(0);
+    // The merged file says which classifier made it: the bundled one, with no warning.
+    const merged = await readStatisticsFile(join(dir, 'm.npz'));
+    expect(merged.metadata).toMatchObject({ extractor: 'mnist', warnings: [], extractors: { mnist: { official: true, source: 'bundled', warnings: [] } } });
     expect((await readMomentsFile(a2)).metadata?.inputCount).toBe(12);
+  });
+
+  it('shards of a generator merge into the statistics of the whole run; shards of another seed are refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fidkit-foreign-'));
+    const gen = 'gen:mnist-gan?n=90&seed=3';
+    const flags = ['--extractor', 'mnist', '--no-cache', '-q'];
+    const parts = [];
+    for (const k of ['1/3', '2/3', '3/3']) {
+      const out = join(dir, `g${k[0]}.npz`);
+      expect((await runCli('stats', gen, '--shard', k, '-o', out, ...flags)).code).toBe(0);
+      parts.push(out);
+    }
+    expect((await runCli('stats', 'merge', ...parts, '-o', join(dir, 'merged.npz'))).code).toBe(0);
+    expect((await runCli('stats', gen, '-o', join(dir, 'whole.npz'), ...flags)).code).toBe(0);
+    const [merged, whole] = await Promise.all([readStatisticsFile(join(dir, 'merged.npz')), readStatisticsFile(join(dir, 'whole.npz'))]);
+    expect(merged.stats.count).toBe(90);
+    let rel = 0;
+    const scale = whole.stats.sigma.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    for (let i = 0; i < whole.stats.sigma.length; i++) rel = Math.max(rel, Math.abs(merged.stats.sigma[i] - whole.stats.sigma[i]) / scale);
+    expect(rel).toBeLessThan(1e-12);
+    const other = join(dir, 'other3.npz');
+    expect((await runCli('stats', 'gen:mnist-gan?n=90&seed=4', '--shard', '3/3', '-o', other, ...flags)).code).toBe(0);
+    const r = await runCli('stats', 'merge', parts[0], parts[1], other, '-o', join(dir, 'm.npz'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`fidkit: ${other} and ${parts[0]} are shards of different inputs (inputId sha256:`);
   });
 
   it('refuses A+B+A of .npy shards by their input, before the duplicate index', async () => {

@@ -1,9 +1,10 @@
+import { asCliUser } from '../../src/options/mention.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readStatisticsFile } from '../../src/io/stats-file.js';
-import { parseShard, shardRange } from '../../src/shards.js';
+import { mergeShards, parseShard, shardRange } from '../../src/stats/shards.js';
 import { FIXTURES, runCli } from './run-cli.js';
 
 const FEATURES = join(FIXTURES, 'frechet', 'd64_set1_features.npy');
@@ -23,7 +24,27 @@ describe('shards', () => {
     const ranges = [1, 2, 3].map((index) => shardRange(10, { index, count: 3 }));
     expect(ranges).toEqual([{ start: 0, end: 3 }, { start: 3, end: 6 }, { start: 6, end: 10 }]);
     expect(shardRange(2, { index: 3, count: 3 })).toEqual({ start: 1, end: 2 });
-    expect(() => parseShard('4/3')).toThrow("--shard expects k/n with 1 ≤ k ≤ n (e.g. 3/8), got '4/3'");
+    expect(() => asCliUser(() => parseShard('4/3'))).toThrow("--shard expects k/n with 1 ≤ k ≤ n (e.g. 3/8), got '4/3'");
+  });
+});
+
+describe('mergeShards metadata', () => {
+  it("keeps the first shard's extractor record and every shard's warnings, once each", () => {
+    const state = (x: number) => ({ count: 2, mean: Float64Array.of(x), m2: Float64Array.of(1) });
+    const meta = (index: number, warnings: string[]) => ({
+      extractor: 'inception', weightsSha256: 'abc', shard: { index, count: 2 }, inputId: 'sha256:x', inputCount: 4,
+      extractors: { inception: { weightsSha256: 'abc', official: false, warnings: ['w'] } }, warnings,
+    });
+    const { metadata } = mergeShards([
+      { path: 'p1.npz', state: state(0), metadata: meta(1, ['w', 'p1: skipped 1 unreadable image(s)']) },
+      { path: 'p2.npz', state: state(1), metadata: meta(2, ['w', 'p2: skipped 2 unreadable image(s)']) },
+    ]);
+    expect(metadata.warnings).toEqual(['w', 'p1: skipped 1 unreadable image(s)', 'p2: skipped 2 unreadable image(s)']);
+    expect(metadata.extractors).toEqual({ inception: { weightsSha256: 'abc', official: false, warnings: ['w'] } });
+    expect(metadata.count).toBe(4);
+    // Shards of earlier versions record no warnings: none are invented.
+    const { metadata: old } = mergeShards([{ path: 'o.npz', state: state(0), metadata: { shard: { index: 1, count: 1 } } }]);
+    expect(old).not.toHaveProperty('warnings');
   });
 });
 

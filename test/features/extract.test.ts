@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ExtractorImage, FeatureExtractor } from '../../src/features/extractor.js';
 import { extractFiles, type ExtractionProgress } from '../../src/features/extract.js';
 import { momentsFromFeatures } from '../../src/stats/moments.js';
-import type { FeatureMatrix } from '../../src/types.js';
+import type { FeatureMatrix } from '../../src/core/types.js';
 
 // A stub extractor (mobilenet-style test double): layer `mean` = per-channel mean pixel (3-d),
 // layer `size` = [height, width]. Deterministic and cheap, so the pipeline is tested on its own.
@@ -68,7 +68,7 @@ describe('extractFiles', () => {
     writeFileSync(bad, 'not an image');
     const list = [files[0], bad, files[1]];
     await expect(extractFiles(list, stubExtractor([]), { batchSize: 2, keepLayers: ['size'] })).rejects.toThrow(
-      new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}[\\s\\S]*pass --skip-bad`),
+      new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}[\\s\\S]*pass skipBad: true`),
     );
     const r = await extractFiles(list, stubExtractor([]), { batchSize: 2, keepLayers: ['size'], skipBad: true });
     expect(r.count).toBe(2);

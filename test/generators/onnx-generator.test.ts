@@ -3,23 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FidkitError, FormatError, InputError, UsageError } from '../../src/errors.js';
+import { FidkitError, FormatError, InputError, UsageError } from '../../src/core/errors.js';
 import {
   buildGanGeneratorModel,
   buildVaeDecoderModel,
   buildVaeEncoderModel,
   loadBundledGenerator,
   loadBundledVaeEncoder,
-} from '../../src/generators/bundled-generators.js';
-import { generate, GENERATOR_PARAMS, initGanWeights } from '../../src/generators/gan.js';
+} from '../../src/models/mnist/bundled-generators.js';
+import { generate, GENERATOR_PARAMS, initGanWeights } from '../../src/models/mnist/gan.js';
 import type { ImageGenerator } from '../../src/generators/generator.js';
-import { loadGenerator } from '../../src/generators/load-generator.js';
-import type { Vars } from '../../src/generators/matmul.js';
-import { bundledModelDir, readGenerativeModel } from '../../src/generators/model-files.js';
+import { loadGenerator } from '../../src/models/load-generator.js';
+import type { Vars } from '../../src/models/mnist/matmul.js';
+import { bundledModelDir, readGenerativeModel } from '../../src/models/mnist/model-files.js';
 import { inspectGeneratorModel, loadOnnxGenerator, parseValueRange, withMetadata } from '../../src/generators/onnx-generator.js';
-import { fillNormal, type ParamTable, type Weights } from '../../src/generators/params.js';
-import { loadTf } from '../../src/generators/tf.js';
-import { decodeLogits, DECODER_PARAMS, encode, ENCODER_PARAMS, initVaeWeights } from '../../src/generators/vae.js';
+import { fillNormal, type ParamTable, type Weights } from '../../src/io/params.js';
+import { loadTf } from '../../src/models/mnist/tf.js';
+import { decodeLogits, DECODER_PARAMS, encode, ENCODER_PARAMS, initVaeWeights } from '../../src/models/mnist/vae.js';
 import { GraphBuilder } from '../../src/onnx/graph-builder.js';
 import { RandomState } from '../../src/random/random-state.js';
 import { makeTinyGenerator, type TinyGeneratorSpec } from './tiny-onnx-generator.js';
@@ -190,11 +190,11 @@ describe('users\' ONNX generators', () => {
 
   it('a dynamic latent width needs --latent-dim; a static one must agree with it', async () => {
     const dyn = makeTinyGenerator({ shape: [1, 4, 4], latentDim: 6, dynamicLatent: true });
-    await expect(loadOnnxGenerator(dyn.bytes, { name: 'dyn.onnx' })).rejects.toThrow(new UsageError("dyn.onnx: the latent width of input 'z' is not fixed in the model: pass --latent-dim d"));
+    await expect(loadOnnxGenerator(dyn.bytes, { name: 'dyn.onnx' })).rejects.toThrow(new UsageError("dyn.onnx: the latent width of input 'z' is not fixed in the model: pass latentDim: D"));
     await checkTiny({ shape: [1, 4, 4], latentDim: 6, dynamicLatent: true }, 'nchw', '-1,1', { latentDim: 6 });
     const fixed = makeTinyGenerator({ shape: [1, 4, 4], latentDim: 6 });
     await expect(loadOnnxGenerator(fixed.bytes, { name: 'g.onnx', latentDim: 7 })).rejects.toThrow(
-      new UsageError("g.onnx: input 'z' has latent width 6, but --latent-dim 7 was given: drop --latent-dim"),
+      new UsageError("g.onnx: input 'z' has latent width 6, but latentDim: 7 was given: drop the latentDim option"),
     );
   });
 
@@ -264,18 +264,18 @@ describe('contract errors', () => {
       new InputError('m: output shape [1, 2, 7, 5] has no channel axis of size 1 or 3 (N×C×H×W or N×H×W×C expected): fidkit reads grayscale or RGB images'),
     );
     await expect(loadOnnxGenerator(makeTinyGenerator({ shape: [3, 4, 3] }).bytes, { name: 'm' })).rejects.toThrow(
-      new UsageError('m: output shape [1, 3, 4, 3] could be N×C×H×W or N×H×W×C: pass --layout nchw or --layout nhwc (or store metadata fidkit.layout in the model)'),
+      new UsageError("m: output shape [1, 3, 4, 3] could be N×C×H×W or N×H×W×C: pass layout: 'nchw' or layout: 'nhwc' (or store metadata fidkit.layout in the model)"),
     );
     await expect(loadOnnxGenerator(makeTinyGenerator({ shape: [2, 7, 5] }).bytes, { name: 'm', layout: 'nchw' })).rejects.toThrow(
-      new InputError('m: output shape [1, 2, 7, 5] read as NCHW has 2 channels, expected 1 or 3 (layout from the --layout flag: check it)'),
+      new InputError('m: output shape [1, 2, 7, 5] read as NCHW has 2 channels, expected 1 or 3 (layout from the layout option: check it)'),
     );
     const badMeta = makeTinyGenerator({ shape: [1, 4, 4], metadata: { 'fidkit.layout': 'chw' } }).bytes;
-    await expect(loadOnnxGenerator(badMeta, { name: 'm' })).rejects.toThrow(new FormatError("m: metadata fidkit.layout is 'chw', expected nchw or nhwc: fix it, or override it with --layout"));
+    await expect(loadOnnxGenerator(badMeta, { name: 'm' })).rejects.toThrow(new FormatError("m: metadata fidkit.layout is 'chw', expected nchw or nhwc: fix it, or override it with the layout option"));
   });
 
   it('refuses to guess the range, and NaN output is an error', async () => {
     await expect(loadOnnxGenerator(makeTinyGenerator({ shape: [1, 4, 4], final: 'Relu' }).bytes, { name: 'm' })).rejects.toThrow(
-      new UsageError('m: cannot tell the value range of the output (it ends in Relu, not Tanh or Sigmoid): pass --range -1,1 or --range 0,1 (or store metadata fidkit.range in the model)'),
+      new UsageError("m: cannot tell the value range of the output (it ends in Relu, not Tanh or Sigmoid): pass range: '-1,1' or range: '0,1' (or store metadata fidkit.range in the model)"),
     );
     const log = keep(await loadOnnxGenerator(makeTinyGenerator({ shape: [1, 4, 4], final: 'Log' }).bytes, { name: 'm', range: '0,1' }));
     await expect(log.generate(codes(3, 8), 3)).rejects.toThrow(/^m: the generator's output has NaN for latent row 0: the model fails on this code/);
@@ -299,8 +299,8 @@ describe('contract errors', () => {
   it('loadGenerator: unknown names list the valid ones; ONNX-only flags are refused for bundled models', async () => {
     await expect(loadGenerator('mnist-gam')).rejects.toThrow(new UsageError("unknown generator 'mnist-gam'; valid generators: mnist-gan, mnist-vae, or a path to an .onnx file"));
     await expect(loadGenerator('mnist-gan', { layout: 'nchw', range: '0,1' })).rejects.toThrow(
-      new UsageError('--layout, --range apply to .onnx generators only; mnist-gan is bundled (28×28 grayscale in [0, 1])'),
+      new UsageError('the options layout, range apply to .onnx generators only; mnist-gan is bundled (28×28 grayscale in [0, 1])'),
     );
-    await expect(loadGenerator('x.onnx', { model: 'dir' })).rejects.toThrow(new UsageError('--model applies to the bundled generators (mnist-gan, mnist-vae), not to x.onnx'));
+    await expect(loadGenerator('x.onnx', { model: 'dir' })).rejects.toThrow(new UsageError('the model option applies to the bundled generators (mnist-gan, mnist-vae), not to x.onnx'));
   });
 });

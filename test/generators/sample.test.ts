@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import type { ImageGenerator } from '../../src/generators/generator.js';
-import { loadGenerator } from '../../src/generators/load-generator.js';
-import { fillNormal } from '../../src/generators/params.js';
+import { loadGenerator } from '../../src/models/load-generator.js';
+import { fillNormal } from '../../src/io/params.js';
 import { drawLatents, sampleBatches, sampleImages, toRgb8, type SampleOptions } from '../../src/generators/sample.js';
 import { RandomState } from '../../src/random/random-state.js';
 
@@ -55,6 +55,18 @@ describe('sampleBatches', () => {
     }
   });
 
+  it('first = k makes rows k … k+count−1 of the longer run, generating only those (how --shard slices a generator)', async () => {
+    for (const [truncation, mode] of [[Infinity, 'scale'], [0.5, 'resample']] as const) {
+      const base = { truncation, mode, seed: 11 };
+      const whole = await sampleImages(stubGenerator(), { ...base, count: 23 });
+      const gen = stubGenerator();
+      const tail = await sampleImages(gen, { ...base, count: 9, first: 14, batchSize: 4 });
+      expect(tail.latents).toEqual(whole.latents.subarray(14 * 5));
+      expect(tail.images).toEqual(whole.images.subarray(14 * 18));
+      expect(gen.calls).toEqual([4, 4, 1]);
+    }
+  });
+
   it('yields batches of batchSize in order, with their start and latents', async () => {
     const gen = stubGenerator();
     const batches = await collect(gen, { count: 10, batchSize: 4, seed: 2 });
@@ -88,6 +100,9 @@ describe('sampleBatches', () => {
     const a = await sampleImages(gan, { count: 9, seed: 3, truncation: 0.8 });
     const b = await sampleImages(gan, { count: 9, seed: 3, truncation: 0.8, batchSize: 2 });
     await gan.dispose();
+    expect(a.shape).toEqual([9, 28, 28, 1]);
+    expect(a.images.length).toBe(9 * 28 * 28 * 1);
+    expect(a.latentDim).toBe(a.latents.length / 9);
     expect(b.latents).toEqual(a.latents);
     let diff = 0;
     for (let i = 0; i < a.images.length; i++) diff = Math.max(diff, Math.abs(a.images[i] - b.images[i]));
@@ -103,6 +118,7 @@ describe('sampleBatches', () => {
       [{ mode: 'clip' as never }, "unknown truncation mode 'clip'; valid modes: resample, scale"],
       [{ seed: -1 }, 'seed must be an integer between 0 and 4294967295, got -1'],
       [{ batchSize: 0 }, 'batchSize must be an integer ≥ 1, got 0'],
+      [{ first: -1 }, 'first must be an integer ≥ 0, got -1'],
     ];
     for (const [bad, message] of cases) {
       const gen = stubGenerator();

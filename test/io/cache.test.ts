@@ -149,7 +149,7 @@ describe('cachedFile downloads from a local HTTP server', () => {
       message:
         `model.bin downloaded from ${url} has SHA-256 ${got}, expected ${SHA}: the download is corrupt or the ` +
         'file changed upstream, and nothing was saved. Retry; if it persists, download it yourself, check it ' +
-        'with `sha256sum`, and pass --weights PATH',
+        'with `sha256sum`, and pass the weights option',
     });
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -159,7 +159,7 @@ describe('cachedFile downloads from a local HTTP server', () => {
     await expect(cachedFile(remote('/cut'), { cacheDir: dir, env: {} })).rejects.toMatchObject({ code: 'E_WEIGHTS' });
     expect(readdirSync(dir)).toEqual([]);
     await expect(cachedFile(remote('/missing'), { cacheDir: dir, env: {} })).rejects.toThrow(
-      `could not download ${base}/missing: HTTP 404 Not Found. Check the URL is reachable, or download the file yourself and pass --weights PATH`,
+      `could not download ${base}/missing: HTTP 404 Not Found. Check the URL is reachable, or download the file yourself and pass the weights option`,
     );
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -183,9 +183,9 @@ describe('cachedFile downloads from a local HTTP server', () => {
     const dir = freshDir();
     const file = remote('/file?offline');
     const message =
-      `model.bin is not in the cache (${join(dir, 'model.bin')}) and offline mode is on (--offline or FIDKIT_OFFLINE=1): ` +
-      `pass --weights PATH to a local copy, or copy the file from ${base}/file?offline to ${join(dir, 'model.bin')}, ` +
-      'or drop --offline to download it';
+      `model.bin is not in the cache (${join(dir, 'model.bin')}) and offline mode is on (offline: true or FIDKIT_OFFLINE=1): ` +
+      `pass the weights option to a local copy, or copy the file from ${base}/file?offline to ${join(dir, 'model.bin')}, ` +
+      'or drop offline: true to download it';
     await expect(cachedFile(file, { cacheDir: dir, offline: true })).rejects.toMatchObject({ code: 'E_WEIGHTS', message });
     await expect(cachedFile(file, { cacheDir: dir, env: { FIDKIT_OFFLINE: '1' } })).rejects.toThrow(message);
     expect(hits['/file?offline']).toBeUndefined();
@@ -202,7 +202,7 @@ describe('cachedFile downloads from a local HTTP server', () => {
     const url = `http://127.0.0.1:${port}/x.bin`;
     const file: RemoteFile = { name: 'x.bin', urls: [url], sha256: SHA };
     await expect(cachedFile(file, { cacheDir: dir, env: {} })).rejects.toThrow(
-      `could not download ${url}: fetch failed (ECONNREFUSED). Check the network, or download the file yourself and pass --weights PATH`,
+      `could not download ${url}: fetch failed (ECONNREFUSED). Check the network, or download the file yourself and pass the weights option`,
     );
     expect(readdirSync(dir)).toEqual([]);
   });

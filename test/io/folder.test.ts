@@ -98,21 +98,21 @@ describe('listImages errors say what is wrong and how to fix it', () => {
   it('empty folder', async () => {
     const p = tree('empty', []);
     await expect(listImages(p)).rejects.toThrow(
-      `${p} has 0 images with extensions bmp,jpeg,jpg,pgm,png,ppm,tif,tiff,webp (it is empty): check the path or pass --ext`,
+      `${p} has 0 images with extensions bmp,jpeg,jpg,pgm,png,ppm,tif,tiff,webp (it is empty): check the path or pass the extensions option`,
     );
   });
 
   it('only other files', async () => {
     const p = tree('texts', ['a.txt', 'b.csv', '.c.png']);
     await expect(listImages(p, { extensions: ['png'] })).rejects.toThrow(
-      `${p} has 0 images with extensions png (2 other files ignored, 1 hidden file skipped): check the path or pass --ext`,
+      `${p} has 0 images with extensions png (2 other files ignored, 1 hidden file skipped): check the path or pass the extensions option`,
     );
   });
 
   it('no images but subfolders: hint --recursive', async () => {
     const p = tree('classes', ['cat/1.png', 'dog/2.png']);
     await expect(listImages(p)).rejects.toThrow(
-      `${p} has no images (bmp,jpeg,jpg,pgm,png,ppm,tif,tiff,webp) but 2 subfolders: pass --recursive to include the images in subfolders`,
+      `${p} has no images (bmp,jpeg,jpg,pgm,png,ppm,tif,tiff,webp) but 2 subfolders: pass recursive: true to include the images in subfolders`,
     );
     expect((await listImages(p, { recursive: true })).files).toHaveLength(2);
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FormatError } from '../../src/errors.js';
+import { FormatError } from '../../src/core/errors.js';
 import { decodeImage, MAX_IMAGE_PIXELS } from '../../src/io/images.js';
 import { readNpyFile } from '../../src/io/npy.js';
 
@@ -222,6 +222,14 @@ describe('decodeImage errors name the file and the fix', () => {
     const jpeg = readFileSync(join(FIXTURES, 'decode', 'pil_45x37_444_base_q95.jpg'));
     const q = write('cut.jpg', jpeg.subarray(0, jpeg.length - 600));
     await expect(decodeImage(q)).rejects.toThrow(`cannot decode ${q}:`);
+  });
+
+  it('a PNG cut inside its header reads "corrupt header: the file…", without a doubled colon', async () => {
+    // libvips says "Input buffer has corrupt header:" with nothing after the colon for these.
+    const p = write('header-cut.png', fixturePng.subarray(0, 20));
+    await expect(decodeImage(p)).rejects.toThrow(
+      new FormatError(`cannot decode ${p}: Input buffer has corrupt header: the file is corrupt, truncated or not an image; re-export it or remove it`),
+    );
   });
 
   it('corrupt PNG (bad CRC in the pixel data)', async () => {

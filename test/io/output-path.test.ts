@@ -2,7 +2,7 @@ import { linkSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, utimesSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FidkitError, UsageError } from '../../src/errors.js';
+import { FidkitError, UsageError } from '../../src/core/errors.js';
 import { writeError, writeFileAtomic } from '../../src/io/atomic-write.js';
 import { checkOutputs } from '../../src/io/output-path.js';
 

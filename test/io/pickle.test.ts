@@ -4,7 +4,7 @@
  * sets, bytes via `_codecs.encode` and OrderedDict are all exercised; and its refusals.
  */
 import { describe, expect, it } from 'vitest';
-import { FormatError } from '../../src/errors.js';
+import { FormatError } from '../../src/core/errors.js';
 import { CODECS_ENCODE, PyDict, unpickle, type PyCallable, type UnpickleHooks } from '../../src/io/pickle.js';
 
 // obj = {'s': 'héllo', 'i': [0, -1, 255, 65536, -2**31, 2**40, -2**70], 'f': [0.5, -0.0, 1e300],

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FidkitError, FormatError } from '../../src/errors.js';
+import { FidkitError, FormatError } from '../../src/core/errors.js';
 import { assertInceptionStateDict } from '../../src/features/inception/state-dict.js';
 import { parsePth, readPth, type PthTensor } from '../../src/io/pth.js';
 import { measuredCli } from '../cli/measured-cli.js';
@@ -60,12 +60,15 @@ describe('expanded and oversized views in .pth files', () => {
 
   it('checks keys and shapes against the Inception layout before materialising anything', async () => {
     // Views allowed, so only the architecture check stands between the file and 400 MB of float32.
+    // Measured while the state dict is alive (the garbage collector could free eager tensors once it is not).
     const before = process.memoryUsage().arrayBuffers;
     const { stateDict } = await readPth(viewPth('fc.weight', [10000, 10000], [0, 0]), 'evil.pth', { allowExpandedViews: true });
     const e = errorOf(() => assertInceptionStateDict(stateDict, 'evil.pth'));
+    const grown = process.memoryUsage().arrayBuffers - before;
     expect(e).toBeInstanceOf(FidkitError);
     expect(e.message).toMatch(/evil\.pth is not pytorch-fid's FID InceptionV3 .*fc\.weight is \[10000, 10000\], expected \[1008, 2048\]/);
-    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(50 * 2 ** 20); // 400 MB when tensors were eager
+    expect(grown).toBeLessThan(50 * 2 ** 20); // 381 MB when tensors were eager (fidkit before issue 10)
+    expect(stateDict.size).toBe(1);
   });
 });
 
@@ -92,3 +95,23 @@ describe('fidkit score --weights with an expanded-view .pth (built CLI)', () => 
     });
   }
 });
+
+describe('PthTensor.rawBytes', () => {
+  for (const format of ['zip', 'legacy']) {
+    it(`is a view into the ${format} file's bytes for contiguous tensors (no copy), the materialised bytes otherwise`, () => {
+      const file = new Uint8Array(readFileSync(join(FIXTURES, 'pth', `dtypes_${format}.pth`)));
+      const { root } = parsePth(file, 'dtypes.pth');
+      const f32 = [...(root as Map<string, PthTensor>).values()].find((t) => t.storageDtype === 'float32' && t.numel > 1)!;
+      const raw = f32.rawBytes;
+      expect(raw.buffer).toBe(file.buffer); // a view of the file, and the tensor is still lazy
+      expect(Array.from(new Float32Array(raw.slice().buffer))).toEqual(Array.from(f32.data as Float32Array));
+      const half = [...(root as Map<string, PthTensor>).values()].find((t) => t.storageDtype === 'float16')!;
+      expect(half.rawBytes.buffer).not.toBe(file.buffer); // widened to float32: the materialised data's bytes
+      expect(half.rawBytes.length).toBe(half.numel * 4);
+      const strided = parsePth(new Uint8Array(readFileSync(join(FIXTURES, 'pth', `noncontig_${format}.pth`))), 'n.pth', { allowExpandedViews: true }).root as Map<string, PthTensor>;
+      const t = strided.get('transposed')!;
+      expect(Array.from(new Float32Array(t.rawBytes.slice().buffer))).toEqual([0, 2, 4, 0.5, 2.5, 4.5, 1, 3, 5, 1.5, 3.5, 5.5]);
+    });
+  }
+});
+

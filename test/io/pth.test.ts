@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { FormatError } from '../../src/errors.js';
+import { FormatError } from '../../src/core/errors.js';
 import { PyDict, unpickle } from '../../src/io/pickle.js';
 import { halfToFloat } from '../../src/io/float16.js';
 import { findStateDict, isTensor, parsePth, readPth, type PthTensor } from '../../src/io/pth.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { fillNormal } from '../../src/generators/params.js';
+import { UsageError } from '../../src/core/errors.js';
+import { fillNormal } from '../../src/io/params.js';
 import { describeEndpoint, inpaint, interpolate, parseEndpoint, reconstruct } from '../../src/latent/experiments.js';
 import { norm } from '../../src/latent/interpolate.js';
 import { RandomState } from '../../src/random/random-state.js';
@@ -55,7 +55,7 @@ describe('interpolate', () => {
     expect(r.grid.count).toBe(6);
     await expect(interpolate({ generator: 'mnist-gan', from: { kind: 'index', index: 0 } })).rejects.toThrow(UsageError);
     await expect(interpolate({ generator: 'mnist-gan', from: { kind: 'index', index: 0 } })).rejects.toThrow(
-      'endpoint index:0: the GAN has no encoder, so its endpoints are seeds (seed:N); use --generator mnist-vae for digits, or `fidkit latent reconstruct` to fit a GAN code to a digit',
+      "endpoint index:0: the GAN has no encoder, so its endpoints are seeds (seed:N); use generator: 'mnist-vae' for digits, or `fidkit latent reconstruct` to fit a GAN code to a digit",
     );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
-import { fillNormal } from '../../src/generators/params.js';
+import { InputError } from '../../src/core/errors.js';
+import { fillNormal } from '../../src/io/params.js';
 import { interpolationPath, interpolationTimes, lerp, norm, slerp } from '../../src/latent/interpolate.js';
 import { RandomState } from '../../src/random/random-state.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { applyMask, compositeMasked, formatMask, parseMask, regionMse, visibilityMap } from '../../src/latent/masks.js';
 
 /** Hidden pixels of a map as "row,col" strings. */

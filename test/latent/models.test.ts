@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { FormatError, UsageError } from '../../src/errors.js';
-import { GENERATOR_PARAMS } from '../../src/generators/gan.js';
-import { bundledModelDir } from '../../src/generators/model-files.js';
-import { loadTf } from '../../src/generators/tf.js';
-import { DECODER_PARAMS } from '../../src/generators/vae.js';
+import { FormatError, UsageError } from '../../src/core/errors.js';
+import { GENERATOR_PARAMS } from '../../src/models/mnist/gan.js';
+import { bundledModelDir } from '../../src/models/mnist/model-files.js';
+import { loadTf } from '../../src/models/mnist/tf.js';
+import { DECODER_PARAMS } from '../../src/models/mnist/vae.js';
 import { decodeCodes, encodeMeans, loadLatentModel } from '../../src/latent/models.js';
 
 describe('latent models', () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
-import { initGanWeights } from '../../src/generators/gan.js';
-import { fillNormal } from '../../src/generators/params.js';
-import { loadTf, type Tf } from '../../src/generators/tf.js';
-import { initVaeWeights } from '../../src/generators/vae.js';
+import { InputError } from '../../src/core/errors.js';
+import { initGanWeights } from '../../src/models/mnist/gan.js';
+import { fillNormal } from '../../src/io/params.js';
+import { loadTf, type Tf } from '../../src/models/mnist/tf.js';
+import { initVaeWeights } from '../../src/models/mnist/vae.js';
 import { parseMask, regionMse, visibilityMap } from '../../src/latent/masks.js';
 import { createLatentModel, decodeCodes, type LatentModel } from '../../src/latent/models.js';
 import { fitLatents } from '../../src/latent/optimize.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { gram, gramBlock, gramSymmetric, rowSquaredNorms } from '../../src/linalg/gram.js';
-import type { FeatureMatrix } from '../../src/types.js';
+import type { FeatureMatrix } from '../../src/core/types.js';
 
 /** Deterministic pseudo-random matrix (xorshift), values in [-1, 2). */
 function matrix(rows: number, cols: number, seed: number, f64 = false): FeatureMatrix {

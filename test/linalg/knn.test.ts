@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { featureMatrixFromNpy, readNpy } from '../../src/io/npy.js';
 import { gram, rowSquaredNorms } from '../../src/linalg/gram.js';
 import {
   jsGramBlock, knnSquaredRadii, knnSquaredRadiiSteps, runGramStepsAsync, squaredDistance, squaredDistanceErrorFactor,
 } from '../../src/linalg/knn.js';
-import type { FeatureMatrix } from '../../src/types.js';
+import type { FeatureMatrix } from '../../src/core/types.js';
 
 const root = new URL('../../fixtures/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('prdc/expected.json', root), 'utf8'));

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { readNpz } from '../../src/io/npz.js';
 import { statisticsFromMembers } from '../../src/io/stats-file.js';
 import {
   frechetDistance, PYTORCH_FID_EPS, pytorchFidOffsetPath, traceSqrtProduct, type FrechetSingularMode,
 } from '../../src/metrics/frechet.js';
-import type { FidStatistics } from '../../src/types.js';
+import type { FidStatistics } from '../../src/core/types.js';
 
 const root = new URL('../../fixtures/frechet/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('expected.json', root), 'utf8'));

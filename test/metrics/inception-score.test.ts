@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { featureMatrixFromNpy, readNpy } from '../../src/io/npy.js';
 import {
   INCEPTION_SCORE_DEFAULTS, KEY_METRIC_ISC_MEAN, KEY_METRIC_ISC_STD, inceptionScore,
@@ -93,7 +93,7 @@ describe('inceptionScore input errors', () => {
 
   it('fewer samples than splits', () => {
     expect(() => inceptionScore(m(5, 3))).toThrow(InputError);
-    expect(() => inceptionScore(m(5, 3))).toThrow('Inception Score: 5 samples cannot be cut into 10 splits (logits 5×3); use at least 10 samples or pass --is-splits 5 or fewer');
+    expect(() => inceptionScore(m(5, 3))).toThrow('Inception Score: 5 samples cannot be cut into 10 splits (logits 5×3); use at least 10 samples or pass splits: 5 or fewer');
   });
 
   it('zero classes', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { featureMatrixFromNpy, readNpy } from '../../src/io/npy.js';
 import { kernelInceptionDistance } from '../../src/metrics/kid.js';
 import { kernelInceptionDistanceParallel } from '../../src/metrics/kid-parallel.js';
@@ -47,6 +47,16 @@ describe('kernelInceptionDistanceParallel', () => {
       }
     }
   }, 60_000);
+
+  it('the RBF kernel reaches the workers: 2 threads give the single-threaded values bit for bit', async () => {
+    const options = { subsets: 6, subsetSize: 50, fullKernelMaxBytes: 0, kernel: 'rbf' as const, rbfSigma: 30 };
+    const par = await kernelInceptionDistanceParallel(f1, f2, { ...options, threads: 2 });
+    const seq = kernelInceptionDistance(f1, f2, options);
+    expect(Array.from(par.subsetValues)).toEqual(Array.from(seq.subsetValues));
+    const rbf = JSON.parse(readFileSync(new URL('is_kid/kid_rbf_expected.json', root), 'utf8')).cases.synthetic_1_vs_2_sigma30;
+    Array.from(par.subsetValues).forEach((v, i) => expect(Math.abs(v - rbf.per_subset_mmd2_float64[i]) / Math.abs(rbf.per_subset_mmd2_float64[i])).toBeLessThanOrEqual(1e-7));
+    await expect(kernelInceptionDistanceParallel(f1, f2, { ...options, rbfSigma: -1, threads: 2 })).rejects.toThrow("KID: the RBF kernel's sigma must be a finite number > 0, got -1");
+  }, 30_000);
 
   it('validates like the single-threaded version, before starting any worker', async () => {
     await expect(kernelInceptionDistanceParallel(f1, f2)).rejects.toThrow(InputError);

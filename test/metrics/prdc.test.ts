@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { featureMatrixFromNpy, readNpy } from '../../src/io/npy.js';
 import { jsGramBlock } from '../../src/linalg/knn.js';
 import {
@@ -8,7 +8,7 @@ import {
   countManifolds, countManifoldsAsync, densityCoverage, fScore, precisionRecall, prdc,
   type ManifoldCounts, type ManifoldSets, type ManifoldSetting, type Membership, type PrdcProgress,
 } from '../../src/metrics/prdc.js';
-import type { FeatureMatrix } from '../../src/types.js';
+import type { FeatureMatrix } from '../../src/core/types.js';
 
 const root = new URL('../../fixtures/', import.meta.url);
 const expected = JSON.parse(readFileSync(new URL('prdc/expected.json', root), 'utf8'));
@@ -315,11 +315,11 @@ describe('errors', () => {
   it('k not below both set sizes: names the sizes and the fix', () => {
     expect(() => precisionRecall({ generated: m(4, 8), real: m(10, 8) }, { k: 5 })).toThrow(new InputError(
       'precision/recall: k = 5 needs more than 5 samples in each set, but the generated set has 4 '
-      + '(generated 4×8, real 10×8): pass --k 3 or less, or add samples',
+      + '(generated 4×8, real 10×8): pass k: 3 or less, or add samples',
     ));
     expect(() => densityCoverage({ generated: m(10, 8), real: m(5, 8) })).toThrow(new InputError(
       'precision/recall: k = 5 needs more than 5 samples in each set, but the real set has 5 '
-      + '(generated 10×8, real 5×8): pass --k 4 or less, or add samples',
+      + '(generated 10×8, real 5×8): pass k: 4 or less, or add samples',
     ));
   });
 

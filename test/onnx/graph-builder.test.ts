@@ -5,7 +5,8 @@
  * a dynamic batch; and the builder's own errors. Tolerance 1e-6 (float32 sums of a few terms).
  */
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
+import onnxProto from 'onnx-proto';
 import { GraphBuilder } from '../../src/onnx/graph-builder.js';
 import { createSession } from '../../src/onnx/session.js';
 
@@ -95,5 +96,49 @@ describe('GraphBuilder through ONNX Runtime', () => {
     b.output(b.relu(x), 'float32', [1]);
     expect(b.toBytes().length).toBeGreaterThan(0);
     expect(b.nodeCount).toBe(1);
+  });
+
+  it('writes deferred initializers in pieces that decode to the same model as in-memory ones', async () => {
+    const weights = Float32Array.from([1, -2, 3, -4, 5, -6]);
+    const make = (deferred: boolean) => {
+      const b = new GraphBuilder('deferred');
+      const x = b.input('x', 'float32', ['batch', 3]);
+      const data = deferred
+        ? {
+            type: 'float32' as const,
+            byteLength: 24,
+            // Two pieces, as a file view or a generator would yield them.
+            *chunks() {
+              const bytes = new Uint8Array(weights.buffer);
+              yield bytes.subarray(0, 10);
+              yield bytes.subarray(10);
+            },
+          }
+        : weights;
+      const w = b.initializer('w', data, [2, 3]);
+      b.output(b.gemm(x, w, b.initializer('c', Float32Array.from([0.5, 0]), [2]), { transB: true }, 'y'), 'float32', ['batch', 2]);
+      return b;
+    };
+    const { byteLength, parts } = make(true).toParts();
+    const pieces = [...parts];
+    expect(pieces.reduce((a, p) => a + p.length, 0)).toBe(byteLength);
+    const decoded = (bytes: Uint8Array) => onnxProto.onnx.ModelProto.toObject(onnxProto.onnx.ModelProto.decode(bytes), { longs: Number, bytes: Array });
+    const model = decoded(make(true).toBytes());
+    const reference = decoded(make(false).toBytes());
+    // Same graph; the deferred initializer comes last in the list, the one rule protobuf's field order changes.
+    const byName = (inits: { name: string }[]) => [...inits].sort((a, b) => a.name.localeCompare(b.name));
+    expect(byName(model.graph.initializer)).toEqual(byName(reference.graph.initializer));
+    expect({ ...model.graph, initializer: [] }).toEqual({ ...reference.graph, initializer: [] });
+    const out = await run(make(true), { x: { data: Float32Array.from([1, 1, 1]), dims: [1, 3] } });
+    close(out.y.data, [2 + 0.5, -5]);
+  });
+
+  it('refuses a deferred initializer of the wrong size, and one that yields the wrong number of bytes', () => {
+    const b = new GraphBuilder('bad-deferred');
+    expect(() => b.initializer('w', { type: 'float32', byteLength: 20, chunks: () => [] }, [2, 3])).toThrow(/\[2, 3\] needs 6 float32 values, got 20 bytes/);
+    const x = b.input('x', 'float32', [1, 3]);
+    const w = b.initializer('w', { type: 'float32', byteLength: 24, chunks: () => [new Uint8Array(8)] }, [2, 3]);
+    b.output(b.gemm(x, w, undefined, { transB: true }), 'float32', [1, 2]);
+    expect(() => [...b.toParts().parts]).toThrow("ONNX graph 'bad-deferred': initializer 'w' yielded 8 bytes, expected 24");
   });
 });

@@ -3,7 +3,7 @@
  * fail with InputError messages that say what was wrong.
  */
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { GraphBuilder } from '../../src/onnx/graph-builder.js';
 import { createSession } from '../../src/onnx/session.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { readNpy } from '../../src/io/npy.js';
 import { Mt19937 } from '../../src/random/mt19937.js';
 import { RandomState } from '../../src/random/random-state.js';

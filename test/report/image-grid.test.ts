@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { decodeImage } from '../../src/io/images.js';
 import { composeGrid, encodePng, writeImageGrid, writeImagePngs, type ImageBatch } from '../../src/report/image-grid.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { sweepPlotSvg, writeSweepPlot, type SweepPlotData, type SweepPlotPoint } from '../../src/report/plot.js';
 import { escapeXml, logTicks, niceTicks, rectsOverlap, segmentHitsRect, textBox, type Rect, type TextAnchor } from '../../src/report/svg.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { featureMatrixFromNpy, readNpy } from '../../src/io/npy.js';
 import { readNpz } from '../../src/io/npz.js';
 import { CHUNK_ROWS, Moments, momentsFromFeatures } from '../../src/stats/moments.js';
-import type { FeatureMatrix } from '../../src/types.js';
+import type { FeatureMatrix } from '../../src/core/types.js';
 
 const FRECHET = join(__dirname, '..', '..', 'fixtures', 'frechet');
 

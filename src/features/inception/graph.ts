@@ -20,8 +20,8 @@
  * The batch dimension is dynamic.
  */
 
-import { FidkitError } from '../../errors.js';
-import type { StateDict, Tensor } from '../../types.js';
+import { FidkitError } from '../../core/errors.js';
+import type { StateDict, Tensor } from '../../core/types.js';
 import { GraphBuilder } from '../../onnx/graph-builder.js';
 import { assertInceptionStateDict } from './state-dict.js';
 

@@ -12,8 +12,8 @@
  * Each value is one float64 expression rounded once to float32, so agreement is exact.
  */
 
-import { InputError } from '../../errors.js';
-import type { StateDict, Tensor } from '../../types.js';
+import { InputError } from '../../core/errors.js';
+import type { StateDict, Tensor } from '../../core/types.js';
 import { INCEPTION_STATE_DICT_SPEC } from './state-dict.js';
 
 const TWO_POW_32 = 4294967296;

@@ -9,8 +9,8 @@
  * image (test/features/inception/extractor.test.ts).
  */
 
-import { InputError } from '../../errors.js';
-import type { FeatureMatrix, StateDict } from '../../types.js';
+import { InputError } from '../../core/errors.js';
+import type { FeatureMatrix, StateDict } from '../../core/types.js';
 import { createSession, type OnnxSession, type SessionOptions } from '../../onnx/session.js';
 import { runInChunks } from '../chunked-run.js';
 import type { ExtractorImage, FeatureExtractor, FeatureMetric } from '../extractor.js';
@@ -26,7 +26,9 @@ export type InceptionLayer = InceptionOutput;
 /** Registry name (torch-fidelity calls the same network `inception-v3-compat`). */
 export const INCEPTION_EXTRACTOR_NAME = 'inception-v3-fid';
 
-const DEFAULT_LAYER: Readonly<Record<FeatureMetric, InceptionLayer>> = Object.freeze({
+
+/** The layer each metric reads (FID/KID/PRDC pool3; IS the unbiased logits, as torch-fidelity). */
+export const INCEPTION_DEFAULT_LAYERS: Readonly<Record<FeatureMetric, InceptionLayer>> = Object.freeze({
   fid: 'pool3',
   kid: 'pool3',
   prdc: 'pool3',
@@ -91,7 +93,7 @@ class InceptionExtractor implements FeatureExtractor<InceptionLayer> {
   ) {}
 
   defaultLayerFor(metric: FeatureMetric): InceptionLayer {
-    return DEFAULT_LAYER[metric];
+    return INCEPTION_DEFAULT_LAYERS[metric];
   }
 
   async extract(batch: readonly ExtractorImage[], layers: readonly InceptionLayer[] = this.layers): Promise<Record<InceptionLayer, FeatureMatrix>> {

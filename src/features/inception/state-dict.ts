@@ -9,8 +9,8 @@
  * `bn.num_batches_tracked` (0-d int64). 94 convs × 6 + `fc.weight` + `fc.bias` = 566 keys.
  */
 
-import { FidkitError } from '../../errors.js';
-import type { StateDict, TensorDtype } from '../../types.js';
+import { FidkitError } from '../../core/errors.js';
+import type { StateDict, TensorDtype } from '../../core/types.js';
 
 /** One entry of the state dict: key, shape (`[]` for 0-d) and dtype as torch saves it. */
 export interface StateDictEntry {

@@ -11,11 +11,8 @@
  * of the built `.onnx` graph and of statistics.
  */
 
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { FidkitError } from '../../errors.js';
-import { cachedFile, resolveCacheDir, type CacheOptions, type RemoteFile } from '../../io/cache.js';
-import { sha256FileRemembered } from '../../io/file-hash-cache.js';
+import type { RemoteFile } from '../../io/cache.js';
+import { resolveWeights, type ResolvedWeights, type WeightsOptions } from '../weights.js';
 
 /** pytorch-fid's FID Inception weights (the TF `inception-2015-12-05` graph ported to PyTorch). */
 export const INCEPTION_WEIGHTS: RemoteFile = Object.freeze({
@@ -27,28 +24,7 @@ export const INCEPTION_WEIGHTS: RemoteFile = Object.freeze({
   sha256: '6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2',
 });
 
-/** Options of {@link resolveInceptionWeights}. */
-export interface WeightsOptions extends CacheOptions {
-  /** A local `.pth` (`--weights PATH`); when set, the cache and the network are not used. */
-  readonly weights?: string;
-  /** `'report'` (default): a non-official local file is used and flagged; `'strict'`: it is refused. */
-  readonly verify?: 'report' | 'strict';
-  /** `false` (`--no-cache`): hash a `weights` file every time instead of remembering its hash. */
-  readonly cache?: boolean;
-}
-
-/** The weights file to load, and whether it is the official one. */
-export interface ResolvedWeights {
-  readonly path: string;
-  /** SHA-256 of the file, lower-case hex. */
-  readonly sha256: string;
-  /** True when `sha256` is pytorch-fid's published hash. */
-  readonly official: boolean;
-  /** `user`: `--weights`; `cache`: already downloaded; `download`: fetched by this call. */
-  readonly source: 'user' | 'cache' | 'download';
-  /** For the CLI to print on stderr when the weights are not the official file. */
-  readonly warning?: string;
-}
+export type { ResolvedWeights, WeightsOptions } from '../weights.js';
 
 /**
  * Find the Inception weights: `weights` if given (hashed and checked), else the cached official file,
@@ -57,43 +33,8 @@ export interface ResolvedWeights {
  * @example
  * const w = await resolveInceptionWeights({ weights: opts.weights, offline: opts.offline });
  * if (w.warning) stderr.write(`warning: ${w.warning}\n`);
- * @throws {FidkitError} `E_NOT_FOUND` when `weights` does not exist; `E_WEIGHTS` when it is not the
- *   official file under `verify: 'strict'`, or when the official file is neither cached nor
- *   downloadable (offline, network, hash mismatch: see {@link cachedFile}).
+ * @throws {FidkitError} as {@link resolveWeights}
  */
-export async function resolveInceptionWeights(options: WeightsOptions = {}): Promise<ResolvedWeights> {
-  const expected = INCEPTION_WEIGHTS.sha256;
-  if (options.weights !== undefined) {
-    const path = options.weights;
-    const info = await stat(path).catch(() => undefined);
-    if (!info) {
-      throw new FidkitError(
-        'E_NOT_FOUND',
-        `weights not found at ${path}: check --weights PATH, or drop --weights to download the official file from ${INCEPTION_WEIGHTS.urls[0]}`,
-      );
-    }
-    if (!info.isFile()) throw new FidkitError('E_WEIGHTS', `--weights ${path} is not a file: pass the .pth file itself`);
-    // Hashed once per file identity (path, size, mtime, inode): later runs only stat it.
-    const sha256 = await sha256FileRemembered(path, options);
-    const official = sha256 === expected;
-    if (official) return { path, sha256, official, source: 'user' };
-    const what = `${path} is not pytorch-fid's Inception weights file (SHA-256 ${sha256}, expected ${expected})`;
-    if (options.verify === 'strict') {
-      throw new FidkitError(
-        'E_WEIGHTS',
-        `${what}: pass the official file (${INCEPTION_WEIGHTS.urls[0]}), or drop strict verification to use these weights anyway`,
-      );
-    }
-    return {
-      path,
-      sha256,
-      official,
-      source: 'user',
-      warning: `${what}: scores are not comparable with published FIDs`,
-    };
-  }
-  const dest = join(resolveCacheDir(options), INCEPTION_WEIGHTS.name);
-  const before = await stat(dest).catch(() => undefined);
-  const path = await cachedFile(INCEPTION_WEIGHTS, { ...options, localFileHint: options.localFileHint ?? 'pass --weights PATH' });
-  return { path, sha256: expected, official: true, source: before?.isFile() ? 'cache' : 'download' };
+export function resolveInceptionWeights(options: WeightsOptions = {}): Promise<ResolvedWeights> {
+  return resolveWeights(INCEPTION_WEIGHTS, "pytorch-fid's Inception weights file", 'published FIDs', options);
 }

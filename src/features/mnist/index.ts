@@ -6,15 +6,15 @@
  * Layers: `logits` (10, the Inception Score's input: IS = exp E[KL(p(y|x) ‖ p(y))] over the
  * softmax of the logits) and `features` (128, the ReLU output of the penultimate dense layer, for
  * FID/KID/PRDC). Preprocessing (grayscale luma, resize to 28×28 only when needed, v/255) is in
- * `preprocess.ts`. The graph reproduces the tfjs forward pass of `src/generators/classifier.ts`;
+ * `preprocess.ts`. The graph reproduces the tfjs forward pass of `src/models/mnist/classifier.ts`;
  * test/features/mnist/extractor.test.ts checks the two agree.
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../core/errors.js';
 import { GraphBuilder } from '../../onnx/graph-builder.js';
 import { createSession, type OnnxSession, type SessionOptions } from '../../onnx/session.js';
-import type { FeatureMatrix } from '../../types.js';
+import type { FeatureMatrix } from '../../core/types.js';
 import { runInChunks } from '../chunked-run.js';
 import type { ExtractorImage, FeatureExtractor, FeatureMetric } from '../extractor.js';
 import { MNIST_INPUT_SIZE, writeMnistInput } from './preprocess.js';
@@ -24,10 +24,24 @@ export type MnistLayer = 'logits' | 'features';
 
 export const MNIST_EXTRACTOR_NAME = 'mnist';
 
-const MNIST_DIMS: Readonly<Record<MnistLayer, number>> = Object.freeze({ logits: CLASSIFIER_CLASSES, features: CLASSIFIER_FEATURE_DIM });
+/** The layers and their widths. */
+export const MNIST_DIMS: Readonly<Record<MnistLayer, number>> = Object.freeze({ logits: CLASSIFIER_CLASSES, features: CLASSIFIER_FEATURE_DIM });
 
-/** The bundled classifier: `models/mnist-classifier/` of the installed package (src/ and dist/ both sit two levels below the root). */
+/** The layer each metric reads: IS the logits, the others the penultimate features. */
+export const MNIST_DEFAULT_LAYERS: Readonly<Record<FeatureMetric, MnistLayer>> = Object.freeze({ fid: 'features', kid: 'features', prdc: 'features', is: 'logits' });
+
+/** Its one preprocessing (grayscale luma, 28×28, v/255; preprocess.ts). */
+export const MNIST_PROTOCOL = 'mnist-luma';
+
+/** The bundled classifier: `models/mnist-classifier/` of the installed package (this file sits three levels below the package root in src/ and in dist/). */
 export const BUNDLED_MNIST_CLASSIFIER = fileURLToPath(new URL('../../../models/mnist-classifier/', import.meta.url));
+
+/**
+ * SHA-256 of the bundled classifier's `weights.bin`: what makes MNIST scores comparable across
+ * machines (reports mark other classifiers `official: false`). Retraining the bundled model means
+ * updating this (test/features/mnist/extractor.test.ts checks it against the file).
+ */
+export const BUNDLED_MNIST_CLASSIFIER_SHA256 = '36bf1263724e0868a4e7640285246fea23fb9d0913667eeae9170f3a911e830f';
 
 /** Images per ONNX Runtime call (a 28×28 digit costs ~0.1 ms; larger calls amortise the overhead). */
 const SESSION_BATCH = 1000;
@@ -86,13 +100,13 @@ class MnistExtractor implements FeatureExtractor<MnistLayer> {
   readonly name = MNIST_EXTRACTOR_NAME;
   readonly layers = Object.freeze(['logits', 'features']) as readonly MnistLayer[];
   readonly dims = MNIST_DIMS;
-  readonly protocol = 'mnist-luma';
+  readonly protocol = MNIST_PROTOCOL;
   private disposed = false;
 
   constructor(private readonly session: OnnxSession) {}
 
   defaultLayerFor(metric: FeatureMetric): MnistLayer {
-    return metric === 'is' ? 'logits' : 'features';
+    return MNIST_DEFAULT_LAYERS[metric];
   }
 
   async extract(batch: readonly ExtractorImage[], layers: readonly MnistLayer[] = this.layers): Promise<Record<MnistLayer, FeatureMatrix>> {

@@ -9,7 +9,7 @@
  *    after each pass; the difference is below 1/255);
  * 3. scale to [0, 1] (v / 255), as in training. MNIST digits are white on black.
  */
-import { InputError } from '../../errors.js';
+import { InputError } from '../../core/errors.js';
 import type { DecodedImage } from '../../io/decoded-image.js';
 import { PIL_BILINEAR, pilAxis } from '../pil-resample.js';
 

@@ -1,12 +1,12 @@
 /**
  * @file The MNIST classifier's parameter table and weights files, shared by training
- * (`src/generators/classifier.ts`) and the ONNX extractor: `model.json` (format tag, parameter names
+ * (`src/models/mnist/classifier.ts`) and the ONNX extractor: `model.json` (format tag, parameter names
  * and shapes, training record) next to a raw little-endian float32 `weights.bin` holding the
  * parameters in table order. Convolutions are HWIO and dense layers in×out (tfjs's layouts).
  */
-import { FormatError } from '../../errors.js';
-import { readModelFolder } from '../../generators/model-folder.js';
-import { packParams, paramCount, unpackParams } from '../../generators/params.js';
+import { FormatError } from '../../core/errors.js';
+import { readModelFolder } from '../../io/model-folder.js';
+import { packParams, paramCount, unpackParams } from '../../io/params.js';
 
 /** Name and shape of every parameter, in file order. Convolutions are HWIO, dense layers in×out. */
 export const CLASSIFIER_PARAMS = Object.freeze([

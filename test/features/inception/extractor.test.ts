@@ -21,7 +21,7 @@ import { loadInception, type InceptionLayer } from '../../../src/features/incept
 import type { InceptionProtocol } from '../../../src/features/inception/protocols.js';
 import { frechetDistance } from '../../../src/metrics/frechet.js';
 import { momentsFromFeatures } from '../../../src/stats/moments.js';
-import type { FeatureMatrix } from '../../../src/types.js';
+import type { FeatureMatrix } from '../../../src/core/types.js';
 import { FIXTURES, fixtureFloat32, fixtureImages, maxAbsDiff, SETS, type FixtureSet } from './fixtures.js';
 
 let model: Uint8Array;

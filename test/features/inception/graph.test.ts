@@ -14,11 +14,11 @@
 import { readFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FidkitError } from '../../../src/errors.js';
+import { FidkitError } from '../../../src/core/errors.js';
 import { buildInceptionModel, foldBatchNorm, INCEPTION_MODULES, INCEPTION_OUTPUT_DIMS } from '../../../src/features/inception/graph.js';
 import { hashInceptionStateDict } from '../../../src/features/inception/hash-weights.js';
 import { createSession, type Float32Tensor } from '../../../src/onnx/session.js';
-import type { StateDict } from '../../../src/types.js';
+import type { StateDict } from '../../../src/core/types.js';
 import { FIXTURES, fixtureFiles, fixtureFloat32, maxAbsDiff } from './fixtures.js';
 
 const FILE = 'a01_mnist_28_gray.png';

@@ -13,7 +13,7 @@ import {
   hashWeightTensor,
   hashWeightValue,
 } from '../../../src/features/inception/hash-weights.js';
-import type { StateDict } from '../../../src/types.js';
+import type { StateDict } from '../../../src/core/types.js';
 
 const DIR = 'fixtures/inception-fid';
 

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureExtractor } from '../../../src/features/extractor.js';
 import { buildInceptionModel } from '../../../src/features/inception/graph.js';
 import { hashInceptionStateDict } from '../../../src/features/inception/hash-weights.js';
-import { loadInceptionGraph } from '../../../src/features/registry.js';
+import { loadInceptionGraph } from '../../../src/features/inception/load.js';
 import { fixtureImages } from './fixtures.js';
 
 let modelPath: string;

@@ -10,8 +10,8 @@ import {
   assertInceptionStateDict,
   checkInceptionStateDict,
 } from '../../../src/features/inception/state-dict.js';
-import { FidkitError } from '../../../src/errors.js';
-import type { StateDict, Tensor } from '../../../src/types.js';
+import { FidkitError } from '../../../src/core/errors.js';
+import type { StateDict, Tensor } from '../../../src/core/types.js';
 
 const rows = readFileSync('fixtures/inception-fid/state_dict_keys.tsv', 'utf8')
   .trim()

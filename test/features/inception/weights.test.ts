@@ -49,7 +49,7 @@ describe('resolveInceptionWeights', () => {
     const p = join(root, 'nope.pth');
     await expect(resolveInceptionWeights({ weights: p })).rejects.toMatchObject({
       code: 'E_NOT_FOUND',
-      message: `weights not found at ${p}: check --weights PATH, or drop --weights to download the official file from ${URL}`,
+      message: `weights not found at ${p}: check the weights option, or drop the weights option to download the official file from ${URL}`,
     });
   });
 
@@ -65,8 +65,8 @@ describe('resolveInceptionWeights', () => {
     const cacheDir = join(root, 'empty-cache');
     const dest = join(cacheDir, INCEPTION_WEIGHTS.name);
     await expect(resolveInceptionWeights({ cacheDir, env: { FIDKIT_OFFLINE: '1' } })).rejects.toThrow(
-      `${INCEPTION_WEIGHTS.name} is not in the cache (${dest}) and offline mode is on (--offline or FIDKIT_OFFLINE=1): ` +
-        `pass --weights PATH to a local copy, or copy the file from ${URL} to ${dest}, or drop --offline to download it`,
+      `${INCEPTION_WEIGHTS.name} is not in the cache (${dest}) and offline mode is on (offline: true or FIDKIT_OFFLINE=1): ` +
+        `pass the weights option to a local copy, or copy the file from ${URL} to ${dest}, or drop offline: true to download it`,
     );
   });
 

@@ -1,7 +1,11 @@
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUNDLED_MNIST_CLASSIFIER, loadMnistClassifier } from '../../../src/features/mnist/index.js';
-import { extractorEntry, loadExtractor } from '../../../src/features/registry.js';
-import { loadMnist } from '../../../src/generators/mnist-data.js';
+import { BUNDLED_MNIST_CLASSIFIER, BUNDLED_MNIST_CLASSIFIER_SHA256, loadMnistClassifier } from '../../../src/features/mnist/index.js';
+import { extractorEntry, loadExtractor, officialWeights } from '../../../src/features/registry.js';
+import { loadMnist } from '../../../src/models/mnist/mnist-data.js';
 import type { DecodedImage } from '../../../src/io/decoded-image.js';
 
 /** The first `count` test digits as 8-bit RGB images (gray copied to the three channels). */
@@ -58,16 +62,52 @@ describe('the bundled MNIST classifier (extractor mnist)', () => {
 
   it('is registered as mnist, loads from the package folder in well under a second, and takes --weights DIR', async () => {
     expect(BUNDLED_MNIST_CLASSIFIER.replaceAll('\\', '/')).toMatch(/\/models\/mnist-classifier\/$/);
-    expect(extractorEntry('mnist').defaultLayerFor('is')).toBe('logits');
-    expect(extractorEntry('mnist').defaultLayerFor('fid')).toBe('features');
+    expect(extractorEntry('mnist').defaultLayers.is).toBe('logits');
+    expect(extractorEntry('mnist').defaultLayers.fid).toBe('features');
     const started = performance.now();
-    const loaded = await loadExtractor('mnist', { protocol: 'tf' });
+    const loaded = await loadExtractor('mnist');
     expect(performance.now() - started).toBeLessThan(1000);
     expect(loaded.name).toBe('mnist');
     await loaded.extractor.dispose();
-    const explicit = await loadExtractor('mnist', { protocol: 'tf', weights: BUNDLED_MNIST_CLASSIFIER });
+    const explicit = await loadExtractor('mnist', { protocol: 'mnist-luma', weights: BUNDLED_MNIST_CLASSIFIER });
     expect(explicit.weightsId).toBe(loaded.weightsId);
     await explicit.extractor.dispose();
-    await expect(loadExtractor('mnist', { protocol: 'tf', weights: '/nonexistent/dir' })).rejects.toThrow('MNIST classifier not found at /nonexistent/dir/model.json');
+    await expect(loadExtractor('mnist', { protocol: 'tf' })).rejects.toThrow("extractor 'mnist' takes only protocol mnist-luma (its own preprocessing), not 'tf': drop the protocol option or pass one of those");
+    await expect(loadExtractor('mnist', { weights: '/nonexistent/dir' })).rejects.toThrow('MNIST classifier not found at /nonexistent/dir/model.json');
+  });
+
+  it('marks the bundled classifier official (by the pinned hash of its weights.bin) and any other one not, with a warning', async () => {
+    const bytes = readFileSync(join(BUNDLED_MNIST_CLASSIFIER, 'weights.bin'));
+    // Retraining the bundled model means updating BUNDLED_MNIST_CLASSIFIER_SHA256 (reports compare with it).
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(BUNDLED_MNIST_CLASSIFIER_SHA256);
+    const bundled = await loadExtractor('mnist');
+    expect(bundled.identity).toMatchObject({ weightsSha256: BUNDLED_MNIST_CLASSIFIER_SHA256, official: true, source: 'bundled', warnings: [] });
+    await bundled.extractor.dispose();
+    // A copy is the same classifier: official, given by the user.
+    const copy = mkdtempSync(join(tmpdir(), 'fidkit-classifier-'));
+    cpSync(BUNDLED_MNIST_CLASSIFIER, copy, { recursive: true });
+    const same = await loadExtractor('mnist', { weights: copy });
+    expect(same.identity).toMatchObject({ official: true, source: 'user', weights: join(copy, 'model.json'), warnings: [] });
+    await same.extractor.dispose();
+    // One float changed: another classifier, whose MNIST scores are not comparable.
+    const changed = Buffer.from(bytes);
+    changed[0] ^= 1;
+    writeFileSync(join(copy, 'weights.bin'), changed);
+    const other = await loadExtractor('mnist', { weights: copy });
+    const sha = createHash('sha256').update(changed).digest('hex');
+    const warning = `${join(copy, 'model.json')} is not fidkit's bundled MNIST classifier (weights SHA-256 ${sha}, expected ${BUNDLED_MNIST_CLASSIFIER_SHA256}): MNIST scores are not comparable with those of the bundled one`;
+    expect(other.identity).toEqual({ weightsSha256: sha, official: false, weights: join(copy, 'model.json'), source: 'user', protocol: 'mnist-luma', warnings: [warning] });
+    expect(other.warnings).toEqual([warning]);
+    await other.extractor.dispose();
+    // What statistics files record is judged by the same hashes.
+    expect(officialWeights('mnist', BUNDLED_MNIST_CLASSIFIER_SHA256)).toBe(true);
+    expect(officialWeights('mnist', sha)).toBe(false);
+    expect(officialWeights('inception', '6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2')).toBe(true);
+    expect(officialWeights('inception', 'hash-weights-v1')).toBe(false);
+    // vgg16 is judged by torchvision's published prefix (397923af), as torch.hub judges it.
+    expect(officialWeights('vgg16', sha)).toBe(false);
+    expect(officialWeights('vgg16', `397923af${'0'.repeat(56)}`)).toBe(true);
+    expect(officialWeights('no-such-extractor', sha)).toBeNull();
+    expect(officialWeights(undefined, undefined)).toBeNull();
   });
 });

@@ -1,0 +1,275 @@
+/**
+ * @file The bit-exact resizes fidkit implements, on 8-bit RGB images, to any output size, each as
+ * its reference computes it (rounding to float32 where the reference does):
+ *
+ * | method           | reference                                                         | resizes values  |
+ * |------------------|-------------------------------------------------------------------|-----------------|
+ * | `tf-bilinear`    | TF1 `resize_bilinear` (no half-pixel centres), torch-fidelity, TTUR | 0..255          |
+ * | `torch-bilinear` | PyTorch 1.13 `F.interpolate(bilinear, align_corners=False)`, no antialias (pytorch-fid) | v/255 (ToTensor) |
+ * | `pil-bicubic`    | Pillow's bicubic resize of a float ('F') image per channel, clipped to 0..255 (clean-fid) | 0..255 |
+ * | `pil-bilinear`   | the same with Pillow's bilinear (triangle) filter                 | 0..255          |
+ *
+ * Output: planar float32 [3][height][width] in the method's value domain. The Inception protocols
+ * (inception/protocols.ts) and the bring-your-own ONNX extractor (features/onnx/) scale these.
+ * Proven bit for bit on the fixture images against the references' network inputs
+ * (test/features/inception/protocols.test.ts) and, for `pil-bilinear`, Pillow's own float resize
+ * (test/features/resize.test.ts).
+ */
+import { InputError } from '../core/errors.js';
+import type { DecodedImage } from '../io/decoded-image.js';
+import { PIL_BICUBIC, PIL_BILINEAR, pilAxis, type PilFilter } from './pil-resample.js';
+
+/** The resize methods, by name. */
+export const RESIZE_METHODS = Object.freeze(['tf-bilinear', 'torch-bilinear', 'pil-bicubic', 'pil-bilinear'] as const);
+export type ResizeMethod = (typeof RESIZE_METHODS)[number];
+
+/** The value domain each method resizes in: raw 0..255, or v/255 (torchvision's ToTensor comes first). */
+export const RESIZE_DOMAIN: Readonly<Record<ResizeMethod, '0,255' | '0,1'>> = Object.freeze({
+  'tf-bilinear': '0,255',
+  'torch-bilinear': '0,1',
+  'pil-bicubic': '0,255',
+  'pil-bilinear': '0,255',
+});
+
+/** A planar float32 image: channel c, row y, column x at `data[(c·height + y)·width + x]`. */
+export interface PlanarImage {
+  readonly data: Float32Array;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Checks an image's size and data length.
+ * @throws {InputError} when the image is empty or its data length does not match height × width × 3.
+ */
+export function checkImage(image: DecodedImage): void {
+  const { width, height, data } = image;
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
+    throw new InputError(`image size ${width}x${height} is invalid: width and height must be positive integers`);
+  }
+  if (data.length !== width * height * 3) {
+    throw new InputError(`image data holds ${data.length} bytes, but ${width}x${height} RGB needs ${width * height * 3}`);
+  }
+}
+
+/**
+ * Resize `image` to `height`×`width` with `method`; values in the method's domain ({@link RESIZE_DOMAIN}).
+ * @throws {InputError} for a malformed image or a non-positive size.
+ */
+export function resizeImage(image: DecodedImage, method: ResizeMethod, height: number, width: number): PlanarImage {
+  checkImage(image);
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new InputError(`resize to ${width}x${height}: the size must be positive integers`);
+  const out = new Float32Array(3 * height * width);
+  switch (method) {
+    case 'tf-bilinear':
+      tf1Bilinear(image, height, width, out);
+      break;
+    case 'torch-bilinear':
+      torchBilinear(image, height, width, out);
+      break;
+    case 'pil-bicubic':
+      pilResample(image, height, width, PIL_BICUBIC, out);
+      break;
+    case 'pil-bilinear':
+      pilResample(image, height, width, PIL_BILINEAR, out);
+      break;
+    default:
+      throw new InputError(`unknown resize method '${String(method)}': expected one of ${RESIZE_METHODS.join(', ')}`);
+  }
+  return { data: out, width, height };
+}
+
+/** The image itself as a planar float32 image in `domain` (no resize). */
+export function planarImage(image: DecodedImage, domain: '0,255' | '0,1'): PlanarImage {
+  checkImage(image);
+  const { width, height, data } = image;
+  const plane = width * height;
+  const out = new Float32Array(3 * plane);
+  for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) out[c * plane + p] = domain === '0,1' ? UNIT_LUT[data[3 * p + c]] : data[3 * p + c];
+  return { data: out, width, height };
+}
+
+const f32 = Math.fround;
+
+/**
+ * TF1 `resize_bilinear` (align_corners=False, half_pixel_centers=False), torch-fidelity's
+ * `interpolate_bilinear_2d_like_tensorflow1x`: source coordinate `i·s` with `s = in/out`, all
+ * in float32, lerp along x then y, every operation rounded to float32.
+ */
+function tf1Bilinear(image: DecodedImage, outH: number, outW: number, out: Float32Array): void {
+  const { width, height, data } = image;
+  const xs = tf1Axis(width, outW);
+  const ys = tf1Axis(height, outH);
+  const plane = outH * outW;
+  for (let oy = 0; oy < outH; oy++) {
+    const rowLo = ys.lo[oy] * width * 3;
+    const rowHi = ys.hi[oy] * width * 3;
+    const fy = ys.frac[oy];
+    for (let ox = 0; ox < outW; ox++) {
+      const lo = xs.lo[ox] * 3;
+      const hi = xs.hi[ox] * 3;
+      const fx = xs.frac[ox];
+      const o = oy * outW + ox;
+      for (let c = 0; c < 3; c++) {
+        // Pixel values are integers, so the differences are exact; products and sums round.
+        const tl = data[rowLo + lo + c];
+        const bl = data[rowHi + lo + c];
+        const top = f32(tl + f32((data[rowLo + hi + c] - tl) * fx));
+        const bottom = f32(bl + f32((data[rowHi + hi + c] - bl) * fx));
+        out[o + c * plane] = f32(top + f32(f32(bottom - top) * fy));
+      }
+    }
+  }
+}
+
+/** Per output index: lower/upper source index and the float32 fraction, TF1 legacy mapping. */
+function tf1Axis(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array; frac: Float32Array } {
+  const s = f32(inSize / outSize);
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const frac = new Float32Array(outSize);
+  for (let i = 0; i < outSize; i++) {
+    const g = f32(i * s);
+    const l = Math.floor(g);
+    lo[i] = l;
+    hi[i] = Math.min(l + 1, inSize - 1);
+    frac[i] = f32(g - l);
+  }
+  return { lo, hi, frac };
+}
+
+/** v/255 in float32, as torchvision's `ToTensor`. */
+export const UNIT_LUT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
+/**
+ * PyTorch 1.13 `F.interpolate(mode='bilinear', align_corners=False)` on `v/255` (pytorch-fid):
+ * `src = max(0, scale·(d + 0.5) − 0.5)` with `scale = float32(in/out)`, weights in float32,
+ * `l0y·(l0x·a + l1x·b) + l1y·(l0x·c + l1x·d)` in float32. PyTorch's AVX2 kernel is compiled with
+ * contracted multiply-adds: each `w0·p + w1·q` is `fma(w0, p, float32(w1·q))`. Only that order
+ * reproduces the fixture inputs bit for bit (plain float32 arithmetic is off by 1 ulp in ~5 % of
+ * the values).
+ */
+function torchBilinear(image: DecodedImage, outH: number, outW: number, out: Float32Array): void {
+  const { width, height, data } = image;
+  const xs = torchAxis(width, outW);
+  const ys = torchAxis(height, outH);
+  const plane = outH * outW;
+  for (let oy = 0; oy < outH; oy++) {
+    const row0 = ys.i0[oy] * width * 3;
+    const row1 = ys.i1[oy] * width * 3;
+    const w0y = ys.w0[oy];
+    const w1y = ys.w1[oy];
+    for (let ox = 0; ox < outW; ox++) {
+      const x0 = xs.i0[ox] * 3;
+      const x1 = xs.i1[ox] * 3;
+      const w0x = xs.w0[ox];
+      const w1x = xs.w1[ox];
+      const o = oy * outW + ox;
+      for (let c = 0; c < 3; c++) {
+        const top = fmaF32(w0x, UNIT_LUT[data[row0 + x0 + c]], f32(w1x * UNIT_LUT[data[row0 + x1 + c]]));
+        const bottom = fmaF32(w0x, UNIT_LUT[data[row1 + x0 + c]], f32(w1x * UNIT_LUT[data[row1 + x1 + c]]));
+        out[o + c * plane] = fmaF32(w0y, top, f32(w1y * bottom));
+      }
+    }
+  }
+}
+
+const F32_BITS = new Float32Array(1);
+const U32_BITS = new Uint32Array(F32_BITS.buffer);
+
+/**
+ * `float32(a·b + c)` with a single rounding, for float32 `a`, `b`, `c` (C's `fmaf`). The product is
+ * exact in double; the sum is rounded to double and then to float32, which can only go wrong when
+ * the double lands exactly halfway between two float32 values while the exact sum does not — that
+ * case is detected with the sum's exact error term and resolved towards the true value.
+ */
+export function fmaF32(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const r = f32(s);
+  if (r === s || r === 0) return r;
+  // Two-sum: the exact error of p + c.
+  const v = s - p;
+  const err = p - (s - v) + (c - v);
+  if (err === 0) return r;
+  F32_BITS[0] = r;
+  // The float32 neighbour of r on the side of s.
+  U32_BITS[0] += (s > r) === r > 0 ? 1 : -1;
+  const other = F32_BITS[0];
+  if (Math.abs(s - r) !== Math.abs(other - s)) return r;
+  // s is a float32 midpoint: the exact value lies beyond it in the direction of err.
+  return (err > 0) === other > r ? other : r;
+}
+
+function torchAxis(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; w0: Float32Array; w1: Float32Array } {
+  const scale = f32(inSize / outSize);
+  const i0 = new Int32Array(outSize);
+  const i1 = new Int32Array(outSize);
+  const w0 = new Float32Array(outSize);
+  const w1 = new Float32Array(outSize);
+  for (let d = 0; d < outSize; d++) {
+    const src = Math.max(0, scale * (d + 0.5) - 0.5);
+    const l = Math.floor(src);
+    i0[d] = l;
+    i1[d] = l < inSize - 1 ? l + 1 : l;
+    const l1 = f32(src - l);
+    w1[d] = l1;
+    w0[d] = f32(1 - l1);
+  }
+  return { i0, i1, w0, w1 };
+}
+
+/**
+ * Pillow's resize of a float ('F') image, per channel — clean-fid's `clean` resize: horizontal pass
+ * (only if the width changes) stored as float32, then vertical (only if the height changes), each
+ * output accumulated in double and stored as float32 — then clipped to 0..255, not quantised.
+ */
+function pilResample(image: DecodedImage, outH: number, outW: number, filter: PilFilter, out: Float32Array): void {
+  const { width, height, data } = image;
+  const plane = outH * outW;
+  // Horizontal pass: height × outW per channel (planar), or the source itself when the width is already outW.
+  const horizontal = new Float32Array(3 * height * outW);
+  if (width === outW) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < outW; x++) {
+        for (let c = 0; c < 3; c++) horizontal[c * height * outW + y * outW + x] = data[(y * width + x) * 3 + c];
+      }
+    }
+  } else {
+    const ax = pilAxis(width, outW, filter);
+    for (let y = 0; y < height; y++) {
+      const row = y * width * 3;
+      for (let x = 0; x < outW; x++) {
+        const first = ax.start[x];
+        const n = ax.count[x];
+        const w = x * ax.stride;
+        for (let c = 0; c < 3; c++) {
+          let acc = 0;
+          for (let j = 0; j < n; j++) acc += data[row + (first + j) * 3 + c] * ax.weights[w + j];
+          horizontal[c * height * outW + y * outW + x] = acc;
+        }
+      }
+    }
+  }
+  // Vertical pass, clip.
+  const ay = height === outH ? undefined : pilAxis(height, outH, filter);
+  for (let c = 0; c < 3; c++) {
+    const src = c * height * outW;
+    for (let y = 0; y < outH; y++) {
+      for (let x = 0; x < outW; x++) {
+        let v: number;
+        if (ay === undefined) {
+          v = horizontal[src + y * outW + x];
+        } else {
+          const first = ay.start[y];
+          const n = ay.count[y];
+          const w = y * ay.stride;
+          let acc = 0;
+          for (let j = 0; j < n; j++) acc += horizontal[src + (first + j) * outW + x] * ay.weights[w + j];
+          v = f32(acc);
+        }
+        out[c * plane + y * outW + x] = Math.min(255, Math.max(0, v));
+      }
+    }
+  }
+}

@@ -48,6 +48,14 @@ describe('kernelInceptionDistanceParallel', () => {
     }
   }, 60_000);
 
+  it('the RBF kernel on ONNX Runtime\'s GEMM: torch-fidelity\'s per-subset values (norms read before the upper-triangle kernel)', async () => {
+    const rbf = JSON.parse(readFileSync(new URL('is_kid/kid_rbf_expected.json', root), 'utf8')).cases.synthetic_1_vs_2_sigma30;
+    for (const fullKernelMaxBytes of [undefined, 0]) {
+      const r = await kernelInceptionDistanceParallel(f1, f2, { subsets: 6, subsetSize: 50, fullKernelMaxBytes, kernel: 'rbf', rbfSigma: 30, engine: 'onnx', threads: 2 });
+      Array.from(r.subsetValues).forEach((v, i) => expect(Math.abs(v - rbf.per_subset_mmd2_float64[i]) / Math.abs(rbf.per_subset_mmd2_float64[i])).toBeLessThanOrEqual(1e-7));
+    }
+  }, 30_000);
+
   it('the RBF kernel reaches the workers: 2 threads give the single-threaded values bit for bit', async () => {
     const options = { subsets: 6, subsetSize: 50, fullKernelMaxBytes: 0, kernel: 'rbf' as const, rbfSigma: 30 };
     const par = await kernelInceptionDistanceParallel(f1, f2, { ...options, threads: 2 });

@@ -16,6 +16,7 @@ import { batchSizeFor, ExtractorPool, folderFiles, loadImages, type FolderOption
 import type { Shard } from '../stats/shards.js';
 import { isVirtualInput, openVirtualInput } from './sources.js';
 import type { FeatureMatrix } from '../core/types.js';
+import { checkOptions } from '../options/schema.js';
 
 /** Options of {@link exportFeatures}. */
 export interface ExportFeaturesOptions extends FolderOptions {
@@ -80,6 +81,7 @@ async function openImages(path: string, options: FolderOptions): Promise<OpenedI
  * @throws {FidkitError} a missing path, an empty folder, an unreadable image (unless `skipBad`)
  */
 export async function exportFeatures(path: string, options: ExportFeaturesOptions = {}): Promise<ExportedFeatures> {
+  checkOptions('features', options as Readonly<Record<string, unknown>>, 'exportFeatures');
   const pool = new ExtractorPool(options);
   // The input first (a folder listing is cheap), so an empty folder or a wrong path is reported before the
   // extractor loads; a virtual input is opened after, as it may load a generator.

@@ -13,7 +13,7 @@ import { InputError, UsageError } from '../core/errors.js';
 import { extractorEntry, type ExtractorIdentity } from '../features/registry.js';
 import { ExtractorPool, folderFiles, inputWarnings, inputWeights, loadInput, type FolderOptions, type LoadedInput } from './inputs.js';
 import { defaultMetrics, extractorFor, layerNeeds, metricEntry, metricNames, runMetrics, type BuiltinMetricResults, type MetricOptions } from './metric-table.js';
-import { DEFAULTS } from '../options/schema.js';
+import { checkOptions, DEFAULTS } from '../options/schema.js';
 import { optionRef } from '../options/mention.js';
 import { isVirtualInput } from './sources.js';
 import { VERSION } from '../core/version.js';
@@ -135,6 +135,8 @@ export function extractorsOf(inputs: readonly LoadedInput[]): Record<string, Ext
  */
 export async function score(paths: readonly string[], given: ScoreOptions = {}): Promise<ScoreReport> {
   if (paths.length < 1 || paths.length > 2) throw new UsageError(`score takes one or two inputs, got ${paths.length}`);
+  // The API checks its callers' values against the same schema the CLI's flags come from.
+  checkOptions('score', given as Readonly<Record<string, unknown>>, 'score');
   const metrics = given.metrics ?? defaultMetrics(paths.length);
   // Table order, and unknown names fail here, before any extraction.
   const ordered = metricNames().filter((n) => metrics.includes(n));

@@ -307,7 +307,7 @@ export const DEFAULTS = Object.freeze({
  * options such as `onProgress` live beside the table's).
  * @throws {UsageError} naming the option key, what it expects and what it got
  */
-export function checkOptions(command: CommandName, options: Readonly<Record<string, unknown>>, fn = command): void {
+export function checkOptions(command: CommandName, options: Readonly<Record<string, unknown>>, fn: string = command): void {
   for (const spec of optionsOf(command)) {
     const value = options[spec.key];
     if (value === undefined) continue;

@@ -1,24 +1,31 @@
 /**
  * @file Benchmark of KID at torch-fidelity's defaults (100 subsets of 1000) on random ReLU-like
- * features, single-threaded and on worker threads, plus the Gram kernels' GFLOP/s, against a NumPy
- * implementation of the same estimator on the same features (float64 and float32 matmuls, as
- * torch-fidelity runs them). Prints the machine, sizes, wall times and ratios; never passes or fails.
+ * features: fidkit on each Gram engine (`onnx`: ONNX Runtime's float64 GEMM, the default for this
+ * size; `wasm`: the WebAssembly kernel on worker threads, the engine before) against torch-fidelity's
+ * own `kid_features_to_metric` (NumPy float32 matmuls) on the same features, measured in the same
+ * run. Where torch-fidelity does not import, a NumPy transcription of the same estimator (float32,
+ * as torch-fidelity runs it) stands in. Prints the machine and its load, sizes, wall and CPU
+ * seconds and the ratios; never passes or fails.
  *
  *   node --import tsx bench/kid.ts [--n 10000] [--d 2048] [--subsets 100] [--subset-size 1000]
- *                                  [--threads 2] [--no-python] [--no-single]
+ *     [--threads 2] [--engines onnx,wasm] [--python /usr/bin/python3] [--refs bench/out/refs] [--no-python]
+ *
+ * `--refs DIR` holds a torch-fidelity checkout as DIR/torch-fidelity (its `torch_fidelity` package
+ * folder inside); the anchor runs with that on PYTHONPATH, OPENBLAS_NUM_THREADS = --threads and
+ * OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset (they slow OpenBLAS down on some processors).
  */
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeNpy } from '../src/io/npy.js';
-import { gram, gramSymmetric } from '../src/linalg/gram.js';
-import { kernelInceptionDistance } from '../src/metrics/kid.js';
 import { kernelInceptionDistanceParallel } from '../src/metrics/kid-parallel.js';
 import type { FeatureMatrix } from '../src/core/types.js';
 
+const HERE = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
   options: {
     n: { type: 'string', default: '10000' },
@@ -26,8 +33,10 @@ const { values: args } = parseArgs({
     subsets: { type: 'string', default: '100' },
     'subset-size': { type: 'string', default: '1000' },
     threads: { type: 'string', default: String(availableParallelism()) },
+    engines: { type: 'string', default: 'onnx,wasm' },
+    python: { type: 'string', default: '/usr/bin/python3' },
+    refs: { type: 'string', default: join(HERE, 'out', 'refs') },
     'no-python': { type: 'boolean', default: false },
-    'no-single': { type: 'boolean', default: false },
   },
 });
 const n = Number(args.n), d = Number(args.d), subsets = Number(args.subsets), subsetSize = Number(args['subset-size']);
@@ -44,65 +53,82 @@ function features(rows: number, cols: number, seed: number, shift: number): Feat
   return { data, rows, cols };
 }
 
-const seconds = (t0: number) => (performance.now() - t0) / 1000;
+interface Timing { readonly seconds: number; readonly cpuSeconds: number; readonly mean: number }
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
-console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()} threads, Node ${process.version}`);
-console.log(`KID: ${n}×${d} float32 vs ${n}×${d}, ${subsets} subsets of ${subsetSize}`);
+console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()} threads, Node ${process.version}; load average ${load()}`);
+console.log(`KID: ${n}×${d} float32 vs ${n}×${d}, ${subsets} subsets of ${subsetSize}, ${threads} threads`);
 const x = features(n, d, 1, 0), y = features(n, d, 2, 0.02);
 
-// Kernel throughput on one subset-sized product.
-const a = { data: x.data.subarray(0, subsetSize * d), rows: subsetSize, cols: d };
-const b = { data: y.data.subarray(0, subsetSize * d), rows: subsetSize, cols: d };
-for (const kernel of ['js', 'wasm'] as const) {
-  gram(a, b, undefined, { kernel });
-  const t0 = performance.now();
-  gram(a, b, undefined, { kernel });
-  const t = seconds(t0);
-  const t1 = performance.now();
-  gramSymmetric(a, undefined, { kernel });
-  const ts = seconds(t1);
-  console.log(`gram ${subsetSize}×${d}·${subsetSize}ᵀ [${kernel}]: ${t.toFixed(3)} s = ${((2 * subsetSize * subsetSize * d) / t / 1e9).toFixed(1)} GFLOP/s; symmetric ${ts.toFixed(3)} s`);
+const fidkit: Record<string, Timing> = {};
+for (const engine of args.engines.split(',').filter(Boolean) as ('onnx' | 'wasm')[]) {
+  const t0 = performance.now(), c0 = process.cpuUsage();
+  const r = await kernelInceptionDistanceParallel(x, y, { subsets, subsetSize, threads, engine });
+  const c = process.cpuUsage(c0);
+  fidkit[engine] = { seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6, mean: r.mean };
+  console.log(`fidkit ${engine}: ${fidkit[engine].seconds.toFixed(2)} s wall, ${fidkit[engine].cpuSeconds.toFixed(2)} s CPU; KID ${r.mean} ± ${r.std}`);
+}
+if (fidkit.onnx && fidkit.wasm) {
+  console.log(`onnx vs wasm: ${(fidkit.wasm.seconds / fidkit.onnx.seconds).toFixed(2)}× faster (wall), ${(fidkit.wasm.cpuSeconds / fidkit.onnx.cpuSeconds).toFixed(2)}× (CPU); |Δ KID| ${Math.abs(fidkit.onnx.mean - fidkit.wasm.mean).toExponential(2)}`);
 }
 
-let single = NaN;
-if (!args['no-single']) {
-  const t0 = performance.now();
-  const r = kernelInceptionDistance(x, y, { subsets, subsetSize });
-  single = seconds(t0);
-  console.log(`fidkit 1 thread: ${single.toFixed(2)} s  KID ${r.mean} ± ${r.std}`);
+function pythonEnv(pythonPath?: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  if (pythonPath) env.PYTHONPATH = [pythonPath, process.env.PYTHONPATH].filter(Boolean).join(':');
+  return env;
 }
-const t0 = performance.now();
-const rp = await kernelInceptionDistanceParallel(x, y, { subsets, subsetSize, threads });
-const parallel = seconds(t0);
-console.log(`fidkit ${threads} worker threads: ${parallel.toFixed(2)} s  KID ${rp.mean} ± ${rp.std}${Number.isNaN(single) ? '' : `  (speed-up ${(single / parallel).toFixed(2)}×)`}`);
+
+/** The same estimator in NumPy float32, where torch-fidelity is not available. */
+const NUMPY_KID = `
+import sys, time, json, numpy as np
+x = np.load(sys.argv[1]); y = np.load(sys.argv[2]); S = int(sys.argv[3]); m = int(sys.argv[4])
+d = x.shape[1]; rng = np.random.RandomState(2020); vals = []
+t, c = time.perf_counter(), time.process_time()
+for _ in range(S):
+    a = x[rng.choice(len(x), m, replace=False)]; b = y[rng.choice(len(y), m, replace=False)]
+    kxx = (a @ a.T / d + 1) ** 3; kyy = (b @ b.T / d + 1) ** 3; kxy = (a @ b.T / d + 1) ** 3
+    vals.append((kxx.sum() - np.trace(kxx) + kyy.sum() - np.trace(kyy)) / (m * (m - 1)) - 2 * kxy.sum() / (m * m))
+print(json.dumps({'seconds': time.perf_counter() - t, 'cpu_seconds': time.process_time() - c, 'mean': float(np.mean(vals))}))
+`;
 
 if (!args['no-python']) {
   const dir = mkdtempSync(join(tmpdir(), 'fidkit-bench-kid-'));
   try {
-    writeFileSync(join(dir, 'x.npy'), writeNpy({ dtype: 'float32', shape: [n, d], data: x.data }));
-    writeFileSync(join(dir, 'y.npy'), writeNpy({ dtype: 'float32', shape: [n, d], data: y.data }));
-    // The same estimator written directly in NumPy (subsets from RandomState(2020) as torch-fidelity draws them).
-    const script = `
-import sys, time, numpy as np
-x = np.load(sys.argv[1]); y = np.load(sys.argv[2]); S = int(sys.argv[3]); m = int(sys.argv[4])
-def run(dtype):
-    X = x.astype(dtype); Y = y.astype(dtype); d = X.shape[1]; rng = np.random.RandomState(2020); vals = []
-    t = time.perf_counter()
-    for _ in range(S):
-        a = X[rng.choice(len(X), m, replace=False)]; b = Y[rng.choice(len(Y), m, replace=False)]
-        kxx = (a @ a.T / d + 1) ** 3; kyy = (b @ b.T / d + 1) ** 3; kxy = (a @ b.T / d + 1) ** 3
-        vals.append((kxx.sum() - np.trace(kxx) + kyy.sum() - np.trace(kyy)) / (m * (m - 1)) - 2 * kxy.sum() / (m * m))
-    return time.perf_counter() - t, float(np.mean(vals))
-for dt in (np.float64, np.float32):
-    s, v = run(dt); print(f"{np.dtype(dt).name} {s:.3f} {v!r}")
-`;
-    const out = execFileSync('python3', ['-c', script, join(dir, 'x.npy'), join(dir, 'y.npy'), String(subsets), String(subsetSize)], { encoding: 'utf8' });
-    for (const line of out.trim().split('\n')) {
-      const [dtype, secs, value] = line.split(' ');
-      const t = Number(secs);
-      console.log(`numpy ${dtype} (OpenBLAS, its own threads): ${t.toFixed(2)} s  KID ${value}  fidkit/numpy time ${(parallel / t).toFixed(2)}× (workers)${Number.isNaN(single) ? '' : `, ${(single / t).toFixed(2)}× (1 thread)`}; |Δ KID| ${Math.abs(Number(value) - rp.mean).toExponential(2)}`);
+    const xPath = join(dir, 'x.npy'), yPath = join(dir, 'y.npy');
+    writeFileSync(xPath, writeNpy({ dtype: 'float32', shape: [n, d], data: x.data }));
+    writeFileSync(yPath, writeNpy({ dtype: 'float32', shape: [n, d], data: y.data }));
+    const tf = join(args.refs, 'torch-fidelity');
+    let anchor: { name: string; seconds: number; cpu_seconds: number; mean: number } | undefined;
+    if (existsSync(join(tf, 'torch_fidelity'))) {
+      try {
+        const out = execFileSync(args.python, [join(HERE, 'python', 'kid_anchor.py'), xPath, yPath, String(subsets), String(subsetSize)], {
+          encoding: 'utf8', env: pythonEnv(tf), stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        anchor = { name: 'torch-fidelity kid_features_to_metric (NumPy float32)', ...JSON.parse(out) };
+      } catch (err) {
+        console.log(`torch-fidelity anchor failed: ${String(err).split('\n')[0]}`);
+      }
+    } else {
+      console.log(`no torch-fidelity checkout at ${tf}; using the NumPy transcription`);
+    }
+    if (!anchor) {
+      try {
+        const out = execFileSync(args.python, ['-c', NUMPY_KID, xPath, yPath, String(subsets), String(subsetSize)], { encoding: 'utf8', env: pythonEnv() });
+        anchor = { name: 'NumPy float32 transcription', ...JSON.parse(out) };
+      } catch (err) {
+        console.log(`NumPy anchor failed: ${String(err).split('\n')[0]}`);
+      }
+    }
+    if (anchor) {
+      console.log(`${anchor.name}, ${args.python}, ${threads} OpenBLAS threads: ${anchor.seconds.toFixed(2)} s wall, ${anchor.cpu_seconds.toFixed(2)} s CPU; KID ${anchor.mean}`);
+      for (const [engine, t] of Object.entries(fidkit)) {
+        console.log(`fidkit ${engine} / anchor: ${(t.seconds / anchor.seconds).toFixed(2)}× the time (wall), ${(t.cpuSeconds / anchor.cpu_seconds).toFixed(2)}× (CPU); |Δ KID| ${Math.abs(t.mean - anchor.mean).toExponential(2)} (the anchor sums in float32)`);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+console.log(`load average at the end: ${load()}`);

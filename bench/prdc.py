@@ -1,7 +1,7 @@
 """Timing anchor for bench/prdc.ts: precision/recall/density/coverage in NumPy the way clovaai's
 `prdc.compute_prdc` and torch-fidelity do it (whole N×N distance matrices, float64 Gram expansion
 rounded to float32 as sklearn does for float32 input, radius by np.partition), on the .npy files
-that the TypeScript benchmark writes. Prints one JSON line: seconds and counts per setting (and,
+that the TypeScript benchmark writes. Prints one JSON line: wall and CPU seconds and counts per setting (and,
 with --float64, the counts from float64 distances, untimed).
 
     python3 bench/prdc.py real.npy fake.npy [--float64]
@@ -44,13 +44,13 @@ def counts(real, fake, dtype):
 
 def main():
     real, fake = np.load(sys.argv[1]), np.load(sys.argv[2])
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = counts(real, fake, np.float32)
-    seconds = time.perf_counter() - t0
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     # The same with float64 distances (no rounding to float32): fidkit's exact counts should match
     # these except where a float64 distance is within ~1e-16 relative of a radius.
     out64 = counts(real, fake, np.float64) if len(sys.argv) > 3 and sys.argv[3] == '--float64' else None
-    print(json.dumps({'seconds': seconds, 'counts': out, 'counts_float64': out64}))
+    print(json.dumps({'seconds': seconds, 'cpu_seconds': cpu_seconds, 'counts': out, 'counts_float64': out64}))
 
 
 if __name__ == '__main__':

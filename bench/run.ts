@@ -5,7 +5,8 @@
  * the Python anchors measured in the same run, as ratios; otherwise absolute figures. Benchmarks
  * never pass or fail.
  *
- * Names: frechet, inception, vgg16, kid, prdc, npz-interop (default: all).
+ * Names: frechet, inception, vgg16, kid, prdc, stats-e2e, scale, npz-interop (default: all). kid, prdc
+ * and stats-e2e call the references' own code from checkouts under bench/out (see each file's header).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -49,6 +50,11 @@ const BENCHES: Record<string, () => string[]> = {
   vgg16: () => (torchPython ? ['--python', torchPython] : ['--python', '/nonexistent']),
   kid: () => (scipy ? [] : ['--no-python']),
   prdc: () => [],
+  'stats-e2e': () => {
+    hashWeightsPth();
+    return torchPython ? ['--python', torchPython] : [];
+  },
+  scale: () => [],
   'npz-interop': () => [],
 };
 

@@ -135,6 +135,7 @@ export class ExtractorPool {
           this.options.extractorWeights?.[name.split(':')[0]] !== undefined || name !== (this.options.extractor ?? DEFAULTS.extractor) ? name.split(':')[0] : undefined,
         offline: this.options.offline,
         cacheDir: this.options.cacheDir,
+        cache: this.options.cache,
         onnx: onnxSpecOptions(this.options),
       }).then((e) => {
         for (const w of e.warnings) this.options.onWarning?.(w);

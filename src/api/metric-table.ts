@@ -13,7 +13,7 @@ import type { LayerNeeds, LoadedInput } from './inputs.js';
 import { frechetDistance } from '../metrics/frechet.js';
 import { inceptionScore } from '../metrics/inception-score.js';
 import { kernelInceptionDistanceParallel } from '../metrics/kid-parallel.js';
-import { countManifolds, prdcFromCounts, precisionRecallFromCounts, type ManifoldCounts, type ManifoldSetting } from '../metrics/prdc.js';
+import { countManifoldsAsync, prdcFromCounts, precisionRecallFromCounts, type ManifoldCounts, type ManifoldSetting } from '../metrics/prdc.js';
 import { DEFAULTS, runtimeChoices, type FidSingularMode, type KidKernelName } from '../options/schema.js';
 import { momentsFromFeatures } from '../stats/moments.js';
 import type { FeatureMatrix, FidStatistics } from '../core/types.js';
@@ -338,24 +338,26 @@ export async function runMetrics(
     }
     return b;
   };
-  // One pass over the pairwise distances serves every k-NN setting of the run.
+  // One pass over the pairwise distances serves every k-NN setting of the run (on ONNX Runtime's
+  // float64 GEMM for large sets; the counts do not depend on the engine).
   const settings = entries.flatMap((e) => e.manifoldSettings?.(options) ?? []);
   let counts: ManifoldCounts[] | undefined;
+  const countOnce = async (entry: MetricEntry): Promise<void> => {
+    if (counts !== undefined) return;
+    const reference = pairOf(entry);
+    counts = (await countManifoldsAsync({ generated: featuresOf(a, entry.name), real: featuresOf(reference, entry.name) }, settings, {
+      labels: { generated: a.path, real: reference.path },
+    })).counts;
+  };
   const manifold = (setting: ManifoldSetting): ManifoldCounts => {
-    if (!counts) {
-      const first = entries.find((e) => e.manifoldSettings)!;
-      const reference = pairOf(first);
-      counts = countManifolds({ generated: featuresOf(a, first.name), real: featuresOf(reference, first.name) }, settings, {
-        labels: { generated: a.path, real: reference.path },
-      }).counts;
-    }
     const i = settings.findIndex((s) => s.k === setting.k && s.membership === setting.membership);
-    if (i < 0) throw new Error(`metric asked for k-NN setting k=${setting.k} ${setting.membership} it did not declare`);
+    if (counts === undefined || i < 0) throw new Error(`metric asked for k-NN setting k=${setting.k} ${setting.membership} it did not declare`);
     return counts[i];
   };
   const results: Record<string, unknown> = {};
   for (const entry of entries) {
     const reference = pairOf(entry);
+    if (entry.manifoldSettings) await countOnce(entry);
     results[entry.name] = await entry.compute({ generated: a, reference, options, warn, manifold });
   }
   return results;

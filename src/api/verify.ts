@@ -19,7 +19,9 @@ import { statisticsFromMembers } from '../io/stats-file.js';
 import { frechetDistance } from '../metrics/frechet.js';
 import { inceptionScore } from '../metrics/inception-score.js';
 import { kernelInceptionDistance, mmd2Unbiased } from '../metrics/kid.js';
-import { countManifolds } from '../metrics/prdc.js';
+import { kernelInceptionDistanceParallel } from '../metrics/kid-parallel.js';
+import { countManifolds, countManifoldsAsync } from '../metrics/prdc.js';
+import { openGramEngine } from '../linalg/gram-engine.js';
 import type { FeatureMatrix, FidStatistics } from '../core/types.js';
 import { UsageError } from '../core/errors.js';
 import { VERIFY_ALIASES, VERIFY_GROUP_NAMES, type VerifyGroup } from '../options/schema.js';
@@ -131,6 +133,11 @@ async function verifyKid(dir: string): Promise<VerifyRow[]> {
     rows.push(row('kid', `${label} 100×50 subsets std`, `${ref} (float64 input)`, num(sub.float64_input.kid_std), r.std, 'relative', 1e-9));
     // torch-fidelity's own float32 sums differ from float64 by ~1e-8 absolute (REFERENCE.md §5).
     rows.push(row('kid', `${label} 100×50 subsets mean`, `${ref} (float32 input)`, num(sub.float32_input.kid_mean), r.mean, 'absolute', 1e-7));
+    if (await onnxGram()) {
+      // Large jobs run their Gram products on ONNX Runtime's float64 GEMM: the same subsets there.
+      const o = await kernelInceptionDistanceParallel(f1, f2, { subsets: 100, subsetSize: 50, seed: expected.torch_fidelity_rng_seed ?? 2020, engine: 'onnx', fullKernelMaxBytes: 0 });
+      rows.push(row('kid', `${label} 100×50 subsets mean, ONNX Runtime GEMM`, `${ref} (float64 input)`, num(sub.float64_input.kid_mean), o.mean, 'relative', 1e-9));
+    }
   }
   // The RBF kernel (--kid-kernel rbf): torch-fidelity's kernel_rbf on the same and the image features.
   const rbf = await readJson(join(dir, 'is_kid', 'kid_rbf_expected.json')).catch(() => undefined);
@@ -143,6 +150,13 @@ async function verifyKid(dir: string): Promise<VerifyRow[]> {
     rows.push(row('kid', `${label} std`, rbfRef, num(c.float64_input.kid_std), r.std, 'relative', 1e-7));
   }
   return rows;
+}
+
+let onnxGramAvailable: Promise<boolean> | undefined;
+/** Whether the ONNX Runtime Gram engine loads here (large KID and k-NN jobs use it; without it they use WebAssembly). */
+function onnxGram(): Promise<boolean> {
+  onnxGramAvailable ??= openGramEngine({ engine: 'onnx', threads: 1 }).then(async (e) => { await e.close(); return true; }, () => false);
+  return onnxGramAvailable;
 }
 
 async function verifyPrdc(dir: string): Promise<VerifyRow[]> {
@@ -160,6 +174,12 @@ async function verifyPrdc(dir: string): Promise<VerifyRow[]> {
       { k, membership: 'le' as const },
     ]);
     const { counts } = countManifolds({ generated, real }, settings);
+    if (await onnxGram()) {
+      // The counts on ONNX Runtime's float64 GEMM (what large sets use), small tiles to cross many of them.
+      const other = await countManifoldsAsync({ generated, real: { ...real, data: real.data.slice() } }, settings, { engine: 'onnx', blockSize: 64, tileColumns: 256 });
+      const mismatches = other.counts.reduce((t, q, i) => t + (['precision', 'recall', 'density', 'coverage'] as const).filter((key) => q[key] !== counts[i][key]).length, 0);
+      rows.push(row('prdc', `${name} counts, ONNX Runtime GEMM vs WebAssembly (mismatches)`, 'fidkit', 0, mismatches, 'exact', 0));
+    }
     for (const cnt of counts) {
       if (cnt.membership === 'lt') {
         const want = c.results.clovaai_prdc[`k${cnt.k}`].numerators;

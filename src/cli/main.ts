@@ -7,6 +7,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { FidkitError, UsageError } from '../core/errors.js';
+import { mark } from '../core/timeline.js';
 import { VERSION } from '../core/version.js';
 import type { CliIo, CommandContext } from './context.js';
 export type { CliIo, CommandContext } from './context.js';
@@ -58,6 +59,7 @@ export function createCli(ctx: CommandContext): Command {
  * @returns the exit code
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  mark('cli modules loaded');
   let exitCode = 0;
   const ctx: CommandContext = { io, setExitCode: (code) => (exitCode = Math.max(exitCode, code)) };
   const program = createCli(ctx);

@@ -9,6 +9,7 @@ import { readMomentsFile, writeMomentsFile, writeStatisticsFile } from '../io/st
 import { inputWarnings, loadInput, type FolderOptions } from '../api/inputs.js';
 import { mergeShards, nonEmptyShardRange, type Shard } from '../stats/shards.js';
 import { Moments } from '../stats/moments.js';
+import { mark } from '../core/timeline.js';
 import { VERSION } from '../core/version.js';
 import { addOptions, apiOptions } from './flags.js';
 import type { CommandContext } from './context.js';
@@ -44,6 +45,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
       onNote: say,
     });
     for (const w of inputWarnings(loaded)) warn(w);
+    mark('input loaded');
     let moments = loaded.moments;
     let what = `${loaded.count} images`;
     if (!moments) {
@@ -66,6 +68,7 @@ export function registerStats(program: Command, ctx: CommandContext): void {
       say(`wrote shard ${shard.index}/${shard.count} of ${input}: ${what}, to ${output}`);
     } else {
       await writeStatisticsFile(output, moments.statistics(), metadata);
+      mark('statistics written');
       say(`wrote statistics of ${moments.count} samples to ${output}`);
     }
   });

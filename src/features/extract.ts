@@ -8,6 +8,7 @@ import { optionRef } from '../options/mention.js';
 import { FidkitError, InputError } from '../core/errors.js';
 import { decodeImage, type DecodedImage } from '../io/images.js';
 import { Moments } from '../stats/moments.js';
+import { mark } from '../core/timeline.js';
 import type { FeatureMatrix } from '../core/types.js';
 import type { FeatureExtractor } from './extractor.js';
 
@@ -126,6 +127,7 @@ export async function extractImages(source: ImageSource, extractor: FeatureExtra
   const total = source.total;
   let done = 0;
   onProgress?.({ type: 'start', done, total });
+  mark('extraction starts: first batch decoding');
   let next: Promise<DecodedImage[]> | undefined = total > 0 ? source.read(0, batchSize, skipped) : undefined;
   for (let start = 0; start < total; start += batchSize) {
     signal?.throwIfAborted();
@@ -140,6 +142,7 @@ export async function extractImages(source: ImageSource, extractor: FeatureExtra
       for (const [layer, store] of stores) store.push(out[layer]);
     }
     done = Math.min(total, following);
+    if (start === 0) mark(`first batch of ${images.length} images extracted`);
     onProgress?.({ type: 'progress', done, total });
   }
   const count = total - skipped.length;

@@ -54,6 +54,8 @@ export interface ExtractorRequest extends CacheOptions {
   readonly argument?: string;
   /** The bring-your-own ONNX extractor's preprocessing spec (`--onnx-*` flags), read by `onnx:PATH`. */
   readonly onnx?: OnnxSpecOptions;
+  /** `false` (`--no-cache`): no remembered weights hash or cached optimised graph is read or written. */
+  readonly cache?: boolean;
 }
 
 export type { ExtractorIdentity, LoadedExtractor };

@@ -5,7 +5,8 @@
  * size and SHA-256 and renamed into place atomically (io/cache.ts). `--offline` never downloads;
  * its error names the URL, the cache path and the flag.
  *
- * A user-given file is hashed too. A different hash is reported, not refused (a retrained or
+ * A user-given file is hashed too (once: the hash is remembered in the cache under the file's path,
+ * size, mtime and inode, `io/file-hash-cache.ts`). A different hash is reported, not refused (a retrained or
  * converted network is legitimate), because its scores are not comparable with published ones;
  * `verify: 'strict'` refuses it. The hash keys the caches of built graphs and of features.
  *
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { FidkitError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { cachedFile, expectedSha256, resolveCacheDir, sha256File, sha256Matches, type CacheOptions, type RemoteFile } from '../io/cache.js';
+import { sha256FileRemembered } from '../io/file-hash-cache.js';
 import { optionName, optionRef, perExtractorName, perExtractorRef } from '../options/mention.js';
 
 /** Options of {@link resolveWeights}. */
@@ -28,6 +30,8 @@ export interface WeightsOptions extends CacheOptions {
   readonly verify?: 'report' | 'strict';
   /** Set when the file came from the per-extractor option of this extractor (`--weights-<name>`), which messages then name; default: the weights option. */
   readonly perExtractor?: string;
+  /** `false` (`--no-cache`): hash a user's weights file every time instead of remembering its hash. */
+  readonly cache?: boolean;
 }
 
 /** The weights file to load, and whether it is the official one. */
@@ -66,7 +70,8 @@ export async function resolveWeights(file: RemoteFile, what: string, comparable:
       throw new FidkitError('E_NOT_FOUND', `weights not found at ${path}: check ${ref}, or drop ${name} to download the official file from ${file.urls[0]}`);
     }
     if (!info.isFile()) throw new FidkitError('E_WEIGHTS', `${options.perExtractor === undefined ? optionRef('weights', path) : perExtractorRef('extractorWeights', options.perExtractor, path)} is not a file: pass the weights file itself`);
-    const sha256 = await sha256File(path);
+    // Hashed once per file identity (path, size, mtime, inode): later runs only stat it.
+    const sha256 = await sha256FileRemembered(path, options);
     const official = sha256Matches(sha256, expected);
     if (official) return { path, sha256, official, source: 'user' };
     const not = `${path} is not ${what} (SHA-256 ${sha256}, expected ${expectedSha256(expected)})`;

@@ -94,7 +94,7 @@ export function resolveCacheDir(options: Pick<CacheOptions, 'cacheDir' | 'env'> 
 export async function removeStaleCacheTemporaries(options: Pick<CacheOptions, 'cacheDir' | 'env'> = {}): Promise<string[]> {
   const root = resolveCacheDir(options);
   const removed: string[] = [];
-  for (const dir of [root, join(root, 'features'), join(root, 'onnx')]) removed.push(...(await removeStaleTemporaryFiles(dir)));
+  for (const dir of [root, join(root, 'features'), join(root, 'onnx'), join(root, 'hashes')]) removed.push(...(await removeStaleTemporaryFiles(dir)));
   return removed;
 }
 

@@ -155,7 +155,7 @@ export async function writeFeatureCache(key: string, entry: FeatureCacheEntry, c
     swept.add(root);
     await removeStaleCacheTemporaries({ cacheDir });
   }
-  await writeFileAtomic(entryPath(dir, key), writeNpz(members, { compress: false }));
+  await writeFileAtomic(entryPath(dir, key), writeNpz(members));
   if (info) {
     const full: FeatureCacheInfo = { ...info, count: entry.count, created: new Date().toISOString() };
     await writeFileAtomic(infoPath(dir, key), JSON.stringify(full, null, 2) + '\n');

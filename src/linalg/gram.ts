@@ -14,6 +14,8 @@
  *   ~15–17 GFLOP/s on one core of the dev machine (AMD EPYC, Node 20; 1000×2048 · 2048×1000).
  * - Plain JS (`kernel: 'js'`, and the fallback without WebAssembly SIMD): ~4 GFLOP/s there.
  * (GFLOP/s counts a multiply-add as 2; timings on a quiet machine, `bench/kid.ts`.)
+ * Large jobs use ONNX Runtime's float64 GEMM instead (`gram-engine.ts`, `gram-onnx.ts`), 3–4× faster
+ * per core; these kernels serve small products, the synchronous API and machines without ORT.
  */
 
 import { InputError } from '../core/errors.js';
@@ -244,7 +246,7 @@ export function gramSymmetric(a: FeatureMatrix, out?: Float64Array, options: Gra
 }
 
 /** Copies the strict upper triangle onto the lower one. */
-function mirrorUpper(g: Float64Array, n: number): void {
+export function mirrorUpper(g: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) g[j * n + i] = g[i * n + j];
   }

@@ -27,7 +27,12 @@
 
 import { InputError } from '../core/errors.js';
 import type { FeatureMatrix } from '../core/types.js';
-import { gramBlock, rowSquaredNorms } from './gram.js';
+import { runGramSteps, type GramRequest } from './gram-engine.js';
+import { rowSquaredNorms } from './gram.js';
+
+export {
+  jsGramBlock, runGramSteps, runGramStepsAsync, type GramBlockAsyncFn, type GramBlockFn, type GramRequest,
+} from './gram-engine.js';
 
 type Floats = Float32Array | Float64Array;
 
@@ -80,55 +85,12 @@ export interface KnnRadii {
   readonly fallbackRows: number;
 }
 
-/**
- * One block of a Gram matrix to compute: `out[(i − rowStart)·(colEnd − colStart) + (j − colStart)] =
- * ⟨a_i, b_j⟩` for rows [rowStart, rowEnd) of `a` and [colStart, colEnd) of `b`, float64 accumulated
- * in any order (the exactness argument only needs |error| ≤ γ_D·Σ|a_ik·b_jk|).
- */
-export interface GramRequest {
-  readonly a: FeatureMatrix;
-  readonly rowStart: number;
-  readonly rowEnd: number;
-  readonly b: FeatureMatrix;
-  readonly colStart: number;
-  readonly colEnd: number;
-  readonly out: Float64Array;
-}
-
-/** Something that fills a {@link GramRequest}: the JS kernel by default, or e.g. a native GEMM. */
-export type GramBlockFn = (request: GramRequest) => void;
-export type GramBlockAsyncFn = (request: GramRequest) => Promise<void> | void;
-
-/** Fills a request with `src/linalg/gram.ts`'s kernel. */
-export const jsGramBlock: GramBlockFn = (r) => {
-  gramBlock(r.a, r.rowStart, r.rowEnd, r.b, r.colStart, r.colEnd, r.out);
-};
-
-/**
- * Runs a computation written as a generator of Gram requests (the `…Steps` functions), filling
- * each request synchronously before resuming it.
- */
-export function runGramSteps<T>(steps: Generator<GramRequest, T, undefined>, gram: GramBlockFn = jsGramBlock): T {
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-    gram(next.value);
-  }
-}
-
-/** {@link runGramSteps} with an asynchronous Gram backend (one request in flight at a time). */
-export async function runGramStepsAsync<T>(steps: Generator<GramRequest, T, undefined>, gram: GramBlockAsyncFn): Promise<T> {
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-    await gram(next.value);
-  }
-}
-
 /** Options of {@link knnSquaredRadii}. */
 export interface KnnOptions {
   /** Rows per tile (default {@link DEFAULT_BLOCK_SIZE}); results do not depend on it. */
   readonly blockSize?: number;
+  /** Columns per tile (default and minimum: `blockSize`); wider tiles suit engines with a per-call cost. */
+  readonly tileColumns?: number;
   /** Squared row norms of `features`, if already computed. */
   readonly squaredNorms?: Float64Array;
   /** Called after each band of rows with the rows finished so far. */
@@ -169,6 +131,8 @@ export function* knnSquaredRadiiSteps(
   }
   const block = options.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!Number.isInteger(block) || block < 1) throw new InputError(`knn: blockSize must be a positive integer, got ${block}`);
+  const cols = Math.max(block, options.tileColumns ?? block);
+  if (!Number.isInteger(cols)) throw new InputError(`knn: tileColumns must be an integer, got ${options.tileColumns}`);
   const norms = options.squaredNorms ?? rowSquaredNorms(features);
   const maxK = Math.max(...ks);
   const width = Math.min(n, maxK + 1 + EXTRA_CANDIDATES);
@@ -196,11 +160,12 @@ export function* knnSquaredRadiiSteps(
     if (bufLen[i] === width) worst[i] = bufVal[base + width - 1];
   };
 
-  const tile = new Float64Array(block * block);
+  // Tiles are at least as wide as they are tall, so only a band's first tile meets the diagonal.
+  const tile = new Float64Array(block * Math.min(n, cols));
   for (let i0 = 0; i0 < n; i0 += block) {
     const i1 = Math.min(n, i0 + block);
-    for (let j0 = i0; j0 < n; j0 += block) {
-      const j1 = Math.min(n, j0 + block);
+    for (let j0 = i0; j0 < n; j0 += cols) {
+      const j1 = Math.min(n, j0 + cols);
       const w = j1 - j0;
       yield { a: features, rowStart: i0, rowEnd: i1, b: features, colStart: j0, colEnd: j1, out: tile };
       for (let i = i0; i < i1; i++) {
@@ -223,18 +188,42 @@ export function* knnSquaredRadiiSteps(
   const c = squaredDistanceErrorFactor(d);
   const squaredRadii = ks.map(() => new Float64Array(n));
   const exact = new Float64Array(width);
+  const lo = new Float64Array(width), hi = new Float64Array(width);
   let fallbackRows = 0;
   for (let i = 0; i < n; i++) {
     const base = i * width;
     const len = bufLen[i];
-    for (let t = 0; t < len; t++) exact[t] = squaredDistance(data, i, data, bufIdx[base + t], d);
-    const sorted = exact.subarray(0, len).sort();
     // Every row left out of the buffer has expansion value ≥ bufVal[last], so canonical value
     // ≥ bufVal[last] − bound; if that is ≥ the candidate radius, no outsider can be smaller.
     const bound = len < n ? bufVal[base + len - 1] - c * (norms[i] + maxNorm) : Infinity;
+    // Each candidate's canonical distance lies in [lo, hi] around its expansion value. When the
+    // k-th candidate's interval is clear of all the others', its canonical value is the k-th
+    // smallest too, and only that one distance is computed directly (2 per row instead of all
+    // the candidates, for most rows); otherwise every candidate is.
+    for (let t = 0; t < len; t++) {
+      const e = c * (norms[i] + norms[bufIdx[base + t]]);
+      lo[t] = bufVal[base + t] - e;
+      hi[t] = bufVal[base + t] + e;
+    }
     let resolved = true;
+    let sorted: Float64Array | undefined;
     for (let s = 0; s < ks.length; s++) {
-      const r = sorted[ks[s]];
+      const k = ks[s];
+      let separated = true;
+      for (let t = 0; t < len && separated; t++) {
+        if (t < k) separated = hi[t] < lo[k];
+        else if (t > k) separated = lo[t] > hi[k];
+      }
+      let r: number;
+      if (separated) {
+        r = squaredDistance(data, i, data, bufIdx[base + k], d);
+      } else {
+        if (sorted === undefined) {
+          for (let t = 0; t < len; t++) exact[t] = squaredDistance(data, i, data, bufIdx[base + t], d);
+          sorted = exact.subarray(0, len).sort();
+        }
+        r = sorted[k];
+      }
       if (r === 0 || r <= bound) squaredRadii[s][i] = r;
       else resolved = false;
     }

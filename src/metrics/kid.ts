@@ -20,17 +20,23 @@
  * mean, std and per-subset values relative ≤ 1e-7.
  *
  * Cost: each subset needs m(m+1) + m² dot products of length D (about 2·10⁶ × 2048 multiply-adds at
- * the defaults: ~0.5 s per subset with the WebAssembly Gram kernel on one core of the dev machine,
- * so ~50 s for 100 subsets; `kid-parallel.ts` divides that by the number of free cores). When the
- * whole kernel matrices need fewer dot products (small sets, many subsets) and fit in
- * `fullKernelMaxBytes`, they are computed once and each subset only sums entries (2000 vs 2000
- * samples at the defaults: the products of 4 subsets instead of 100, measured ~9× faster overall).
+ * the defaults, ~8 GFLOP). The products are requested from a Gram engine (`subsetMmd2Steps`,
+ * `linalg/gram-engine.ts`): this file's synchronous functions use the WebAssembly kernel (~0.5 s per
+ * subset on one core of the dev machine); `kernelInceptionDistanceParallel` (`kid-parallel.ts`) puts
+ * large jobs on ONNX Runtime's float64 GEMM on every core (~0.16 s of CPU per subset, 2.5× less) and
+ * small ones on worker threads. All engines accumulate in float64: a float32 GEMM (torch-fidelity's)
+ * was measured 1.3e-7–1.7e-7 relative off on the fixtures and 3.7e-4 on two 10k sets of one
+ * distribution, even on mean-centred rows. When the whole kernel matrices need fewer dot products
+ * (small sets, many subsets) and fit in `fullKernelMaxBytes`, they are computed once and each subset
+ * only sums entries (2000 vs 2000 samples at the defaults: the products of 4 subsets instead of 100,
+ * measured ~9× faster overall).
  */
 
 import { calledFromCli, optionName, optionRef } from '../options/mention.js';
 import { InputError } from '../core/errors.js';
 import { DEFAULTS, KID_KERNELS, type KidKernelName } from '../options/schema.js';
-import { gram, gramSymmetric } from '../linalg/gram.js';
+import { runGramSteps, type GramRequest } from '../linalg/gram-engine.js';
+import { gram, gramSymmetric, mirrorUpper } from '../linalg/gram.js';
 import { RandomState } from '../random/random-state.js';
 import type { FeatureMatrix } from '../core/types.js';
 import { meanAndPopulationStd } from './inception-score.js';
@@ -157,32 +163,39 @@ function diagonalOf(g: Float64Array, n: number): Float64Array {
  * needs the squared norms of the rows (`rowNorms`) and of the columns' vectors (`colNorms`):
  * exp((2xᵀy − ‖x‖² − ‖y‖²)/(2σ²)), in torch-fidelity's order of operations.
  */
-function applyKernel(g: Float64Array, rows: number, cols: number, k: Kernel, rowNorms?: Float64Array, colNorms?: Float64Array): void {
-  const length = rows * cols;
+function applyKernel(g: Float64Array, rows: number, cols: number, k: Kernel, rowNorms?: Float64Array, colNorms?: Float64Array, upper = false): void {
   if (k.kind === 'rbf') {
     const nx = rowNorms!, ny = colNorms!;
     const denom = 2 * k.sigma ** 2;
     for (let i = 0; i < rows; i++) {
       const o = i * cols, xi = nx[i];
-      for (let j = 0; j < cols; j++) g[o + j] = Math.exp((2 * g[o + j] - xi - ny[j]) / denom);
+      for (let j = upper ? i + 1 : 0; j < cols; j++) g[o + j] = Math.exp((2 * g[o + j] - xi - ny[j]) / denom);
     }
     return;
   }
   const { degree, gamma, coef0 } = k;
-  if (degree === 3) {
-    for (let i = 0; i < length; i++) { const v = g[i] * gamma + coef0; g[i] = v * v * v; }
-  } else {
-    for (let i = 0; i < length; i++) g[i] = (g[i] * gamma + coef0) ** degree;
+  // `upper`: only each row's entries right of the diagonal (all `offDiagonalSum` reads).
+  for (let i = 0; i < rows; i++) {
+    const from = i * cols + (upper ? i + 1 : 0), to = (i + 1) * cols;
+    if (degree === 3) {
+      for (let t = from; t < to; t++) { const v = g[t] * gamma + coef0; g[t] = v * v * v; }
+    } else {
+      for (let t = from; t < to; t++) g[t] = (g[t] * gamma + coef0) ** degree;
+    }
   }
 }
 
-/** Kernel matrices K_XX, K_YY, K_XY from Gram matrices of the same rows, in place. */
-function applyKernels(gxx: Float64Array, gyy: Float64Array, gxy: Float64Array, m: number, n: number, k: Kernel): void {
+/**
+ * Kernel matrices K_XX, K_YY, K_XY from Gram matrices of the same rows, in place. With `upper`, only
+ * the strict upper triangles of K_XX and K_YY are made (their Gram matrices may hold only the upper
+ * triangle and the diagonal, as an engine's `upper` request leaves them).
+ */
+function applyKernels(gxx: Float64Array, gyy: Float64Array, gxy: Float64Array, m: number, n: number, k: Kernel, upper = false): void {
   // Norms first: the kernel overwrites the diagonals they are read from.
   const nx = k.kind === 'rbf' ? diagonalOf(gxx, m) : undefined;
   const ny = k.kind === 'rbf' ? diagonalOf(gyy, n) : undefined;
-  applyKernel(gxx, m, m, k, nx, nx);
-  applyKernel(gyy, n, n, k, ny, ny);
+  applyKernel(gxx, m, m, k, nx, nx, upper);
+  applyKernel(gyy, n, n, k, ny, ny, upper);
   applyKernel(gxy, m, n, k, nx, ny);
 }
 
@@ -213,10 +226,11 @@ function mmd2FromSums(sumXX: number, sumYY: number, sumXY: number, m: number, n:
   return sumXX / (m * (m - 1)) + sumYY / (n * (n - 1)) - (2 * sumXY) / (m * n);
 }
 
-/** Copies the given rows into a new contiguous matrix of the same element type. */
-function gatherRows(a: FeatureMatrix, idx: Int32Array): FeatureMatrix {
+/** Copies the given rows into a contiguous matrix of the same element type (into `reuse` when it fits). */
+function gatherRows(a: FeatureMatrix, idx: Int32Array, reuse?: Float32Array | Float64Array): FeatureMatrix {
   const d = a.cols;
-  const out = a.data instanceof Float32Array ? new Float32Array(idx.length * d) : new Float64Array(idx.length * d);
+  const fits = reuse !== undefined && reuse.length === idx.length * d && (reuse instanceof Float32Array) === (a.data instanceof Float32Array);
+  const out = fits ? reuse : a.data instanceof Float32Array ? new Float32Array(idx.length * d) : new Float64Array(idx.length * d);
   for (let r = 0; r < idx.length; r++) out.set(a.data.subarray(idx[r] * d, (idx[r] + 1) * d), r * d);
   return { data: out, rows: idx.length, cols: d };
 }
@@ -295,33 +309,66 @@ export function* kidSubsetIndices(n1: number, n2: number, plan: Pick<KidPlan, 's
 }
 
 /** Reusable m×m buffers for `subsetMmd2`. */
-export interface KidScratch { readonly gxx: Float64Array; readonly gyy: Float64Array; readonly gxy: Float64Array }
+export interface KidScratch {
+  readonly gxx: Float64Array;
+  readonly gyy: Float64Array;
+  readonly gxy: Float64Array;
+  /** The gathered subset rows of the previous call, reused when the next has the same type and size. */
+  xs?: Float32Array | Float64Array;
+  ys?: Float32Array | Float64Array;
+}
 
 /** Allocates the three m×m buffers `subsetMmd2` needs. */
 export function kidScratch(m: number): KidScratch {
   return { gxx: new Float64Array(m * m), gyy: new Float64Array(m * m), gxy: new Float64Array(m * m) };
 }
 
+/** The symmetric product A·Aᵀ of all rows of `a` as a request: only the upper triangle is needed. */
+function upperRequest(a: FeatureMatrix, out: Float64Array): GramRequest {
+  return { a, rowStart: 0, rowEnd: a.rows, b: a, colStart: 0, colEnd: a.rows, out, upper: true };
+}
+
 /**
- * MMD²_u of one pair of subsets (rows `idx1` of x, `idx2` of y, equal lengths), from per-subset
- * Gram products. Inputs are assumed checked (`planKid`).
+ * MMD²_u of one pair of subsets (rows `idx1` of x, `idx2` of y, equal lengths), as a generator of
+ * the three Gram products it needs (X·Xᵀ and Y·Yᵀ upper triangles, X·Yᵀ), so that any Gram engine
+ * can fill them (`linalg/gram-engine.ts`). Inputs are assumed checked (`planKid`).
  */
-export function subsetMmd2(x: FeatureMatrix, y: FeatureMatrix, idx1: Int32Array, idx2: Int32Array, kernel: Kernel, scratch: KidScratch = kidScratch(idx1.length)): number {
+export function* subsetMmd2Steps(
+  x: FeatureMatrix, y: FeatureMatrix, idx1: Int32Array, idx2: Int32Array, kernel: Kernel, scratch: KidScratch = kidScratch(idx1.length),
+): Generator<GramRequest, number, undefined> {
   const m = idx1.length;
   const { gxx, gyy, gxy } = scratch;
-  const xs = gatherRows(x, idx1);
-  const ys = gatherRows(y, idx2);
-  gramSymmetric(xs, gxx);
-  gramSymmetric(ys, gyy);
-  gram(xs, ys, gxy);
-  applyKernels(gxx, gyy, gxy, m, m, kernel);
+  const xs = gatherRows(x, idx1, scratch.xs);
+  const ys = gatherRows(y, idx2, scratch.ys);
+  scratch.xs = xs.data;
+  scratch.ys = ys.data;
+  yield upperRequest(xs, gxx);
+  yield upperRequest(ys, gyy);
+  yield { a: xs, rowStart: 0, rowEnd: m, b: ys, colStart: 0, colEnd: m, out: gxy };
+  applyKernels(gxx, gyy, gxy, m, m, kernel, true);
   return mmd2FromSums(offDiagonalSum(gxx, m), offDiagonalSum(gyy, m), fullSum(gxy, m, m), m, m);
 }
 
-/** Per-subset values from whole kernel matrices (computed once): each subset only sums entries. */
-function subsetValuesFromFullKernels(x: FeatureMatrix, y: FeatureMatrix, plan: KidPlan): Float64Array {
+/**
+ * MMD²_u of one pair of subsets on this thread (`subsetMmd2Steps` with the WebAssembly Gram kernel).
+ */
+export function subsetMmd2(x: FeatureMatrix, y: FeatureMatrix, idx1: Int32Array, idx2: Int32Array, kernel: Kernel, scratch: KidScratch = kidScratch(idx1.length)): number {
+  return runGramSteps(subsetMmd2Steps(x, y, idx1, idx2, kernel, scratch));
+}
+
+/**
+ * Per-subset values from whole kernel matrices (computed once, as three Gram requests): each subset
+ * only sums entries.
+ */
+export function* fullKernelValuesSteps(x: FeatureMatrix, y: FeatureMatrix, plan: KidPlan): Generator<GramRequest, Float64Array, undefined> {
   const n1 = x.rows, n2 = y.rows, m = plan.subsetSize;
-  const kxx = gramSymmetric(x), kyy = gramSymmetric(y), kxy = gram(x, y);
+  // Each subset reads entries on both sides of the diagonals: the symmetric products are mirrored.
+  const kxx = new Float64Array(n1 * n1), kyy = new Float64Array(n2 * n2), kxy = new Float64Array(n1 * n2);
+  yield upperRequest(x, kxx);
+  mirrorUpper(kxx, n1);
+  yield upperRequest(y, kyy);
+  mirrorUpper(kyy, n2);
+  yield { a: x, rowStart: 0, rowEnd: n1, b: y, colStart: 0, colEnd: n2, out: kxy };
   applyKernels(kxx, kyy, kxy, n1, n2, plan.kernel);
   const values = new Float64Array(plan.subsets);
   let s = 0;
@@ -337,6 +384,13 @@ function subsetValuesFromFullKernels(x: FeatureMatrix, y: FeatureMatrix, plan: K
     values[s++] = mmd2FromSums(2 * sxx, 2 * syy, sxy, m, m);
   }
   return values;
+}
+
+/** Multiply-adds a KID plan asks of the Gram engine (to choose one). */
+export function kidWork(x: FeatureMatrix, y: FeatureMatrix, plan: KidPlan): number {
+  const m = plan.subsetSize, n1 = x.rows, n2 = y.rows;
+  const dots = plan.fullKernels ? (n1 * (n1 + 1)) / 2 + (n2 * (n2 + 1)) / 2 + n1 * n2 : plan.subsets * (m * (m + 1) + m * m);
+  return dots * x.cols;
 }
 
 /** Assembles the result from per-subset values. */
@@ -357,7 +411,7 @@ export function kidResult(values: Float64Array, plan: KidPlan, x: FeatureMatrix,
  */
 export function kernelInceptionDistance(x: FeatureMatrix, y: FeatureMatrix, options: KidOptions = {}): KidResult {
   const plan = planKid(x, y, options);
-  if (plan.fullKernels) return kidResult(subsetValuesFromFullKernels(x, y, plan), plan, x, y);
+  if (plan.fullKernels) return kidResult(runGramSteps(fullKernelValuesSteps(x, y, plan)), plan, x, y);
   const values = new Float64Array(plan.subsets);
   const scratch = kidScratch(plan.subsetSize);
   let s = 0;

@@ -30,19 +30,19 @@
  * which rounds P and R to float32. F-score = 2PR / max(1e-5, P + R) as torch-fidelity.
  *
  * Cost: one within-set pass per set (half a Gram matrix each) and one real × generated pass, i.e.
- * (N²/2 + M²/2 + N·M)·D multiply-adds in tiles; memory O(blockSize·max(N, M)) plus O(N·k). Measured
- * (bench/prdc.ts, 2-core AMD EPYC, shared): 10k × 10k × 2048 in 56 s of CPU (71 s wall) with the
- * WebAssembly Gram kernel, torch-fidelity's and clovaai's settings together; 10k × 10k × 64 in 4 s.
+ * (N²/2 + M²/2 + N·M)·D multiply-adds in tiles; memory O(tile rows·max(N, M)) plus O(N·k). The tiles
+ * come from a Gram engine: `countManifolds` uses the WebAssembly kernel on this thread,
+ * `countManifoldsAsync` ONNX Runtime's float64 GEMM on every core for large sets (512 × 4096 tiles).
+ * Measured (bench/prdc.ts, 2-core AMD EPYC, shared): 10k × 10k × 2048, torch-fidelity's and
+ * clovaai's settings together, 33 s of CPU on the WebAssembly kernel, 14.5 s on ONNX Runtime.
  */
 
 import { optionRef } from '../options/mention.js';
 import { InputError } from '../core/errors.js';
 import { DEFAULTS } from '../options/schema.js';
 import { rowSquaredNorms } from '../linalg/gram.js';
-import {
-  DEFAULT_BLOCK_SIZE, knnSquaredRadiiSteps, runGramSteps, runGramStepsAsync, squaredDistance, squaredDistanceErrorFactor,
-  type GramBlockAsyncFn, type GramRequest, type KnnRadii,
-} from '../linalg/knn.js';
+import { openGramEngine, runGramSteps, runGramStepsAsync, type GramBlockAsyncFn, type GramEngineChoice, type GramRequest } from '../linalg/gram-engine.js';
+import { DEFAULT_BLOCK_SIZE, knnSquaredRadiiSteps, squaredDistance, squaredDistanceErrorFactor, type KnnRadii } from '../linalg/knn.js';
 import type { FeatureMatrix } from '../core/types.js';
 
 /**
@@ -92,6 +92,8 @@ export interface PrdcProgress {
 export interface ComputeOptions {
   /** Rows per distance tile (default 256); memory is O(blockSize·max(N, M)). */
   readonly blockSize?: number;
+  /** Columns per distance tile (default max(blockSize, 1024) across sets, blockSize within one). */
+  readonly tileColumns?: number;
   readonly onProgress?: (event: PrdcProgress) => void;
   /** Names of the sets (file paths), put before error messages about one of them. */
   readonly labels?: { readonly generated?: string; readonly real?: string };
@@ -273,17 +275,44 @@ export function countManifolds(sets: ManifoldSets, settings: readonly ManifoldSe
   return runGramSteps(countManifoldsSteps(sets, settings, options));
 }
 
+/** How {@link countManifoldsAsync} gets its Gram blocks. */
+export interface AsyncComputeOptions extends ComputeOptions {
+  /** A Gram backend to use as is (then `engine` and `threads` are ignored). */
+  readonly gram?: GramBlockAsyncFn;
+  /** Engine to open (default `auto`: ONNX Runtime's float64 GEMM for large sets, see `linalg/gram-engine.ts`). */
+  readonly engine?: GramEngineChoice;
+  /** Threads of the engine (default: available parallelism). */
+  readonly threads?: number;
+}
+
 /**
- * {@link countManifolds} with the Gram blocks (all of the O(N²·D) work) computed by `gram`, e.g. a
- * native float64 GEMM; the counts are identical whatever backend fills the blocks, as long as it
- * accumulates in float64 (see `src/linalg/knn.ts`).
+ * {@link countManifolds} with the Gram blocks (all of the O(N²·D) work) computed by a Gram engine:
+ * by default ONNX Runtime's float64 GEMM on every core once the sets are large (~4× the
+ * WebAssembly kernel per core), else the WebAssembly kernel. The counts are identical whatever
+ * fills the blocks, as long as it accumulates in float64 (see `src/linalg/knn.ts`). Tiles default
+ * to the engine's preferred size (512 × 4096 for ONNX Runtime).
  *
- * @throws {InputError} as {@link countManifolds}.
+ * @throws {InputError} as {@link countManifolds} (checked before any engine is opened).
  */
-export function countManifoldsAsync(
-  sets: ManifoldSets, settings: readonly ManifoldSetting[], options: ComputeOptions & { readonly gram: GramBlockAsyncFn },
+export async function countManifoldsAsync(
+  sets: ManifoldSets, settings: readonly ManifoldSetting[], options: AsyncComputeOptions = {},
 ): Promise<ManifoldCountsResult> {
-  return runGramStepsAsync(countManifoldsSteps(sets, settings, options), options.gram);
+  if (options.gram) return runGramStepsAsync(countManifoldsSteps(sets, settings, options), options.gram);
+  checkSets(sets);
+  const { generated: y, real: x } = sets;
+  // Malformed sets (checked on the first step) count as no work: nothing is loaded for them.
+  const work = (x.rows * x.rows / 2 + y.rows * y.rows / 2 + x.rows * y.rows) * x.cols;
+  const engine = await openGramEngine({ engine: options.engine, threads: options.threads, work: Number.isFinite(work) ? work : 0 });
+  try {
+    const steps = countManifoldsSteps(sets, settings, {
+      ...options,
+      blockSize: options.blockSize ?? engine.tileRows,
+      tileColumns: options.tileColumns ?? engine.tileCols,
+    });
+    return await runGramStepsAsync(steps, engine.fill);
+  } finally {
+    await engine.close();
+  }
 }
 
 /**
@@ -318,7 +347,7 @@ export function* countManifoldsSteps(
       return memo;
     }
     const r = yield* knnSquaredRadiiSteps(f, ks, {
-      blockSize: block, squaredNorms: norms,
+      blockSize: block, tileColumns: options.tileColumns, squaredNorms: norms,
       onBand: emit && ((done, total) => emit({ type: 'progress', phase, done, total })),
     });
     emit?.({ type: 'end', phase, done: f.rows, total: f.rows });
@@ -342,9 +371,16 @@ export function* countManifoldsSteps(
 
   const c = squaredDistanceErrorFactor(d);
   let nearRadiusPairs = 0;
+  // Largest squared radius of each row over the settings: a pair beyond both rows' largest is in no ball.
+  const maxOver = (radii: Float64Array[], rows: number): Float64Array => {
+    const out = new Float64Array(rows).fill(-Infinity);
+    for (const r of radii) for (let t = 0; t < rows; t++) if (r[t] > out[t]) out[t] = r[t];
+    return out;
+  };
+  const maxReal = maxOver(rReal, n), maxFake = maxOver(rFake, m);
   // Decides d(x_i, y_j) vs a squared radius: by the expansion v when it is further from the radius
   // than the error bound e, else by the canonical distance (computed once per pair, cached in `exact`).
-  const colBlock = Math.max(block, 1024);
+  const colBlock = Math.max(block, options.tileColumns ?? 1024);
   const tile = new Float64Array(block * Math.min(m, colBlock));
   emit?.({ type: 'start', phase: 'cross', done: 0, total: n });
   for (let i0 = 0; i0 < n; i0 += block) {
@@ -356,10 +392,13 @@ export function* countManifoldsSteps(
       for (let i = i0; i < i1; i++) {
         const ni = nx[i];
         const o = (i - i0) * w - j0;
+        const farReal = maxReal[i];
         for (let j = j0; j < j1; j++) {
           const sum = ni + ny[j];
           const v = sum - 2 * tile[o + j];
           const e = c * sum;
+          // Most pairs are provably outside every ball of both rows: nothing to count.
+          if (v - e > farReal && v - e > maxFake[j]) continue;
           let exact = -1;
           for (let s = 0; s < ns; s++) {
             const r = rReal[s][i];

@@ -14,11 +14,19 @@
  * tensor) without a second copy of the weights or of the serialised model in memory.
  */
 
-import onnxProto from 'onnx-proto';
+import { createRequire } from 'node:module';
 import type { onnx as Onnx } from 'onnx-proto';
 import { InputError } from '../core/errors.js';
 
-const { onnx } = onnxProto;
+/**
+ * The protobuf definitions, loaded on first use: importing onnx-proto costs ~0.1 s, which commands
+ * that only load an already built graph (the cached Inception `.onnx`) should not pay at start-up.
+ */
+let protoModule: typeof Onnx | undefined;
+function proto(): typeof Onnx {
+  protoModule ??= (createRequire(import.meta.url)('onnx-proto') as { onnx: typeof Onnx }).onnx;
+  return protoModule;
+}
 
 /** Element types the builder writes (ONNX `TensorProto.DataType` values). */
 export const ELEMENT_TYPE = Object.freeze({ float32: 1, uint8: 2, int64: 7, float64: 11 });
@@ -303,7 +311,7 @@ export class GraphBuilder {
       }
       return out;
     }
-    return onnx.ModelProto.encode(this.model(options)).finish();
+    return proto().ModelProto.encode(this.model(options)).finish();
   }
 
   /**
@@ -318,6 +326,7 @@ export class GraphBuilder {
     const model = this.model(options);
     const graph = model.graph!;
     model.graph = null;
+    const onnx = proto();
     const head = onnx.ModelProto.encode(model).finish();
     const graphHead = onnx.GraphProto.encode(graph).finish();
     const tensors = this.deferred.map(({ proto, data }) => {
@@ -354,7 +363,7 @@ export class GraphBuilder {
 
   private model(options: ModelOptions): Onnx.ModelProto {
     if (this.outputs.length === 0) throw new InputError(`ONNX graph '${this.graphName}' has no outputs`);
-    return onnx.ModelProto.create({
+    return proto().ModelProto.create({
       irVersion: 8,
       producerName: options.producerName ?? 'fidkit',
       docString: options.docString ?? '',
@@ -418,7 +427,7 @@ function poolAttributes(options: PoolOptions): Record<string, AttributeValue> {
 }
 
 function attribute(name: string, value: AttributeValue): Onnx.IAttributeProto {
-  const T = onnx.AttributeProto.AttributeType;
+  const T = proto().AttributeProto.AttributeType;
   if ('int' in value) return { name, type: T.INT, i: value.int };
   if ('ints' in value) return { name, type: T.INTS, ints: [...value.ints] };
   if ('float' in value) return { name, type: T.FLOAT, f: value.float };

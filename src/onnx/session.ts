@@ -27,11 +27,29 @@ export interface SessionOptions {
    * images per CPU-second (bench/inception.ts --sweep).
    */
   readonly spinning?: boolean;
+  /**
+   * Write ONNX Runtime's optimised graph to this path while the session is created. Loading that
+   * file later with `optimization: 'disabled'` skips the graph rewrites (layout changes, fusions,
+   * constant folding) — only on the same machine: the `'all'` level's layout is CPU-specific.
+   */
+  readonly saveOptimizedModel?: string;
+}
+
+/** The onnxruntime-node version (loads it), for keys of files ORT writes. */
+export async function onnxRuntimeVersion(): Promise<string> {
+  const ort = await loadOrt();
+  return ort.env.versions?.node ?? ort.env.versions?.common ?? 'unknown';
 }
 
 /** A float32 tensor: data in C order with its shape. */
 export interface Float32Tensor {
   readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
+/** A float32 or float64 tensor (the float64 Gram products in `linalg/gram-onnx.ts`). */
+export interface NumericTensor {
+  readonly data: Float32Array | Float64Array;
   readonly dims: readonly number[];
 }
 
@@ -44,6 +62,12 @@ export interface OnnxSession {
    * @throws {InputError} when an input is missing or ONNX Runtime rejects a shape.
    */
   run(feeds: Readonly<Record<string, Float32Tensor>>, outputs?: readonly string[]): Promise<Record<string, Float32Tensor>>;
+  /**
+   * `run` with float32 or float64 tensors in and out. Inputs are passed to ONNX Runtime without a
+   * copy (a typed-array view of a larger buffer is fine).
+   * @throws {InputError} as `run`, or when an output is neither float32 nor float64.
+   */
+  runNumeric(feeds: Readonly<Record<string, NumericTensor>>, outputs?: readonly string[]): Promise<Record<string, NumericTensor>>;
   /** Frees the native session; the object must not be used afterwards. */
   release(): Promise<void>;
 }
@@ -85,6 +109,7 @@ export async function createSession(model: Uint8Array | string, options: Session
     executionMode: 'sequential',
     logSeverityLevel: 3,
     extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
+    ...(options.saveOptimizedModel === undefined ? {} : { optimizedModelFilePath: options.saveOptimizedModel }),
   } satisfies import('onnxruntime-node').InferenceSession.SessionOptions;
   let session: import('onnxruntime-node').InferenceSession;
   try {
@@ -95,29 +120,39 @@ export async function createSession(model: Uint8Array | string, options: Session
   } catch (cause) {
     throw new InputError(`ONNX Runtime could not load the model${typeof model === 'string' ? ` ${model}` : ''}: ${String(cause)}`, { cause });
   }
+  const runAny = async (feeds: Readonly<Record<string, NumericTensor>>, outputs?: readonly string[]): Promise<Record<string, NumericTensor>> => {
+    const ortFeeds: Record<string, import('onnxruntime-node').Tensor> = {};
+    for (const name of session.inputNames) {
+      const feed = feeds[name];
+      if (feed === undefined) throw new InputError(`model input '${name}' was not given (inputs: ${session.inputNames.join(', ')})`);
+      ortFeeds[name] = feed.data instanceof Float64Array
+        ? new ort.Tensor('float64', feed.data, [...feed.dims])
+        : new ort.Tensor('float32', feed.data, [...feed.dims]);
+    }
+    let results: import('onnxruntime-node').InferenceSession.OnnxValueMapType;
+    try {
+      results = outputs === undefined ? await session.run(ortFeeds) : await session.run(ortFeeds, [...outputs]);
+    } catch (cause) {
+      throw new InputError(`ONNX Runtime failed to run the model: ${String(cause)}`, { cause });
+    }
+    const out: Record<string, NumericTensor> = {};
+    for (const [name, value] of Object.entries(results)) {
+      if (value.type !== 'float32' && value.type !== 'float64') throw new InputError(`model output '${name}' is ${value.type}, expected float32 or float64`);
+      out[name] = { data: value.data as Float32Array | Float64Array, dims: value.dims };
+    }
+    return out;
+  };
   return {
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(feeds, outputs) {
-      const ortFeeds: Record<string, import('onnxruntime-node').Tensor> = {};
-      for (const name of session.inputNames) {
-        const feed = feeds[name];
-        if (feed === undefined) throw new InputError(`model input '${name}' was not given (inputs: ${session.inputNames.join(', ')})`);
-        ortFeeds[name] = new ort.Tensor('float32', feed.data, [...feed.dims]);
+      const out = await runAny(feeds, outputs);
+      for (const [name, value] of Object.entries(out)) {
+        if (!(value.data instanceof Float32Array)) throw new InputError(`model output '${name}' is float64, expected float32`);
       }
-      let results: import('onnxruntime-node').InferenceSession.OnnxValueMapType;
-      try {
-        results = outputs === undefined ? await session.run(ortFeeds) : await session.run(ortFeeds, [...outputs]);
-      } catch (cause) {
-        throw new InputError(`ONNX Runtime failed to run the model: ${String(cause)}`, { cause });
-      }
-      const out: Record<string, Float32Tensor> = {};
-      for (const [name, value] of Object.entries(results)) {
-        if (value.type !== 'float32') throw new InputError(`model output '${name}' is ${value.type}, expected float32`);
-        out[name] = { data: value.data as Float32Array, dims: value.dims };
-      }
-      return out;
+      return out as Record<string, Float32Tensor>;
     },
+    runNumeric: runAny,
     async release() {
       await session.release();
     },

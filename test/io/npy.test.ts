@@ -1,7 +1,8 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { featureMatrixFromNpy, readNpy, writeNpy, type NdArray } from '../../src/io/npy.js';
+import { featureMatrixFromNpy, readNpy, readNpyFile, writeNpy, type NdArray } from '../../src/io/npy.js';
 import { readNpz, writeNpz } from '../../src/io/npz.js';
 
 // fixtures/npy was written by NumPy itself (scripts/make-npy-fixtures.py); expected.json holds
@@ -43,6 +44,41 @@ describe('readNpy on every layout NumPy writes', () => {
       got.forEach((v, i) => expect(Object.is(v, want[i]) || v === want[i], `${name}[${i}] ${v} vs ${want[i]}`).toBe(true));
     });
   }
+});
+
+describe('readNpyFile (reads native C-order data straight into its array)', () => {
+  const names = readdirSync(DIR).filter((f) => f.endsWith('.npy'));
+  for (const file of names) {
+    it(`${file.slice(0, -4)}: the same array as readNpy`, async () => {
+      const fromFile = await readNpyFile(join(DIR, file));
+      const whole = readNpy(readFileSync(join(DIR, file)), file);
+      expect(fromFile.dtype).toBe(whole.dtype);
+      expect(fromFile.shape).toEqual(whole.shape);
+      expect(valuesOf(fromFile)).toEqual(valuesOf(whole));
+    });
+  }
+
+  it('a truncated file, a non-.npy file and a folder fail with readNpy\'s messages', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fidkit-npy-'));
+    const bytes = readFileSync(join(DIR, 'f4_2d_v1.npy'));
+    writeFileSync(join(dir, 'cut.npy'), bytes.subarray(0, bytes.length - 4));
+    await expect(readNpyFile(join(dir, 'cut.npy'))).rejects.toThrow(/cut\.npy: truncated \.npy data/);
+    writeFileSync(join(dir, 'text.npy'), 'hello world, not numpy');
+    await expect(readNpyFile(join(dir, 'text.npy'))).rejects.toThrow('text.npy is not a NumPy .npy file (missing the \\x93NUMPY magic)');
+    writeFileSync(join(dir, 'tiny.npy'), bytes.subarray(0, 5));
+    await expect(readNpyFile(join(dir, 'tiny.npy'))).rejects.toThrow(/tiny\.npy/);
+    await expect(readNpyFile(dir)).rejects.toThrow(`${dir} is a folder, where a file (.npy file) was expected`);
+    await expect(readNpyFile(join(dir, 'missing.npy'))).rejects.toThrow(`.npy file not found: ${join(dir, 'missing.npy')}: check the path`);
+  });
+
+  it('a 1.2 MB float32 matrix arrives whole', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fidkit-npy-'));
+    const data = Float32Array.from({ length: 3 * 100_001 }, (_, i) => i * 0.5);
+    writeFileSync(join(dir, 'big.npy'), writeNpy({ shape: [100_001, 3], data }));
+    const arr = await readNpyFile(join(dir, 'big.npy'));
+    expect(arr.shape).toEqual([100_001, 3]);
+    expect(arr.data).toEqual(data);
+  });
 });
 
 describe('writeNpy', () => {

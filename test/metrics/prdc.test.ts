@@ -270,6 +270,18 @@ describe('invariance', () => {
     expect(got.counts).toEqual(COUNTS.a_gauss_d64);
   });
 
+  it('ONNX Runtime\'s float64 GEMM gives the same counts on every fixture case, with tiles of any shape', async () => {
+    for (const name of CASES) {
+      for (const [blockSize, tileColumns] of [[undefined, undefined], [5, 9], [64, 200]]) {
+        // A fresh copy of the real set, so its radii are computed here rather than reused from COUNTS.
+        const { real, generated } = SETS[name];
+        const sets = { generated, real: { ...real, data: real.data.slice() } };
+        const got = await countManifoldsAsync(sets, ALL_SETTINGS, { engine: 'onnx', threads: 2, blockSize, tileColumns });
+        expect(got.counts).toEqual(COUNTS[name]);
+      }
+    }
+  }, 60_000);
+
   it('reuses the real set\'s radii for the next generated set (sweeps) without changing a count', () => {
     const { real, generated } = SETS.a_gauss_d64;
     const fresh = () => ({ real: { ...real, data: real.data.slice() }, generated });

@@ -4,7 +4,8 @@
  * `6726825d0af5f729cebd5821db510b11b1cfad8faad88a03f1befd49fb9129b2`; torch-hub convention: the
  * `6726825d` in the name is the hash prefix). torch-fidelity re-hosts the same bytes; it is tried second.
  *
- * A user-given file is hashed too. A different hash is reported, not refused (a retrained or
+ * A user-given file is hashed too (once: the hash is remembered in the cache under the file's path,
+ * size, mtime and inode, `io/file-hash-cache.ts`). A different hash is reported, not refused (a retrained or
  * converted network, or the test-only hash weights, are legitimate), because scores from other weights
  * are not comparable with published FIDs; `verify: 'strict'` refuses it. The hash also keys the caches
  * of the built `.onnx` graph and of statistics.

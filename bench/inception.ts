@@ -33,6 +33,7 @@ import { buildInceptionModel } from '../src/features/inception/graph.js';
 import { hashInceptionStateDict } from '../src/features/inception/hash-weights.js';
 import { loadInception, type InceptionOptions } from '../src/features/inception/index.js';
 import { probePytorchFid, pytorchFidSource } from './pytorch-fid.js';
+import { makeImages } from './synthetic-images.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -69,31 +70,6 @@ if (args.compare !== 'network') {
   if (r.status !== 0) console.log(`(inception-e2e exited with ${r.status ?? r.signal})`);
   if (args.compare === 'e2e' || (args.compare === 'auto' && probe === true)) process.exit(r.status ?? 1);
   console.log(probe === true ? '\nNetwork-only comparison (--compare both):\n' : `\nFalling back to the network-only comparison: ${probe}\n`);
-}
-
-/** Deterministic images: smooth gradients plus noise (xorshift32), so resizes do real work. */
-function makeImages(count: number, size: number, seed: number): DecodedImage[] {
-  let s = seed >>> 0 || 1;
-  const next = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return Array.from({ length: count }, () => {
-    const data = new Uint8Array(size * size * 3);
-    const phase = next() % 256;
-    for (let y = 0; y < size; y++) {
-      for (let x = 0; x < size; x++) {
-        for (let c = 0; c < 3; c++) {
-          data[(y * size + x) * 3 + c] = (((x + y * (c + 1)) * 255) / (2 * size) + phase + (next() % 64)) & 255;
-        }
-      }
-    }
-    return { data, width: size, height: size };
-  });
 }
 
 interface Timing {

@@ -27,6 +27,7 @@ import { writeVgg16ModelFile } from '../src/features/vgg16/build.js';
 import { loadVgg16 } from '../src/features/vgg16/index.js';
 import type { DecodedImage } from '../src/io/decoded-image.js';
 import { writeNpy } from '../src/io/npy.js';
+import { makeImages } from './synthetic-images.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -45,25 +46,6 @@ const batchSize = Number(args.batch);
 const rounds = Number(args.rounds);
 const torchFidelity = args['torch-fidelity-src'] ?? process.env.TORCH_FIDELITY_SRC ?? (existsSync(join(HERE, 'out', 'torch-fidelity')) ? join(HERE, 'out', 'torch-fidelity') : undefined);
 const torchWeights = join(HERE, 'out', 'vgg16', 'vgg16_hash_zip.pth');
-
-/** Deterministic images: smooth gradients plus noise (xorshift32), as bench/inception.ts makes them. */
-function makeImages(count: number, size: number, seed: number): DecodedImage[] {
-  let s = seed >>> 0 || 1;
-  const next = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  return Array.from({ length: count }, () => {
-    const data = new Uint8Array(size * size * 3);
-    const phase = next() % 256;
-    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) for (let c = 0; c < 3; c++) data[(y * size + x) * 3 + c] = (((x + y * (c + 1)) * 255) / (2 * size) + phase + (next() % 64)) & 255;
-    return { data, width: size, height: size };
-  });
-}
 
 interface Timing {
   imagesPerSecond: number;

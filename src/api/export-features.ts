@@ -11,12 +11,12 @@
 import { stat } from 'node:fs/promises';
 import { FidkitError, UsageError } from '../core/errors.js';
 import { extractImages, fileSource, type ImageSource } from '../features/extract.js';
-import type { ExtractorIdentity } from '../features/registry.js';
+import { extractorEntry, type ExtractorIdentity } from '../features/registry.js';
 import { batchSizeFor, ExtractorPool, folderFiles, loadImages, type FolderOptions } from './inputs.js';
 import type { Shard } from '../stats/shards.js';
 import { isVirtualInput, openVirtualInput } from './sources.js';
 import type { FeatureMatrix } from '../core/types.js';
-import { checkOptions } from '../options/schema.js';
+import { checkOptions, DEFAULTS } from '../options/schema.js';
 
 /** Options of {@link exportFeatures}. */
 export interface ExportFeaturesOptions extends FolderOptions {
@@ -82,6 +82,10 @@ async function openImages(path: string, options: FolderOptions): Promise<OpenedI
  */
 export async function exportFeatures(path: string, options: ExportFeaturesOptions = {}): Promise<ExportedFeatures> {
   checkOptions('features', options as Readonly<Record<string, unknown>>, 'exportFeatures');
+  // The table knows every extractor's layer names, so a wrong --layer fails before weights load or a network is built.
+  const entry = extractorEntry(options.extractor ?? DEFAULTS.extractor);
+  const names = Object.keys(entry.layers);
+  if (options.layer !== undefined && !names.includes(options.layer)) throw unknownLayer(entry.name, options.layer, names);
   const pool = new ExtractorPool(options);
   // The input first (a folder listing is cheap), so an empty folder or a wrong path is reported before the
   // extractor loads; a virtual input is opened after, as it may load a generator.
@@ -91,9 +95,7 @@ export async function exportFeatures(path: string, options: ExportFeaturesOption
     const fidLayer = extractor.defaultLayerFor('fid');
     const isLayer = extractor.defaultLayerFor('is');
     const layer = options.layer ?? fidLayer;
-    if (!extractor.layers.includes(layer)) {
-      throw new UsageError(`extractor '${name}' has no layer '${layer}'; its layers are ${extractor.layers.join(', ')}`);
-    }
+    if (!extractor.layers.includes(layer)) throw unknownLayer(name, layer, extractor.layers);
     opened ??= await openImages(path, options);
     const images = opened;
     let matrix: FeatureMatrix | undefined;
@@ -132,4 +134,8 @@ export async function exportFeatures(path: string, options: ExportFeaturesOption
     await opened?.dispose();
     await pool.dispose();
   }
+}
+
+function unknownLayer(extractor: string, layer: string, layers: readonly string[]): UsageError {
+  return new UsageError(`extractor '${extractor}' has no layer '${layer}'; its layers are ${layers.join(', ')}`);
 }

@@ -179,6 +179,9 @@ describe('fidkit features', () => {
     const r = await runCli('features', 'mnist:test?n=2', '--extractor', 'mnist', '--layer', 'pool3', '-o', join(tmp, 'x.npy'), '-q');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe("fidkit: extractor 'mnist' has no layer 'pool3'; its layers are logits, features\n(run with --help for usage)\n");
+    // Known from the extractor table, before any weights: no download is tried, even offline without weights.
+    const early = await runCli('features', join(FIXTURES, 'images', 'set_a'), '--layer', 'pool9', '--offline', '--cache-dir', join(tmp, 'no-weights'), '-o', join(tmp, 'z.npy'), '-q');
+    expect([early.code, early.stderr]).toEqual([2, "fidkit: extractor 'inception' has no layer 'pool9'; its layers are pool3, logits_unbiased, logits, pool_64, pool_192, pool_768\n(run with --help for usage)\n"]);
     const csv = await runCli('features', 'mnist:test?n=2', '-o', join(tmp, 'x.csv'));
     expect(csv.code).toBe(2);
     expect(csv.stderr).toContain('-o ' + join(tmp, 'x.csv') + ': the output must end in .npy (with a .txt file list beside it) or .npz');

@@ -222,12 +222,17 @@ export const KID = registerMetric({
       );
       subsetSize = smallest;
     }
+    const kernelName = options.kidKernel ?? DEFAULTS.kidKernel;
+    // torch-fidelity ignores a σ given with the polynomial kernel without a word; say it.
+    if (kernelName !== 'rbf' && options.kidKernelRbfSigma !== undefined) {
+      warn(`kid: ${optionRef('kidKernelRbfSigma', options.kidKernelRbfSigma)} is ignored with the ${kernelName} kernel; pass ${optionRef('kidKernel', 'rbf')} to use it`);
+    }
     // Subsets spread over worker threads; the result is bit-identical to one thread.
     const r = await kernelInceptionDistanceParallel(x, y, {
       subsets: options.kidSubsets ?? DEFAULTS.kidSubsets,
       subsetSize,
       seed: options.seed ?? DEFAULTS.seed,
-      kernel: options.kidKernel ?? DEFAULTS.kidKernel,
+      kernel: kernelName,
       rbfSigma: options.kidKernelRbfSigma ?? DEFAULTS.kidKernelRbfSigma,
       labels: [generated.path, reference.path],
     });

@@ -139,7 +139,7 @@ export const O = Object.freeze({
   kidSubsets: opt({ key: 'kidSubsets', flag: '--kid-subsets <n>', type: integer(1), default: 100, doc: 'number of KID subsets', commands: ['score'] }),
   kidSubsetSize: opt({ key: 'kidSubsetSize', flag: '--kid-subset-size <n>', type: integer(2), default: 1000, defaultInApi: true, doc: 'rows per KID subset (shrunk with a warning when a set is smaller and the size was not given)', commands: ['score'] }),
   kidKernel: opt({ key: 'kidKernel', flag: '--kid-kernel <kernel>', type: oneOf(KID_KERNELS), default: 'poly' as KidKernelName, doc: "KID kernel: poly = (xᵀy/d + 1)³ (the paper's, torch-fidelity's default), rbf = exp(−‖x − y‖²/(2σ²)) (torch-fidelity's kernel_rbf)", commands: ['score'] }),
-  kidKernelRbfSigma: opt({ key: 'kidKernelRbfSigma', flag: '--kid-kernel-rbf-sigma <sigma>', type: number(0, true), default: 10, doc: 'σ of the rbf KID kernel (torch-fidelity default)', commands: ['score'] }),
+  kidKernelRbfSigma: opt({ key: 'kidKernelRbfSigma', flag: '--kid-kernel-rbf-sigma <sigma>', type: number(0, true), default: 10, defaultInApi: true, doc: 'σ of the rbf KID kernel (torch-fidelity default)', commands: ['score'] }),
   isSplits: opt({ key: 'isSplits', flag: '--is-splits <n>', type: integer(1), default: 10, doc: 'number of Inception Score splits', commands: ['score'] }),
   isShuffle: opt({ key: 'isShuffle', flag: '--no-is-shuffle', type: flag, default: true, doc: "don't shuffle rows before the IS splits (the original OpenAI formula)", commands: ['score'] }),
   /** Neighbourhood sizes of the two manifold metrics when --k is not given (API: prK, prdcK). */

@@ -173,6 +173,16 @@ describe('fidkit score refuses bad input with a clear message and a non-zero exi
 });
 
 describe('fidkit score --kid-kernel rbf', () => {
+  it('warns that a σ given with the polynomial kernel is ignored (torch-fidelity says nothing)', async () => {
+    const r = await runCli('score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-subset-size', '50', '--kid-kernel-rbf-sigma', '30', '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.metrics.kid.kernel).toBe('poly');
+    expect(report.warnings).toContain('kid: --kid-kernel-rbf-sigma 30 is ignored with the poly kernel; pass --kid-kernel rbf to use it');
+    const plain = await runCli('score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-subset-size', '50', '--json');
+    expect(JSON.parse(plain.stdout).warnings).toEqual([]);
+  });
+
   it("reproduces torch-fidelity's kernel_rbf and records the kernel in the report", async () => {
     const rbf = JSON.parse(readFileSync(join(FIXTURES, 'is_kid', 'kid_rbf_expected.json'), 'utf8')).cases.synthetic_1_vs_2_sigma30;
     const r = await runCli('score', K('kid_features1.npy'), K('kid_features2.npy'), '--metrics', 'kid', '--kid-subset-size', '50', '--kid-kernel', 'rbf', '--kid-kernel-rbf-sigma', '30', '--json');

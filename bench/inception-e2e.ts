@@ -40,6 +40,7 @@ import { listImages } from '../src/io/folder.js';
 import { decodeImage, type DecodedImage } from '../src/io/images.js';
 import { writeNpy } from '../src/io/npy.js';
 import { probePytorchFid, pytorchFidSource } from './pytorch-fid.js';
+import { makeImages } from './synthetic-images.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -135,27 +136,11 @@ async function measure(folder: string): Promise<void> {
   console.log(JSON.stringify(result));
 }
 
-/** Deterministic images (smooth gradients plus xorshift32 noise, as bench/inception.ts), written as PNG. */
+/** The benchmarks' deterministic images (bench/synthetic-images.ts), written as PNG. */
 async function writePngs(folder: string, count: number, size: number, seed: number): Promise<void> {
   mkdirSync(folder, { recursive: true });
-  let s = seed >>> 0 || 1;
-  const next = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-  for (let i = 0; i < count; i++) {
-    const data = new Uint8Array(size * size * 3);
-    const phase = next() % 256;
-    for (let y = 0; y < size; y++) {
-      for (let x = 0; x < size; x++) {
-        for (let c = 0; c < 3; c++) data[(y * size + x) * 3 + c] = (((x + y * (c + 1)) * 255) / (2 * size) + phase + (next() % 64)) & 255;
-      }
-    }
-    await sharp(data, { raw: { width: size, height: size, channels: 3 } })
+  for (const [i, image] of makeImages(count, size, seed).entries()) {
+    await sharp(image.data, { raw: { width: size, height: size, channels: 3 } })
       .png()
       .toFile(join(folder, `img-${String(i).padStart(4, '0')}.png`));
   }

@@ -10,18 +10,8 @@ import {
 } from '../../src/linalg/gram-engine.js';
 import { gramModelBytes, UPPER_BAND } from '../../src/linalg/gram-onnx.js';
 import { createSession } from '../../src/onnx/session.js';
-import type { FeatureMatrix } from '../../src/types.js';
-
-/** Deterministic pseudo-random matrix (xorshift), values in [-1, 2). */
-function matrix(rows: number, cols: number, seed: number, f64 = false): FeatureMatrix {
-  const data = f64 ? new Float64Array(rows * cols) : new Float32Array(rows * cols);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < data.length; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    data[i] = (s / 2 ** 32) * 3 - 1;
-  }
-  return { data, rows, cols };
-}
+import type { FeatureMatrix } from '../../src/core/types.js';
+import { matrix } from './random-matrix.js';
 
 /**
  * Largest |engine − naive| / Σ|a_ik·b_jk| over a request's entries (only j ≥ i for `upper`). Two

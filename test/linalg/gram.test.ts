@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { gram, gramBlock, gramSymmetric, rowSquaredNorms } from '../../src/linalg/gram.js';
 import type { FeatureMatrix } from '../../src/core/types.js';
-
-/** Deterministic pseudo-random matrix (xorshift), values in [-1, 2). */
-function matrix(rows: number, cols: number, seed: number, f64 = false): FeatureMatrix {
-  const data = f64 ? new Float64Array(rows * cols) : new Float32Array(rows * cols);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < data.length; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    data[i] = (s / 2 ** 32) * 3 - 1;
-  }
-  return { data, rows, cols };
-}
+import { matrix } from './random-matrix.js';
 
 /** Naive float64 dot products, and the sum of |products| that bounds their rounding error. */
 function naive(a: FeatureMatrix, b: FeatureMatrix): { dots: Float64Array; scale: Float64Array } {

@@ -97,6 +97,11 @@ export interface ComputeOptions {
   readonly onProgress?: (event: PrdcProgress) => void;
   /** Names of the sets (file paths), put before error messages about one of them. */
   readonly labels?: { readonly generated?: string; readonly real?: string };
+  /**
+   * Let the Gram blocks be float32 GEMMs when both sets are float32 (`countManifoldsAsync` sets it
+   * for engines with an SGEMM); the error bound widens to match, so the counts do not change.
+   */
+  readonly float32?: boolean;
 }
 
 /** The integer counts behind every value of one setting. */
@@ -308,6 +313,7 @@ export async function countManifoldsAsync(
       ...options,
       blockSize: options.blockSize ?? engine.tileRows,
       tileColumns: options.tileColumns ?? engine.tileCols,
+      float32: options.float32 ?? engine.float32,
     });
     return await runGramStepsAsync(steps, engine.fill);
   } finally {
@@ -333,6 +339,7 @@ export function* countManifoldsSteps(
   const emit = options.onProgress;
 
   const nx = rowSquaredNorms(x), ny = rowSquaredNorms(y);
+  const float32 = options.float32 === true && x.data instanceof Float32Array && y.data instanceof Float32Array;
   checkNorms('real', x, nx, options.labels);
   checkNorms('generated', y, ny, options.labels);
 
@@ -347,7 +354,7 @@ export function* countManifoldsSteps(
       return memo;
     }
     const r = yield* knnSquaredRadiiSteps(f, ks, {
-      blockSize: block, tileColumns: options.tileColumns, squaredNorms: norms,
+      blockSize: block, tileColumns: options.tileColumns, squaredNorms: norms, float32,
       onBand: emit && ((done, total) => emit({ type: 'progress', phase, done, total })),
     });
     emit?.({ type: 'end', phase, done: f.rows, total: f.rows });
@@ -369,7 +376,7 @@ export function* countManifoldsSteps(
   const holdsFake = settings.map(() => new Uint8Array(n)); // coverage
   const densitySum = new Float64Array(ns);
 
-  const c = squaredDistanceErrorFactor(d);
+  const c = squaredDistanceErrorFactor(d, float32 ? 'float32' : 'float64');
   let nearRadiusPairs = 0;
   // Largest squared radius of each row over the settings: a pair beyond both rows' largest is in no ball.
   const maxOver = (radii: Float64Array[], rows: number): Float64Array => {
@@ -388,7 +395,7 @@ export function* countManifoldsSteps(
     for (let j0 = 0; j0 < m; j0 += colBlock) {
       const j1 = Math.min(m, j0 + colBlock);
       const w = j1 - j0;
-      yield { a: x, rowStart: i0, rowEnd: i1, b: y, colStart: j0, colEnd: j1, out: tile };
+      yield { a: x, rowStart: i0, rowEnd: i1, b: y, colStart: j0, colEnd: j1, out: tile, float32 };
       for (let i = i0; i < i1; i++) {
         const ni = nx[i];
         const o = (i - i0) * w - j0;

@@ -54,8 +54,6 @@ export function gramModelBytesFloat32(): Uint8Array {
 export interface OnnxGramOptions {
   /** ORT intra-op threads (default: the machine's available parallelism). */
   readonly threads?: number;
-  /** Rows per band of an `upper` request (default {@link UPPER_BAND}; for benchmarks). */
-  readonly upperBand?: number;
 }
 
 /**
@@ -65,7 +63,6 @@ export interface OnnxGramOptions {
  */
 export async function createOnnxGramEngine(options: OnnxGramOptions = {}): Promise<GramEngine> {
   const threads = options.threads ?? availableParallelism();
-  const upperBand = options.upperBand ?? UPPER_BAND;
   const sessions = new Map<string, Promise<OnnxSession>>();
   const sessionFor = (ta: Precision, tb: Precision, float32 = false): Promise<OnnxSession> => {
     const key = float32 ? 'float32_accumulate' : `${ta}_${tb}`;
@@ -100,7 +97,7 @@ export async function createOnnxGramEngine(options: OnnxGramOptions = {}): Promi
       return;
     }
     const float32 = r.float32 === true && r.a.data instanceof Float32Array && r.b.data instanceof Float32Array;
-    const band = r.upper ? upperBand : MAX_ROWS;
+    const band = r.upper ? UPPER_BAND : MAX_ROWS;
     for (let i0 = r.rowStart; i0 < r.rowEnd; i0 += band) {
       const i1 = Math.min(r.rowEnd, i0 + band);
       for (let j0 = r.upper ? i0 : r.colStart; j0 < r.colEnd; j0 += MAX_COLS) {

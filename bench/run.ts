@@ -5,8 +5,9 @@
  * the Python anchors measured in the same run, as ratios; otherwise absolute figures. Benchmarks
  * never pass or fail.
  *
- * Names: frechet, inception, vgg16, kid, prdc, stats-e2e, scale, npz-interop (default: all). kid, prdc
- * and stats-e2e call the references' own code from checkouts under bench/out (see each file's header).
+ * Names: frechet, inception, vgg16, gemm-peak, kid, prdc, stats-e2e, scale, npz-interop (default: all).
+ * kid, prdc and stats-e2e call the references' own code from checkouts under bench/out (see each
+ * file's header) and run 3 rounds, reporting the median of per-round ratios.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -48,6 +49,7 @@ const BENCHES: Record<string, () => string[]> = {
     return pth && torchPython ? ['--pth', pth, '--python', torchPython] : ['--pth', '/nonexistent'];
   },
   vgg16: () => (torchPython ? ['--python', torchPython] : ['--python', '/nonexistent']),
+  'gemm-peak': () => (torchPython || scipy ? [] : ['--no-python']),
   kid: () => (scipy ? [] : ['--no-python']),
   prdc: () => [],
   'stats-e2e': () => {

@@ -56,7 +56,7 @@ export type BundledGeneratorName = (typeof BUNDLED_GENERATORS)[number];
 export const IMAGE_EXTENSIONS = Object.freeze(['bmp', 'jpeg', 'jpg', 'pgm', 'png', 'ppm', 'tif', 'tiff', 'webp'] as const);
 
 /** The check groups of `fidkit verify` (verify.ts implements exactly these), and metric names users may give for them. */
-export const VERIFY_GROUP_NAMES = Object.freeze(['frechet', 'is', 'kid', 'prdc', 'npz', 'pth', 'inception'] as const);
+export const VERIFY_GROUP_NAMES = Object.freeze(['frechet', 'is', 'kid', 'cmmd', 'prdc', 'npz', 'pth', 'inception'] as const);
 export type VerifyGroup = (typeof VERIFY_GROUP_NAMES)[number];
 export const VERIFY_ALIASES: Readonly<Record<string, VerifyGroup>> = Object.freeze({ fid: 'frechet', pr: 'prdc' });
 

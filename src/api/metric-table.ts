@@ -196,7 +196,7 @@ export const FID = registerMetric({
     for (const inp of [generated, reference]) {
       if (inp.count !== null && inp.count < inp.dim) {
         warn(
-          `${inp.path}: ${name} from ${inp.count} samples of ${inp.dim}-d features — the covariance is rank-deficient and FID is strongly biased upwards; use at least ${inp.dim} (10,000+ recommended) and compare only numbers made with the same N`,
+          `${inp.path}: ${name} from ${inp.count} samples of ${inp.dim}-d features — the covariance is rank-deficient and ${name} is strongly biased upwards; use at least ${inp.dim} (10,000+ recommended) and compare only numbers made with the same N`,
         );
       }
     }

@@ -30,6 +30,7 @@ export type { StatsMetadata } from './io/stats-file.js';
 export { Moments, momentsFromFeatures } from './stats/moments.js';
 export type { MomentsState } from './stats/moments.js';
 
+export * from './metrics/cmmd.js';
 export * from './metrics/frechet.js';
 export * from './metrics/inception-score.js';
 export * from './metrics/kid.js';
@@ -39,7 +40,7 @@ export { RandomState } from './random/random-state.js';
 export { score, scoreLoaded, SCORE_SCHEMA } from './api/score.js';
 export { loadInput } from './api/inputs.js';
 export type { LoadedInput } from './api/inputs.js';
-export { extractorEntry, extractorNames, extractorSpecs, HASH_WEIGHTS, loadExtractor, officialWeights, registerExtractor } from './features/registry.js';
+export { extractorEntry, extractorNames, extractorSpecs, fdNameOf, HASH_WEIGHTS, loadExtractor, officialWeights, registerExtractor } from './features/registry.js';
 export type { ExtractorIdentity, ExtractorRequest, ExtractorSpec, LoadedExtractor, WeightsSource } from './features/registry.js';
 export { resolveWeights } from './features/weights.js';
 export { listExtractors, EXTRACTORS_SCHEMA } from './api/extractors.js';

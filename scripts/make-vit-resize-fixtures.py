@@ -1,11 +1,15 @@
 """Reference outputs of the resizes the ViT presets (DINOv2, CLIP, CMMD) need: the SHA-256 of each float32 planar
 [3, H, W] output, its first values, and its min/max.
 
-    /usr/bin/python3 scripts/make-vit-resize-fixtures.py pil      -> fixtures/resize/pil-u8-expected.json
-    /work/venv-t2/bin/python scripts/make-vit-resize-fixtures.py torch -> fixtures/resize/torch-bicubic-expected.json
+    /usr/bin/python3 scripts/make-vit-resize-fixtures.py pil        -> fixtures/resize/pil-u8-expected.json
+    /work/venv-t2/bin/python scripts/make-vit-resize-fixtures.py torch  -> fixtures/resize/torch2-bicubic.{json,f32}
+    /usr/bin/python3 scripts/make-vit-resize-fixtures.py torch          -> fixtures/resize/torch1-bicubic.{json,f32}
 
-`pil` needs Pillow and torchvision (Debian's python3: Pillow 9.4, torchvision 0.14); `torch` needs only torch (the
-fixtures hold torch 2.x's outputs: see that section below).
+`pil` needs Pillow and torchvision (Debian's python3: Pillow 9.4, torchvision 0.14); `torch` needs only torch and names
+its output by torch's major version. fidkit reproduces torch 2.x (here 2.13.0+cpu, pip's CPU wheel; the AVX512 kernels
+of this machine's CPU); torch 1.13 (Debian's) rounds differently by a few ulp and is kept to measure that difference.
+The .f32 file holds 512 samples of each torch output (float32 little-endian, at flat indices floor(k * n / 512)),
+at the case's `samples` offset (in values), so the tests can bound a difference that is not bit-exact.
 
 Inputs are the decoded fixture images (fixtures/inception-fid/<set>/decoded_rgb/*.npy, uint8 HxWx3).
 - pil-bicubic-u8, pil-bilinear-u8: Pillow's resize of the mode-'RGB' image, `Image.resize((W, H), BICUBIC|BILINEAR)`, which is
@@ -27,7 +31,10 @@ part = sys.argv[1] if len(sys.argv) > 1 else ''
 assert part in ('pil', 'torch'), 'usage: make-vit-resize-fixtures.py pil|torch [OUT.json]'
 here = os.path.dirname(os.path.abspath(__file__))
 fixtures = os.path.join(here, '..', 'fixtures')
-out_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(fixtures, 'resize', {'pil': 'pil-u8', 'torch': 'torch-bicubic'}[part] + '-expected.json')
+stem = 'pil-u8-expected' if part == 'pil' else f'torch{torch.__version__.split(".")[0]}-bicubic'
+out_path = sys.argv[2] if len(sys.argv) > 2 else os.path.join(fixtures, 'resize', stem + '.json')
+N_SAMPLES = 512
+samples = []
 IMAGES = ['set_a/a06_checker_64x48_rgb.png', 'set_a/a08_gradient_320x200_rgb.png', 'set_b/b07_noise_320x200_rgb.png',
           'set_a/a01_mnist_28_gray.png', 'set_b/b09_rgba_48x64_rgba.png', 'set_a/a07_noise_299_rgb.png']
 SIZES = [(37, 53), (61, 45), (90, 75), (224, 224), (336, 336)]  # (H, W): shrink, mixed, enlarge; the ViT input sizes
@@ -50,8 +57,13 @@ def clip(img, n):
 
 def record(out, **meta):
     out = np.ascontiguousarray(out, dtype='<f4')
-    return {**meta, 'sha256': hashlib.sha256(out.tobytes()).hexdigest(), 'first': [float(v) for v in out.ravel()[:6]],
-            'min': float(out.min()), 'max': float(out.max())}
+    rec = {**meta, 'sha256': hashlib.sha256(out.tobytes()).hexdigest(), 'first': [float(v) for v in out.ravel()[:6]],
+           'min': float(out.min()), 'max': float(out.max())}
+    if part == 'torch':
+        n = out.size
+        rec['samples'] = len(samples) * N_SAMPLES
+        samples.append(out.ravel()[[k * n // N_SAMPLES for k in range(N_SAMPLES)]])
+    return rec
 
 cases = {}
 for rel in IMAGES:
@@ -74,6 +86,10 @@ prov = {'script': 'scripts/make-vit-resize-fixtures.py', 'python': sys.version.s
 if part == 'pil':
     import torchvision
     prov['torchvision'] = torchvision.__version__
+if part == 'torch':
+    prov['cpu_capability'] = torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, 'cpu') else 'unknown'
+    prov['samples'] = os.path.basename(out_path)[:-5] + '.f32'
+    np.concatenate(samples).astype('<f4').tofile(out_path[:-5] + '.f32')
 with open(out_path, 'w') as f:
     json.dump({'provenance': prov, 'cases': cases}, f, indent=1)
     f.write('\n')

@@ -100,7 +100,11 @@ export interface OptionSpec<T = unknown> {
   readonly key: string;
   /** Commander's flag text, e.g. `--kid-subsets <n>`, `-n, --count <n>`, `--no-cache`. */
   readonly flag: string;
-  /** More long flags accepted for the same option. */
+  /**
+   * More long flags for the same option (`--preset` for `--protocol`, the issue's spelling): each
+   * takes the same value and help; given together with different values they are a usage error.
+   * Only for entries without a flag default (the parser must tell "given" from "defaulted").
+   */
   readonly aliases?: readonly string[];
   readonly type: ValueType<T>;
   /** The value when the option is not given (absent: not set, or computed — see `defaultText`). */
@@ -222,7 +226,7 @@ export const O = Object.freeze({
   verifyJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print the rows as one JSON document', commands: ['verify'] }),
 
   // ── commands that read image folders or generated images ───────────────────────────────────
-  protocol: opt({ key: 'protocol', flag: '--protocol <name>', type: oneOf(() => runtimeChoices.protocols()), default: 'tf' as Protocol, defaultInApi: true, defaultText: "the extractor's first: tf for inception", doc: "how images are resized and scaled for the network: for inception tf = torch-fidelity/TTUR, pytorch-fid, clean = clean-fid; other extractors have their own (`fidkit extractors` lists them)", commands: READS_IMAGES }),
+  protocol: opt({ key: 'protocol', flag: '--protocol <name>', aliases: ['--preset'], type: oneOf(() => runtimeChoices.protocols()), default: 'tf' as Protocol, defaultInApi: true, defaultText: "the extractor's first: tf for inception", doc: "how images are resized and scaled for the network: for inception tf = torch-fidelity/TTUR, pytorch-fid, clean = clean-fid; other extractors have their own (`fidkit extractors` lists them)", commands: READS_IMAGES }),
   extractor: opt({ key: 'extractor', flag: '--extractor <name>', type: nameOrPattern(() => runtimeChoices.extractors()), default: 'inception', defaultInApi: true, defaultText: 'score: per metric, as torch-fidelity 0.4 (vgg16 for pr, inception for the others); stats, features: inception', doc: 'feature extractor, for every metric of the run (`fidkit extractors` lists them); onnx:PATH.onnx = your own ONNX model (see --onnx-*)', commands: NOT_SWEEP }),
   /** The sweep picks its extractor by one rule (sweep.ts `sweepExtractor`), stated here for --help and the README. */
   sweepExtractor: opt({ key: 'extractor', flag: '--extractor <name>', type: nameOrPattern(() => runtimeChoices.extractors()), defaultText: 'mnist when the generator or the reference is MNIST digits (mnist-gan, mnist-vae, mnist:…), else inception', doc: 'feature extractor (`fidkit extractors` lists them); the header line says which one the sweep uses and why', commands: ['sweep'] }),

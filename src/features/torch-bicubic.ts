@@ -117,26 +117,32 @@ export function torchBicubic(src: Float32Array, channels: number, inHeight: numb
 function bicubic(src: Float32Array, channels: number, inH: number, inW: number, outH: number, outW: number): Float32Array {
   const ax = cubicAxis(inW, outW);
   const ay = cubicAxis(inH, outH);
-  const out = new Float32Array(channels * outH * outW);
-  // The four rows' horizontal sums of one output row, then combined vertically.
-  const r0 = new Float32Array(outW);
-  const r1 = new Float32Array(outW);
-  const r2 = new Float32Array(outW);
-  const r3 = new Float32Array(outW);
-  const rows = [r0, r1, r2, r3];
+  // A tap's horizontal sum depends only on its source row, so each used row is summed once
+  // (torch recomputes it per output row, with the same operations: the values are identical).
+  const used = new Uint8Array(inH);
+  for (const r of ay.index) used[r] = 1;
+  const rows = new Float32Array(channels * inH * outW);
   for (let c = 0; c < channels; c++) {
-    const plane = c * inH * inW;
-    for (let y = 0; y < outH; y++) {
-      for (let j = 0; j < 4; j++) {
-        const row = plane + ay.index[y * 4 + j] * inW;
-        const r = rows[j];
-        for (let x = 0; x < outW; x++) {
-          const o = x * 4;
-          r[x] = sum4(src[row + ax.index[o]], src[row + ax.index[o + 1]], src[row + ax.index[o + 2]], src[row + ax.index[o + 3]], ax.weight, o);
-        }
+    for (let r = 0; r < inH; r++) {
+      if (used[r] === 0) continue;
+      const row = (c * inH + r) * inW;
+      const dst = (c * inH + r) * outW;
+      for (let x = 0; x < outW; x++) {
+        const o = x * 4;
+        rows[dst + x] = sum4(src[row + ax.index[o]], src[row + ax.index[o + 1]], src[row + ax.index[o + 2]], src[row + ax.index[o + 3]], ax.weight, o);
       }
+    }
+  }
+  const out = new Float32Array(channels * outH * outW);
+  for (let c = 0; c < channels; c++) {
+    for (let y = 0; y < outH; y++) {
+      const o = y * 4;
+      const r0 = (c * inH + ay.index[o]) * outW;
+      const r1 = (c * inH + ay.index[o + 1]) * outW;
+      const r2 = (c * inH + ay.index[o + 2]) * outW;
+      const r3 = (c * inH + ay.index[o + 3]) * outW;
       const dst = (c * outH + y) * outW;
-      for (let x = 0; x < outW; x++) out[dst + x] = sum4(r0[x], r1[x], r2[x], r3[x], ay.weight, y * 4);
+      for (let x = 0; x < outW; x++) out[dst + x] = sum4(rows[r0 + x], rows[r1 + x], rows[r2 + x], rows[r3 + x], ay.weight, o);
     }
   }
   return out;

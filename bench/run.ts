@@ -5,9 +5,9 @@
  * the Python anchors measured in the same run, as ratios; otherwise absolute figures. Benchmarks
  * never pass or fail.
  *
- * Names: frechet, inception, vgg16, gemm-peak, kid, prdc, stats-e2e, scale, npz-interop (default: all).
- * kid, prdc and stats-e2e call the references' own code from checkouts under bench/out (see each
- * file's header) and run 3 rounds, reporting the median of per-round ratios.
+ * Names: frechet, inception, vgg16, gemm-peak, kid, prdc, stats-e2e, scale, npz-interop, cmmd
+ * (default: all). kid, prdc and stats-e2e call the references' own code from checkouts under
+ * bench/out (see each file's header) and run 3 rounds, reporting the median of per-round ratios.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -58,6 +58,7 @@ const BENCHES: Record<string, () => string[]> = {
   },
   scale: () => [],
   'npz-interop': () => [],
+  cmmd: () => (scipy ? [] : ['--no-python']),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -53,7 +53,7 @@ async function makeImages(dir: string, n: number): Promise<void> {
   }
 }
 
-interface Run { readonly seconds: number; readonly cpuSeconds?: number; readonly beforeFirstBatch?: number; readonly firstBatch?: number }
+interface Run { readonly seconds: number; readonly cpuSeconds?: number; readonly beforeFirstBatch?: number; readonly cpuBeforeFirstBatch?: number; readonly firstBatch?: number }
 
 /** Runs `command` under /usr/bin/time when present, for the CPU seconds of it and its children (DataLoader workers). */
 function timed(command: string, argv: string[], env: NodeJS.ProcessEnv): { status: number | null; stderr: string; seconds: number; cpuSeconds?: number } {
@@ -74,7 +74,12 @@ function timeFidkit(folder: string, out: string, cache: string): Run {
     '--protocol', 'pytorch-fid', '--cache-dir', cache, '-q'], { ...process.env, NODE_DEBUG: 'fidkit' });
   if (r.status !== 0) throw new Error(`fidkit stats failed: ${r.stderr}`);
   const at = (re: RegExp) => { const m = re.exec(r.stderr); return m ? Number(m[1]) / 1000 : undefined; };
-  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, beforeFirstBatch: at(/extraction starts: first batch decoding at (\d+) ms/), firstBatch: at(/first batch of \d+ images extracted at (\d+) ms/) };
+  return {
+    seconds: r.seconds, cpuSeconds: r.cpuSeconds,
+    beforeFirstBatch: at(/extraction starts: first batch decoding at (\d+) ms/),
+    cpuBeforeFirstBatch: at(/extraction starts: first batch decoding at \d+ ms \((\d+) ms CPU\)/),
+    firstBatch: at(/first batch of \d+ images extracted at (\d+) ms/),
+  };
 }
 
 function timePytorchFid(folder: string, out: string, src: string | undefined): Run {
@@ -127,7 +132,7 @@ try {
       console.log(`${n} images, round ${r + 1}/${rounds} (load ${loadavg()[0].toFixed(1)}): fidkit ${f(fid[r].seconds)} s${ratio}`);
     }
     const a = middle(fid);
-    console.log(`${n} images: fidkit median ${f(a.seconds)} s, ${f(a.cpuSeconds)} s CPU (${f(n / a.seconds, 1)} images/s; before the first batch ${f(a.beforeFirstBatch)} s, first batch done at ${f(a.firstBatch)} s)`);
+    console.log(`${n} images: fidkit median ${f(a.seconds)} s, ${f(a.cpuSeconds)} s CPU (${f(n / a.seconds, 1)} images/s; before the first batch ${f(a.beforeFirstBatch)} s, ${f(a.cpuBeforeFirstBatch)} s of CPU; first batch done at ${f(a.firstBatch)} s)`);
     if (py.length === fid.length) {
       const b = middle(py);
       const mu1 = (await readNpzFile(join(work, 'fidkit.npz'))).mu.data as Float64Array;

@@ -30,8 +30,9 @@
  * γ_D·‖x‖‖y‖ to float32's γ_D·‖x‖‖y‖ ≤ γ_D·(‖x‖² + ‖y‖²)/2 (Higham, Theorem 3.1, any summation order,
  * with or without FMA; the float32 result widens to float64 exactly), so the same decisions are
  * taken with the larger factor `squaredDistanceErrorFactor(D, 'float32')` (≈ 2.4e-4 for D = 2048)
- * and a few more near-ties are recomputed; the results stay those of the canonical distance, bit
- * for bit.
+ * plus an absolute {@link squaredDistanceErrorFloor} for float32 underflow, and a few more near-ties
+ * are recomputed; the results stay those of the canonical distance, bit for bit. Rows with squared
+ * norms of 2¹⁰⁰ or more (float32 overflow in reach) always get float64 blocks.
  */
 
 import { InputError } from '../core/errors.js';
@@ -74,6 +75,23 @@ export function squaredDistance(a: Floats, i: number, b: Floats, j: number, cols
     s0 += t * t;
   }
   return s0 + s1;
+}
+
+/**
+ * Largest squared row norm for which float32 Gram blocks are used: every float32 partial sum stays
+ * below ‖x‖·‖y‖·(1 + γ_D) < 2¹⁰¹, far from float32's overflow at 2¹²⁸. Larger rows get float64 blocks.
+ */
+export const FLOAT32_GRAM_MAX_SQUARED_NORM = 2 ** 100;
+
+/**
+ * Absolute error to add to the bound of {@link squaredDistanceErrorFactor} for float32 blocks:
+ * Higham's relative bound assumes no underflow, and a float32 product or sum that lands below the
+ * smallest normal number (2⁻¹²⁶) may be off by up to that much (flushed to zero at worst); 2D such
+ * operations per dot product, doubled in 2⟨x, y⟩ and twice for safety: 8·D·2⁻¹²⁶ (≈ 2.4e-34 at
+ * D = 2048, far below any real distance). 0 for float64 blocks.
+ */
+export function squaredDistanceErrorFloor(cols: number, accumulation: GramAccumulation = 'float64'): number {
+  return accumulation === 'float32' ? 8 * cols * 2 ** -126 : 0;
 }
 
 /** How the dot products of a Gram block were accumulated (see the file header). */
@@ -180,7 +198,9 @@ export function* knnSquaredRadiiSteps(
   const cols = Math.max(block, options.tileColumns ?? block);
   if (!Number.isInteger(cols)) throw new InputError(`knn: tileColumns must be an integer, got ${options.tileColumns}`);
   const norms = options.squaredNorms ?? rowSquaredNorms(features);
-  const float32 = options.float32 === true && data instanceof Float32Array;
+  let maxNorm = 0;
+  for (let i = 0; i < n; i++) if (norms[i] > maxNorm) maxNorm = norms[i];
+  const float32 = options.float32 === true && data instanceof Float32Array && maxNorm < FLOAT32_GRAM_MAX_SQUARED_NORM;
   const maxK = Math.max(...ks);
   const width = Math.min(n, maxK + 1 + EXTRA_CANDIDATES);
 
@@ -230,9 +250,8 @@ export function* knnSquaredRadiiSteps(
   }
 
   // Resolve each row exactly from its candidates.
-  let maxNorm = 0;
-  for (let i = 0; i < n; i++) if (norms[i] > maxNorm) maxNorm = norms[i];
   const c = squaredDistanceErrorFactor(d, float32 ? 'float32' : 'float64');
+  const floor = squaredDistanceErrorFloor(d, float32 ? 'float32' : 'float64');
   const squaredRadii = ks.map(() => new Float64Array(n));
   const exact = new Float64Array(width);
   const lo = new Float64Array(width), hi = new Float64Array(width);
@@ -242,13 +261,13 @@ export function* knnSquaredRadiiSteps(
     const len = bufLen[i];
     // Every row left out of the buffer has expansion value ≥ bufVal[last], so canonical value
     // ≥ bufVal[last] − bound; if that is ≥ the candidate radius, no outsider can be smaller.
-    const bound = len < n ? bufVal[base + len - 1] - c * (norms[i] + maxNorm) : Infinity;
+    const bound = len < n ? bufVal[base + len - 1] - c * (norms[i] + maxNorm) - floor : Infinity;
     // Each candidate's canonical distance lies in [lo, hi] around its expansion value. When the
     // k-th candidate's interval is clear of all the others', its canonical value is the k-th
     // smallest too, and only that one distance is computed directly (2 per row instead of all
     // the candidates, for most rows); otherwise every candidate is.
     for (let t = 0; t < len; t++) {
-      const e = c * (norms[i] + norms[bufIdx[base + t]]);
+      const e = c * (norms[i] + norms[bufIdx[base + t]]) + floor;
       lo[t] = bufVal[base + t] - e;
       hi[t] = bufVal[base + t] + e;
     }

@@ -45,7 +45,9 @@ import { InputError } from '../core/errors.js';
 import { DEFAULTS } from '../options/schema.js';
 import { rowSquaredNorms } from '../linalg/gram.js';
 import { openGramEngine, runGramSteps, runGramStepsAsync, type GramBlockAsyncFn, type GramEngineChoice, type GramRequest } from '../linalg/gram-engine.js';
-import { DEFAULT_BLOCK_SIZE, knnSquaredRadiiSteps, squaredDistance, squaredDistanceErrorFactor, type KnnRadii } from '../linalg/knn.js';
+import {
+  DEFAULT_BLOCK_SIZE, FLOAT32_GRAM_MAX_SQUARED_NORM, knnSquaredRadiiSteps, squaredDistance, squaredDistanceErrorFactor, squaredDistanceErrorFloor, type KnnRadii,
+} from '../linalg/knn.js';
 import type { FeatureMatrix } from '../core/types.js';
 
 /**
@@ -342,7 +344,9 @@ export function* countManifoldsSteps(
   const emit = options.onProgress;
 
   const nx = rowSquaredNorms(x), ny = rowSquaredNorms(y);
-  const float32 = options.float32 === true && x.data instanceof Float32Array && y.data instanceof Float32Array;
+  const largest = (norms: Float64Array) => norms.reduce((a, b) => (b > a ? b : a), 0);
+  const float32 = options.float32 === true && x.data instanceof Float32Array && y.data instanceof Float32Array
+    && Math.max(largest(nx), largest(ny)) < FLOAT32_GRAM_MAX_SQUARED_NORM;
   checkNorms('real', x, nx, options.labels);
   checkNorms('generated', y, ny, options.labels);
 
@@ -380,6 +384,7 @@ export function* countManifoldsSteps(
   const densitySum = new Float64Array(ns);
 
   const c = squaredDistanceErrorFactor(d, float32 ? 'float32' : 'float64');
+  const floor = squaredDistanceErrorFloor(d, float32 ? 'float32' : 'float64');
   let nearRadiusPairs = 0;
   // Largest squared radius of each row over the settings: a pair beyond both rows' largest is in no ball.
   const maxOver = (radii: Float64Array[], rows: number): Float64Array => {
@@ -406,7 +411,7 @@ export function* countManifoldsSteps(
         for (let j = j0; j < j1; j++) {
           const sum = ni + ny[j];
           const v = sum - 2 * tile[o + j];
-          const e = c * sum;
+          const e = c * sum + floor;
           // Most pairs are provably outside every ball of both rows: nothing to count.
           if (v - e > farReal && v - e > maxFake[j]) continue;
           let exact = -1;

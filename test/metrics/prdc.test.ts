@@ -273,6 +273,17 @@ describe('float32 Gram blocks (ONNX Runtime SGEMM): near-ties recomputed, counts
     }
   }, 60_000);
 
+  it('float32 underflow and overflow: rows scaled by 2⁻⁷⁶ (products below float32\'s normal range) and by 2⁶² (sums past float32\'s 2¹²⁸; squared norms past 2¹⁰⁰ get float64 blocks) count exactly', async () => {
+    const pts = (scale: number, set: number[][]) => set.map((p) => p.map((v) => v * scale));
+    const few = realPts.slice(0, 30).map((p) => p.slice(0, 8)), fewGen = genPts.slice(0, 25).map((p) => p.slice(0, 8));
+    for (const scale of [2 ** -76, 2 ** 62]) {
+      const real = pts(scale, few), generated = pts(scale, fewGen);
+      const want = settings.map((s) => naiveCounts(real, generated, s.k, s.membership));
+      const got = await countManifoldsAsync({ generated: toMatrix(generated, 0, 'f32'), real: toMatrix(real, 0, 'f32') }, settings, { engine: 'onnx', threads: 1 });
+      expect(got.counts.map(numerators)).toEqual(want);
+    }
+  });
+
   it('the check can fail: the plain expansion on the same float32 GEMM miscounts', async () => {
     const real = toMatrix(realPts, offset, 'f32'), generated = toMatrix(genPts, offset, 'f32');
     const engine = await openGramEngine({ engine: 'onnx', threads: 1 });

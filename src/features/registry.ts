@@ -182,7 +182,7 @@ export function officialWeights(name: string | undefined, weightsSha256: string 
   const head = name?.split(':')[0];
   const w = head === undefined ? undefined : table.get(head)?.weights;
   const official = w?.kind === 'download' ? w.file.sha256 : w?.kind === 'bundled' ? w.sha256 : undefined;
-  if (official === undefined || typeof weightsSha256 !== 'string') return null;
+  if (official === undefined || official === '' || typeof weightsSha256 !== 'string') return null;
   // A published prefix (torchvision's vgg16-397923af.pth) is matched as torch.hub matches it.
   return sha256Matches(weightsSha256, official);
 }

@@ -18,7 +18,7 @@ import { resizeImage } from '../resize.js';
 import { DINOV2_INPUT_SIZE } from './arch.js';
 
 /** The presets, default first (see README "Which space?"). */
-export const DINOV2_PROTOCOLS = Object.freeze(['torch-fidelity'] as const);
+export const DINOV2_PROTOCOLS = Object.freeze(['dgm-eval', 'edm2', 'torch-fidelity'] as const);
 export type Dinov2Protocol = (typeof DINOV2_PROTOCOLS)[number];
 
 const f32 = Math.fround;
@@ -27,6 +27,9 @@ const STD = [0.229, 0.224, 0.225];
 /** torch-fidelity's constants, 255·mean and 255·std as Python floats, then float32. */
 const MEAN_255 = Float32Array.from(MEAN, (m) => 255 * m);
 const STD_255 = Float32Array.from(STD, (s) => 255 * s);
+/** dgm-eval's and EDM2's: the constants themselves as float32 (`torch.as_tensor(mean, dtype=float32)`). */
+const MEAN_32 = Float32Array.from(MEAN);
+const STD_32 = Float32Array.from(STD);
 
 /**
  * Writes the network input of `image` under `protocol` (3×224×224 float32, planar CHW) into `out` at `offset`.
@@ -39,6 +42,18 @@ export function writeDinov2Input(image: DecodedImage, protocol: string, out: Flo
     throw new InputError(`network input buffer too small: need ${3 * plane} values at offset ${offset}, buffer holds ${out.length}`);
   }
   switch (protocol) {
+    case 'dgm-eval': {
+      // Pillow's 8-bit result (integers 0..255), then ToTensor's v/255 (correctly rounded float32).
+      const resized = resizeImage(image, 'pil-bicubic-u8', size, size).data;
+      normalize(resized, out, offset, plane, (v) => f32(v / 255));
+      return;
+    }
+    case 'edm2': {
+      // float32 0..255 resized (not rounded or clamped), then x / 255 in float32.
+      const resized = resizeImage(image, 'torch-bicubic-aa', size, size).data;
+      normalize(resized, out, offset, plane, (v) => f32(v / 255));
+      return;
+    }
     case 'torch-fidelity': {
       const resized = resizeImage(image, 'tf-bilinear', size, size).data;
       for (let c = 0; c < 3; c++) {
@@ -50,6 +65,15 @@ export function writeDinov2Input(image: DecodedImage, protocol: string, out: Flo
     }
     default:
       throw new InputError(`unknown DINOv2 preset '${protocol}': expected one of ${DINOV2_PROTOCOLS.join(', ')}`);
+  }
+}
+
+/** `float32(float32(scale(v) − m) / s)` per channel with the ImageNet constants as float32. */
+function normalize(resized: Float32Array, out: Float32Array, offset: number, plane: number, scale: (v: number) => number): void {
+  for (let c = 0; c < 3; c++) {
+    const mean = MEAN_32[c];
+    const std = STD_32[c];
+    for (let i = c * plane; i < (c + 1) * plane; i++) out[offset + i] = f32(f32(scale(resized[i]) - mean) / std);
   }
 }
 

@@ -271,6 +271,8 @@ def main():
     ap.add_argument("--debian-python", default="/usr/bin/python3")
     ap.add_argument("--no-write", action="store_true", help="do not write fixtures/ (a check run for b/g)")
     ap.add_argument("--noise", action="store_true", help="also measure the reference's own 2-thread noise")
+    ap.add_argument("--presets", default=",".join(PRESETS), help="with --no-write: the presets to run")
+    ap.add_argument("--limit", type=int, default=0, help="with --no-write: only the first N images of each set (ViT-g/14 takes ~10 s an image)")
     args = ap.parse_args()
     work = args.weights_dir
     os.makedirs(work, exist_ok=True)
@@ -289,7 +291,9 @@ def main():
     with open(os.path.join(work, "inputs-versions.json")) as f:
         inputs_versions = json.load(f)
 
-    inputs = {p: {s: [np.load(os.path.join(work, "inputs", p, s, f + ".npy")) for f in image_files(s)] for s in SETS} for p in PRESETS}
+    presets = args.presets.split(",") if args.no_write else list(PRESETS)
+    limit = args.limit if args.no_write and args.limit > 0 else None
+    inputs = {p: {s: [np.load(os.path.join(work, "inputs", p, s, f + ".npy")) for f in image_files(s)][:limit] for s in SETS} for p in PRESETS}
     expected = {
         "description": "DINOv2 (facebookresearch/dinov2 hub builders, pretrained=False + hash weights) CLS features after the final norm, per preset; made by scripts/make-dinov2-fixtures.py",
         "command": "/work/venv-t2/bin/python scripts/make-dinov2-fixtures.py --src <git archives> --models " + args.models,
@@ -328,7 +332,7 @@ def main():
             del a
         path = os.path.join(work, f"{builder}_hash.pth")
         torch.save(sd, path)
-        del sd
+        del sd, model
         model = build_model(args.src, builder)
         model.load_state_dict(torch.load(path, map_location="cpu"), strict=True)
         model.eval()
@@ -338,15 +342,15 @@ def main():
             torch.set_num_threads(threads)
             out = {}
             with torch.no_grad():
-                for p in PRESETS:
+                for p in presets:
                     out[p] = {s: np.concatenate([model(torch.from_numpy(x)).numpy() for x in inputs[p][s]]) for s in SETS}
             torch.set_num_threads(1)
             return out
 
         t2 = time.time()
         feats = run()
-        per_image = (time.time() - t2) / (len(PRESETS) * sum(len(inputs[PRESETS[0]][s]) for s in SETS))
-        allf = np.concatenate([feats["dgm-eval"][s] for s in SETS]).astype(np.float64)
+        per_image = (time.time() - t2) / (len(presets) * sum(len(inputs[PRESETS[0]][s]) for s in SETS))
+        allf = np.concatenate([feats[presets[0]][s] for s in SETS]).astype(np.float64)
         norms = np.linalg.norm(allf, axis=1)
         cos = (allf @ allf.T) / np.outer(norms, norms)
         off = cos[~np.eye(len(allf), dtype=bool)]
@@ -358,7 +362,7 @@ def main():
             "parameters": int(sum(r["numel"] for r in rows)),
             "pth": {"size_bytes": os.path.getsize(path), "sha256": sha256_file(path), "saved_with": f"torch.save(model.state_dict()) in torch {torch.__version__}"},
             "seconds_per_image_1_thread": per_image,
-            "features": {p: {s: stats(feats[p][s]) for s in SETS} for p in PRESETS},
+            "features": {p: {s: stats(feats[p][s]) for s in SETS} for p in presets},
             "non_degeneracy_dgm_eval": {
                 "l2_norm_per_image": {"min": float(norms.min()), "max": float(norms.max())},
                 "pairwise_cosine": {"min": float(off.min()), "max": float(off.max())},
@@ -368,7 +372,7 @@ def main():
         }
         if args.noise:
             two = run(2)
-            entry["noise_threads_2_vs_1_relative"] = max(float(np.abs(two[p][s] - feats[p][s]).max() / np.abs(feats[p][s]).max()) for p in PRESETS for s in SETS)
+            entry["noise_threads_2_vs_1_relative"] = max(float(np.abs(two[p][s] - feats[p][s]).max() / np.abs(feats[p][s]).max()) for p in presets for s in SETS)
         expected["models"][name] = entry
         summary[name] = {k: entry[k] for k in ("parameters", "seconds_per_image_1_thread", "non_degeneracy_dgm_eval")}
         print(json.dumps(summary[name]), file=sys.stderr)
@@ -384,7 +388,7 @@ def main():
                 for s in SETS:
                     np.save(os.path.join(md, p, f"{s}.npy"), feats[p][s].astype("<f4"))
         else:
-            np.savez(os.path.join(work, f"{builder}_features.npz"), **{f"{p}/{s}": feats[p][s] for p in PRESETS for s in SETS})
+            np.savez(os.path.join(work, f"{builder}_features.npz"), **{f"{p}/{s}": feats[p][s] for p in presets for s in SETS})
         del model
     if args.no_write:
         print(json.dumps(summary, indent=1))

@@ -20,6 +20,8 @@ import type { WeightsOptions } from '../weights.js';
 import { dinov2Arch } from './arch.js';
 import { dinov2DataPath, writeDinov2ModelFiles, type Dinov2WeightsSource } from './build.js';
 import { loadDinov2, type Dinov2Layer } from './index.js';
+import { openPthFile } from '../../io/pth.js';
+import { assertDinov2StateDict } from './state-dict.js';
 import { resolveDinov2Weights } from './weights.js';
 
 /** Bump when graph.ts changes what it writes, so cached models are rebuilt. */
@@ -77,6 +79,16 @@ export async function loadDinov2Extractor(request: Dinov2LoadRequest): Promise<L
   let temporary: string | undefined;
   let model = modelPath;
   if (!((await isFile(modelPath)) && (await isFile(dinov2DataPath(modelPath))))) {
+    if (source.kind === 'pth') {
+      // Check the layout here first (reads only the file's directory and pickle): a wrong file fails
+      // in a fraction of a second, with the messages of this thread (flags spelled for the CLI).
+      const opened = await openPthFile(source.path);
+      try {
+        assertDinov2StateDict(opened.stateDict, arch, source.path);
+      } finally {
+        opened.close();
+      }
+    }
     try {
       await writeDinov2ModelFiles(modelPath, arch.name, source);
     } catch (err) {

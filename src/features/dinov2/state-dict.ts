@@ -8,6 +8,7 @@
 
 import { FidkitError } from '../../core/errors.js';
 import type { StateDict } from '../../core/types.js';
+import { optionRef } from '../../options/mention.js';
 import { DINOV2_ARCHS, DINOV2_PATCH, DINOV2_POS_GRID, type Dinov2Arch } from './arch.js';
 
 /** One expected tensor. */
@@ -72,7 +73,7 @@ export function assertDinov2StateDict(sd: StateDict, arch: Dinov2Arch, source: s
   };
   const width = sd.get('cls_token')?.shape.at(-1);
   const other = DINOV2_ARCHS.find((a) => a !== arch && a.dim === width && sd.has(`blocks.${a.depth - 1}.norm1.weight`) && !sd.has(`blocks.${a.depth}.norm1.weight`));
-  if (other) fail(`it holds ${other.name} weights (width ${other.dim}, ${other.depth} blocks): use --extractor ${other.name}`);
+  if (other) fail(`it holds ${other.name} weights (width ${other.dim}, ${other.depth} blocks): use ${optionRef('extractor', other.name)}`);
   if (sd.has('register_tokens')) fail('it has register tokens (a dinov2_*_reg4 file), which fidkit does not support: use the file without registers');
   const spec = dinov2StateDictSpec(arch);
   const expected = new Set(spec.map((s) => s.key));

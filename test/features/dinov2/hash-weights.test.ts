@@ -54,7 +54,7 @@ describe('DINOv2 state dicts and hash weights', () => {
     const l = dinov2Arch('dinov2-vit-l-14');
     const sd = hashDinov2StateDict(s);
     expect(() => assertDinov2StateDict(sd, s, 'w.pth')).not.toThrow();
-    expect(() => assertDinov2StateDict(sd, l, 'w.pth')).toThrow("w.pth is not the dinov2-vit-l-14 state dict (dinov2_vitl14_pretrain.pth): it holds dinov2-vit-s-14 weights (width 384, 12 blocks): use --extractor dinov2-vit-s-14");
+    expect(() => assertDinov2StateDict(sd, l, 'w.pth')).toThrow("w.pth is not the dinov2-vit-l-14 state dict (dinov2_vitl14_pretrain.pth): it holds dinov2-vit-s-14 weights (width 384, 12 blocks): use extractor: 'dinov2-vit-s-14'");
     const reg = new Map(sd);
     reg.set('register_tokens', { dtype: 'float32', shape: [1, 4, 384], data: new Float32Array(4 * 384) });
     expect(() => assertDinov2StateDict(reg, s, 'r.pth')).toThrow(/register tokens/);

@@ -3,6 +3,7 @@
  *
  *   node --import tsx bench/dinov2.ts [--models s,l] [--threads 2] [--batch 8] [--rounds 2]
  *        [--pth-dir /tmp/fidkit-dinov2] [--dinov2-src DIR] [--python /work/venv-t2/bin/python]
+ *        [--limit 12] [--presets dgm-eval,edm2,torch-fidelity] [--no-torch]
  *
  * Needs the hash-weight `.pth` files and reference features that scripts/make-dinov2-fixtures.py writes
  * (`<pth-dir>/dinov2_vit?14_hash.pth`; features in fixtures/dinov2 for s and l, or in
@@ -41,6 +42,8 @@ const { values: args } = parseArgs({
     'dinov2-src': { type: 'string', default: process.env.DINOV2_SRC },
     python: { type: 'string', default: '/work/venv-t2/bin/python' },
     'no-torch': { type: 'boolean', default: false },
+    limit: { type: 'string', default: '12' },
+    presets: { type: 'string', default: 'dgm-eval,edm2,torch-fidelity' },
   },
 });
 const threads = Number(args.threads);
@@ -48,7 +51,8 @@ const batch = Number(args.batch);
 const rounds = Number(args.rounds);
 const FIX = join(ROOT, 'fixtures');
 const SETS = ['set_a', 'set_b'];
-const paths = SETS.flatMap((s) => readFileSync(join(FIX, 'dinov2', `${s}.files.txt`), 'utf8').trim().split('\n').map((f) => join(FIX, 'images', s, f)));
+const perSet = Number(args.limit);
+const paths = SETS.flatMap((s) => readFileSync(join(FIX, 'dinov2', `${s}.files.txt`), 'utf8').trim().split('\n').slice(0, perSet).map((f) => join(FIX, 'images', s, f)));
 const images = await Promise.all(paths.map((p) => decodeImage(p)));
 
 /** The reference rows of each set (all 12, or the first few of a `--limit` run). */
@@ -73,11 +77,12 @@ function relativeMaxDiff(got: Float32Array, ref: Float32Array[], dim: number): s
   let top = 0;
   ref.forEach((r, set) => {
     for (let i = 0; i < r.length; i++) {
-      diff = Math.max(diff, Math.abs(got[set * 12 * dim + i] - r[i]));
+      if (i >= perSet * dim) break;
+      diff = Math.max(diff, Math.abs(got[set * perSet * dim + i] - r[i]));
       top = Math.max(top, Math.abs(r[i]));
     }
   });
-  return `${(diff / top).toExponential(2)} (${ref.reduce((a, r) => a + r.length / dim, 0)} images)`;
+  return `${(diff / top).toExponential(2)} (${ref.reduce((a, r) => a + Math.min(perSet, r.length / dim), 0)} images)`;
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'fidkit-bench-dinov2-'));
@@ -96,14 +101,14 @@ try {
     const gb = (n: number): string => `${(n / 2 ** 30).toFixed(2)} GiB`;
     console.log(`${arch.name}: ${arch.parameters.toLocaleString('en')} parameters; .pth ${gb(statSync(pth).size)}; build ${build.seconds.toFixed(1)} s, peak RSS ${gb(build.peakRss)}; model ${gb(statSync(model).size + statSync(`${model}.data`).size)}`);
 
-    for (const protocol of DINOV2_PROTOCOLS) {
+    for (const protocol of DINOV2_PROTOCOLS.filter((p) => args.presets!.split(',').includes(p))) {
       const ref = await reference(arch.name, arch.hub, protocol);
       const ex = await loadDinov2({ name: arch.name, protocol, model, threads, sessionBatch: batch });
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       const got = (await ex.extract(images)).dinov2.data as Float32Array;
       let best = { s: (performance.now() - t0) / 1000, cpu: (process.cpuUsage(c0).user + process.cpuUsage(c0).system) / 1e6 };
-      if (protocol === DINOV2_PROTOCOLS[0]) {
+      if (protocol === 'dgm-eval') {
         for (let r = 0; r < rounds; r++) {
           const t = performance.now();
           const c = process.cpuUsage();

@@ -16,8 +16,12 @@ Inputs are the decoded fixture images (fixtures/inception-fid/<set>/decoded_rgb/
   what torchvision's `Resize((H, W), BICUBIC)` does on a PIL image (dgm-eval's DINOv2 transform); values 0..255
 - torch-bicubic: `F.interpolate(x, (H, W), mode='bicubic', align_corners=False)` on ToTensor's v/255, float32 NCHW
 - torch-bicubic-aa: the same with `antialias=True`, on float32 0..255 (EDM2's DINOv2 detector)
-- clip-<n>: OpenAI CLIP's `_transform(n)` up to ToTensor: `Resize(n, BICUBIC)` (shorter side) then `CenterCrop(n)` on the PIL
+- clip <n>: OpenAI CLIP's `_transform(n)` up to ToTensor: `Resize(n, BICUBIC)` (shorter side) then `CenterCrop(n)` on the PIL
   image (torchvision), as float32 0..255 (before ToTensor's /255 and Normalize)
+- cmmd <n>: google-research cmmd's io_util `_center_crop_and_resize`: the centred square `im.crop(((w-l)//2, (h-l)//2, ...))`
+  then `im.resize((n, n), BICUBIC)`, as float32 0..255 (before its /255)
+`crop` (when given) takes the top-left HxW of the image first, for odd size differences where torchvision's round-half-even
+crop offset and CMMD's floor differ.
 """
 import hashlib, json, os, sys
 import numpy as np
@@ -55,6 +59,14 @@ def clip(img, n):
     t = T.Compose([T.Resize(n, interpolation=T.InterpolationMode.BICUBIC), T.CenterCrop(n)])
     return np.asarray(t(Image.fromarray(img, mode='RGB'))).transpose(2, 0, 1).astype(np.float32)
 
+def cmmd(img, n):
+    im = Image.fromarray(img, mode='RGB')
+    w, h = im.size
+    l = min(w, h)
+    top, left = (h - l) // 2, (w - l) // 2
+    im = im.crop((left, top, left + l, top + l)).resize((n, n), resample=Image.BICUBIC)
+    return np.asarray(im).transpose(2, 0, 1).astype(np.float32)
+
 def record(out, **meta):
     out = np.ascontiguousarray(out, dtype='<f4')
     rec = {**meta, 'sha256': hashlib.sha256(out.tobytes()).hexdigest(), 'first': [float(v) for v in out.ravel()[:6]],
@@ -77,10 +89,17 @@ for rel in IMAGES:
             assert out.shape == (3, h, w), out.shape
             cases[f'{file} {method} {h}x{w}'] = record(out, set=set_name, file=file, method=method, height=h, width=w)
     if part == 'pil':
-        for n in (224, 336):
-            out = clip(img, n)
-            assert out.shape == (3, n, n), out.shape
-            cases[f'{file} clip {n}'] = record(out, set=set_name, file=file, method='clip', size=n)
+        for crop in ([None, [296, 299], [299, 290]] if file == 'a07_noise_299_rgb.png' else [None]):
+            im = img if crop is None else np.ascontiguousarray(img[:crop[0], :crop[1]])
+            tag = '' if crop is None else f' crop {crop[0]}x{crop[1]}'
+            for method, fn, sizes in (('clip', clip, (224, 336)), ('cmmd', cmmd, (336, 224))):
+                for n in sizes:
+                    out = fn(im, n)
+                    assert out.shape == (3, n, n), out.shape
+                    meta = dict(set=set_name, file=file, method=method, size=n)
+                    if crop is not None:
+                        meta['crop'] = crop
+                    cases[f'{file}{tag} {method} {n}'] = record(out, **meta)
 prov = {'script': 'scripts/make-vit-resize-fixtures.py', 'python': sys.version.split()[0], 'numpy': np.__version__,
         'torch': torch.__version__, 'Pillow': PIL.__version__, 'output': 'float32 little-endian, planar [3, H, W], C order'}
 if part == 'pil':

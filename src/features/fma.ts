@@ -4,9 +4,6 @@
  */
 
 const f32 = Math.fround;
-const F32_BITS = new Float32Array(1);
-const U32_BITS = new Uint32Array(F32_BITS.buffer);
-
 /**
  * `float32(a·b + c)` with a single rounding, for float32 `a`, `b`, `c` (C's `fmaf`). The product is
  * exact in double; the sum is rounded to double and then to float32, which can only go wrong when
@@ -17,16 +14,15 @@ export function fmaF32(a: number, b: number, c: number): number {
   const p = a * b;
   const s = p + c;
   const r = f32(s);
-  if (r === s || r === 0) return r;
-  // Two-sum: the exact error of p + c.
+  const d = s - r; // exact: r is within half a float32 ulp of s
+  if (d === 0 || r === 0) return r;
+  // s is a float32 midpoint exactly when the point as far beyond s as r is on this side is a float32
+  // (closer than half the gap, r + 2d lies strictly between two float32 values).
+  const other = r + 2 * d;
+  if (f32(other) !== other) return r;
+  // Two-sum: the exact error of p + c; the exact value lies beyond the midpoint in its direction.
   const v = s - p;
   const err = p - (s - v) + (c - v);
   if (err === 0) return r;
-  F32_BITS[0] = r;
-  // The float32 neighbour of r on the side of s.
-  U32_BITS[0] += (s > r) === r > 0 ? 1 : -1;
-  const other = F32_BITS[0];
-  if (Math.abs(s - r) !== Math.abs(other - s)) return r;
-  // s is a float32 midpoint: the exact value lies beyond it in the direction of err.
   return (err > 0) === other > r ? other : r;
 }

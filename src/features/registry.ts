@@ -17,7 +17,8 @@
  *    `--offline` fails naming the URL, the cache path and the flag), or `{ kind: 'bundled', path }`.
  * 3. Call {@link registerExtractor} at the bottom of this file with an {@link ExtractorSpec}. The
  *    table checks the entry (name, layers, default layers, protocols) and the CLI picks it up:
- *    `--extractor <name>`, `--weights-<name> PATH`, `fidkit extractors`.
+ *    `--extractor <name>`, `--weights-<name> PATH`, `fidkit extractors`. Give it `fdName` when
+ *    papers name the Fréchet distance in its space (`FD_DINOv2`, `FD_CLIP`); reports use that name.
  * 4. Test it in `test/features/<name>/` against reference features with a stated tolerance.
  *
  * Parametrised names: an entry with `argument` is chosen as `<name>:<argument>` (`onnx:model.onnx`).
@@ -89,6 +90,12 @@ export interface ExtractorSpec<Layer extends string = string> {
   readonly weights: WeightsSource;
   /** Images decoded and handed to `extract` at a time, when `--batch-size` is not given. */
   readonly batchSize: number;
+  /**
+   * What papers call the Fréchet distance on this extractor's features, as reports name `--metrics
+   * fid`: `FID` (the Inception), `FD_DINOv2` (EDM2, dgm-eval), `FD_CLIP`, `FD_VGG16`. Default
+   * `FD_<name>` (`FD_onnx` for onnx:PATH). The JSON key stays `fid`; this is its `name`.
+   */
+  readonly fdName?: string;
   load(request: ExtractorRequest & { readonly protocol: string }): Promise<LoadedExtractor>;
 }
 
@@ -116,6 +123,21 @@ export function registerExtractor<Layer extends string>(spec: ExtractorSpec<Laye
   if (!Number.isSafeInteger(spec.batchSize) || spec.batchSize < 1) throw new UsageError(`extractor '${name}': batchSize must be a positive integer`);
   table.set(name, Object.freeze(spec) as ExtractorSpec);
   return spec;
+}
+
+/**
+ * The name of the Fréchet distance in the space of extractor `name` (a table name, `onnx:a.onnx`, or
+ * undefined when the features' origin is unknown: `.npy` files, statistics without metadata): its
+ * entry's `fdName`, else `FD_<name>`; `FD` when unknown.
+ * @example fdNameOf('inception') // 'FID'
+ */
+export function fdNameOf(name: string | undefined): string {
+  if (name === undefined) return 'FD';
+  const head = name.split(':')[0];
+  const spec = table.get(head);
+  if (spec?.fdName !== undefined) return spec.fdName;
+  if (spec === undefined && !/^[a-z][a-z0-9-]*$/.test(head)) return 'FD';
+  return `FD_${head}`;
 }
 
 /** Table names, in registration order; parametrised entries as `<name>:<argument>` (e.g. `onnx:PATH.onnx`). */
@@ -208,6 +230,7 @@ registerExtractor({
   protocols: INCEPTION_PROTOCOL_NAMES,
   weights: { kind: 'download', file: INCEPTION_WEIGHTS },
   batchSize: 50,
+  fdName: 'FID',
   load: loadInceptionExtractor,
 });
 
@@ -219,6 +242,7 @@ registerExtractor({
   protocols: [MNIST_PROTOCOL],
   weights: { kind: 'bundled', path: BUNDLED_MNIST_CLASSIFIER, sha256: BUNDLED_MNIST_CLASSIFIER_SHA256 },
   batchSize: 500,
+  fdName: 'FD_MNIST',
   // --weights names another classifier folder (or its model.json), e.g. one from `fidkit train classifier --out DIR`.
   load: async (request) => {
     const { extractor, sha256, source } = await loadMnistClassifier(request.weights === undefined ? {} : { model: request.weights });
@@ -239,6 +263,7 @@ registerExtractor({
   protocols: [VGG16_PROTOCOL],
   weights: { kind: 'download', file: VGG16_WEIGHTS },
   batchSize: 50,
+  fdName: 'FD_VGG16',
   load: async (request) => {
     const hashWeights = request.weights === HASH_WEIGHTS;
     const l = await loadVgg16Extractor({ ...request, hashWeights, weights: hashWeights ? undefined : request.weights, perExtractor: request.weightsFrom });
@@ -255,6 +280,8 @@ for (const arch of DINOV2_ARCHS) {
     name: arch.name,
     description: `DINOv2 ${DINOV2_SIZES[arch.name.slice('dinov2-vit-'.length)]} CLS feature (${arch.hub}_pretrain.pth)${arch.name === 'dinov2-vit-l-14' ? ': the FD_DINOv2 space of dgm-eval and EDM2' : ''}`,
     layers: { dinov2: arch.dim },
+    // FD_DINOv2 is ViT-L/14's (dgm-eval, EDM2); the other sizes say theirs, so numbers never pass for it.
+    fdName: arch.name === 'dinov2-vit-l-14' ? 'FD_DINOv2' : `FD_DINOv2_${arch.name.slice('dinov2-vit-'.length).replace('-', '')}`,
     defaultLayers: DINOV2_DEFAULT_LAYERS,
     protocols: DINOV2_PROTOCOLS,
     weights: { kind: 'download', file: dinov2WeightsFile(arch) },

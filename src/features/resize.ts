@@ -131,6 +131,25 @@ export function clipResizeCrop(image: DecodedImage, size: number): PlanarImage {
 }
 
 /**
+ * CMMD's image loading (google-research `cmmd/io_util.py`, `_center_crop_and_resize`, which the
+ * PyTorch port keeps): the centred square of side `l = min(W, H)` at offsets `((W − l) // 2,
+ * (H − l) // 2)` — floor, unlike torchvision's `CenterCrop` — then Pillow's 8-bit bicubic resize to
+ * `size`×`size` ({@link pilResizeU8}). Values 0..255 (integers); CMMD then divides by 255. Its
+ * second, torch/JAX bicubic resize to the same size changes nothing (torch's is the identity there).
+ * @throws {InputError} for a malformed image or a size that is not a positive integer.
+ */
+export function cmmdResizeCrop(image: DecodedImage, size: number): PlanarImage {
+  checkImage(image);
+  if (!(Number.isInteger(size) && size > 0)) throw new InputError(`resize to ${size}: the size must be a positive integer`);
+  const side = Math.min(image.width, image.height);
+  const top = Math.floor((image.height - side) / 2);
+  const left = Math.floor((image.width - side) / 2);
+  const square = new Uint8Array(side * side * 3);
+  for (let y = 0; y < side; y++) square.set(image.data.subarray(((y + top) * image.width + left) * 3, ((y + top) * image.width + left + side) * 3), y * side * 3);
+  return planarImage(pilResizeU8({ data: square, width: side, height: side }, size, size, PIL_BICUBIC), '0,255');
+}
+
+/**
  * The size torchvision's `Resize(size)` (one int) gives an image of `height`×`width`: the shorter side
  * becomes `size`, the longer `int(size · long / short)` (truncated, in double precision as Python).
  */

@@ -1,7 +1,7 @@
 /**
  * @file PyTorch's bicubic `F.interpolate(x, size, mode='bicubic', align_corners=False)` on float32
  * planar images, without and with `antialias=True`, reproducing torch 2.x's CPU kernels
- * (aten/src/ATen/native/cpu/UpSampleKernel.cpp, the AVX2/AVX512 builds) bit for bit: every
+ * (aten/src/ATen/native/cpu/UpSampleKernel.cpp) bit for bit: every
  * operation in float32, with the multiply-adds the compiler contracts into fused ones (`fmaF32`)
  * exactly where torch's build does — found by probing torch 2.13 with unit impulses (weights) and
  * random rows (sums), and proven on the fixture images (test/features/resize-torch-bicubic.test.ts).
@@ -12,9 +12,12 @@
  *   pass, each output `Σ_y w_y · (Σ_x w_x · v)`.
  * - `antialias=True` (EDM2's DINOv2 detector): Pillow's separable scheme with A = −0.5 — the
  *   support widened by the scale when shrinking, weights normalised to sum 1 — as two float32
- *   passes, horizontal (stored as float32) then vertical, each only when that side changes.
- * Torch 1.13 computes the same with other roundings: its outputs differ from these by a few ulp
- * (measured in the test; ≤ 2.7e−6 on [0,1] inputs without antialias, ≤ 1.3e−4 on 0..255 with).
+ *   passes, horizontal (stored as float32) then vertical, each only when that side changes; each
+ *   output's sum is accumulated as torch's build does it ({@link aaSum}).
+ * The roundings are those of torch's compiled kernels: measured equal to the bit with torch
+ * 2.13.0+cpu's AVX512 and AVX2 kernels (`ATEN_CPU_CAPABILITY=avx2`); its DEFAULT (no-FMA) kernels
+ * differ by up to 2.6e−6 on [0,1] / 2.1e−4 on 0..255, CUDA is not covered. Torch 1.13 (Debian's build)
+ * differs from torch 2.13 by up to 2.7e−6 on [0,1] inputs without antialias and 1.2e−4 on 0..255 with it.
  */
 import { fmaF32 } from './fma.js';
 
@@ -114,29 +117,49 @@ export function torchBicubic(src: Float32Array, channels: number, inHeight: numb
 function bicubic(src: Float32Array, channels: number, inH: number, inW: number, outH: number, outW: number): Float32Array {
   const ax = cubicAxis(inW, outW);
   const ay = cubicAxis(inH, outH);
-  const out = new Float32Array(channels * outH * outW);
-  // The four rows' horizontal sums of one output row, then combined vertically.
-  const r0 = new Float32Array(outW);
-  const r1 = new Float32Array(outW);
-  const r2 = new Float32Array(outW);
-  const r3 = new Float32Array(outW);
-  const rows = [r0, r1, r2, r3];
+  // A tap's horizontal sum depends only on its source row, so each used row is summed once
+  // (torch recomputes it per output row, with the same operations: the values are identical).
+  const used = new Uint8Array(inH);
+  for (const r of ay.index) used[r] = 1;
+  const rows = new Float32Array(channels * inH * outW);
   for (let c = 0; c < channels; c++) {
-    const plane = c * inH * inW;
-    for (let y = 0; y < outH; y++) {
-      for (let j = 0; j < 4; j++) {
-        const row = plane + ay.index[y * 4 + j] * inW;
-        const r = rows[j];
-        for (let x = 0; x < outW; x++) {
-          const o = x * 4;
-          r[x] = sum4(src[row + ax.index[o]], src[row + ax.index[o + 1]], src[row + ax.index[o + 2]], src[row + ax.index[o + 3]], ax.weight, o);
-        }
+    for (let r = 0; r < inH; r++) {
+      if (used[r] === 0) continue;
+      const row = (c * inH + r) * inW;
+      const dst = (c * inH + r) * outW;
+      for (let x = 0; x < outW; x++) {
+        const o = x * 4;
+        rows[dst + x] = sum4(src[row + ax.index[o]], src[row + ax.index[o + 1]], src[row + ax.index[o + 2]], src[row + ax.index[o + 3]], ax.weight, o);
       }
+    }
+  }
+  const out = new Float32Array(channels * outH * outW);
+  for (let c = 0; c < channels; c++) {
+    for (let y = 0; y < outH; y++) {
+      const o = y * 4;
+      const r0 = (c * inH + ay.index[o]) * outW;
+      const r1 = (c * inH + ay.index[o + 1]) * outW;
+      const r2 = (c * inH + ay.index[o + 2]) * outW;
+      const r3 = (c * inH + ay.index[o + 3]) * outW;
       const dst = (c * outH + y) * outW;
-      for (let x = 0; x < outW; x++) out[dst + x] = sum4(r0[x], r1[x], r2[x], r3[x], ay.weight, y * 4);
+      for (let x = 0; x < outW; x++) out[dst + x] = sum4(rows[r0 + x], rows[r1 + x], rows[r2 + x], rows[r3 + x], ay.weight, o);
     }
   }
   return out;
+}
+
+/**
+ * Torch's antialiased sum `Σ_j v[j]·w[j]` over `n` taps as its build computes it: `v0·w0`, then the
+ * remaining n − 1 terms added in order, the first 4·⌊(n − 1)/4⌋ as separate multiply and add (GCC
+ * unrolls the loop by 4 and avoids fused chains in the unrolled body), the rest fused.
+ */
+function aaSum(v: Float32Array, first: number, step: number, w: Float32Array, wOffset: number, n: number): number {
+  let acc = f32(v[first] * w[wOffset]);
+  const plain = 1 + 4 * Math.floor((n - 1) / 4);
+  let j = 1;
+  for (; j < plain; j++) acc = f32(acc + f32(v[first + j * step] * w[wOffset + j]));
+  for (; j < n; j++) acc = fmaF32(v[first + j * step], w[wOffset + j], acc);
+  return acc;
 }
 
 function bicubicAa(src: Float32Array, channels: number, inH: number, inW: number, outH: number, outW: number): Float32Array {
@@ -149,9 +172,7 @@ function bicubicAa(src: Float32Array, channels: number, inH: number, inW: number
       for (let x = 0; x < outW; x++) {
         const first = row + ax.start[x];
         const w = x * ax.stride;
-        let acc = f32(cur[first] * ax.weight[w]);
-        for (let j = 1; j < ax.count[x]; j++) acc = fmaF32(cur[first + j], ax.weight[w + j], acc);
-        next[r * outW + x] = acc;
+        next[r * outW + x] = aaSum(cur, first, 1, ax.weight, w, ax.count[x]);
       }
     }
     cur = next;
@@ -166,11 +187,7 @@ function bicubicAa(src: Float32Array, channels: number, inH: number, inW: number
         const n = ay.count[y];
         const dst = (c * outH + y) * outW;
         const first = plane + ay.start[y] * outW;
-        for (let x = 0; x < outW; x++) {
-          let acc = f32(cur[first + x] * ay.weight[w]);
-          for (let j = 1; j < n; j++) acc = fmaF32(cur[first + j * outW + x], ay.weight[w + j], acc);
-          next[dst + x] = acc;
-        }
+        for (let x = 0; x < outW; x++) next[dst + x] = aaSum(cur, first + x, outW, ay.weight, w, n);
       }
     }
     cur = next;

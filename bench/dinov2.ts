@@ -87,8 +87,11 @@ function relativeMaxDiff(got: Float32Array, ref: Float32Array[], dim: number): s
 
 const tmp = mkdtempSync(join(tmpdir(), 'fidkit-bench-dinov2-'));
 try {
-  for (const m of args.models!.split(',')) {
-    const arch = dinov2Arch(`dinov2-vit-${m}-14`);
+  // Every build first, while this process is small: Linux carries a process's peak RSS across exec
+  // into the child, so a build spawned after a session was open would report the session's memory.
+  const archs = args.models!.split(',').map((m) => dinov2Arch(`dinov2-vit-${m}-14`));
+  const gb = (n: number): string => `${(n / 2 ** 30).toFixed(2)} GiB`;
+  for (const arch of archs) {
     const pth = join(args['pth-dir']!, `${arch.hub}_hash.pth`);
     const model = join(tmp, `${arch.name}.onnx`);
     const script = [
@@ -98,8 +101,12 @@ try {
       'console.log(JSON.stringify({ seconds: (performance.now() - t) / 1000, peakRss: process.resourceUsage().maxRSS * 1024 }));',
     ].join('\n');
     const build = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!);
-    const gb = (n: number): string => `${(n / 2 ** 30).toFixed(2)} GiB`;
     console.log(`${arch.name}: ${arch.parameters.toLocaleString('en')} parameters; .pth ${gb(statSync(pth).size)}; build ${build.seconds.toFixed(1)} s, peak RSS ${gb(build.peakRss)}; model ${gb(statSync(model).size + statSync(`${model}.data`).size)}`);
+  }
+  for (const arch of archs) {
+    const pth = join(args['pth-dir']!, `${arch.hub}_hash.pth`);
+    const model = join(tmp, `${arch.name}.onnx`);
+    console.log(`${arch.name}:`);
 
     for (const protocol of DINOV2_PROTOCOLS.filter((p) => args.presets!.split(',').includes(p))) {
       const ref = await reference(arch.name, arch.hub, protocol);

@@ -9,7 +9,7 @@
  * Tolerance: max |Δ| ≤ 1e-5 × max |reference| per preset (the issue's bound; observed 8.2e-7 to 1.0e-6:
  * the network inputs are bit-exact, preprocess.test.ts, so this is ONNX Runtime's float32 against PyTorch's). ViT-L/14 is checked the same way by bench/dinov2.ts (≈ 1 s per image here, too slow for the suite).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,28 @@ describe('DINOv2 ViT-S/14 through fidkit features', () => {
     expect(r.stderr).toContain('deterministic dinov2-vit-s-14 test weights');
     const want = (await readNpyFile(join(FIXTURES, 'dinov2', NAME, 'torch-fidelity', 'set_a.npy'))).data as Float32Array;
     expect(relativeMaxDiff((await readNpyFile(out)).data as Float32Array, want)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('rebuilds a cached model whose external weights file is missing (a model file alone is not a complete pair)', async () => {
+    const onnxDir = join(cache, 'onnx');
+    const data = readdirSync(onnxDir).filter((f) => f.startsWith(`${NAME}-`) && f.endsWith('.onnx.data') && !f.includes('-hash-'));
+    expect(data).toHaveLength(1);
+    rmSync(join(onnxDir, data[0]));
+    const out = join(tmp, 'rebuilt.npy');
+    const r = await runCli('features', join(IMAGES, 'set_b'), '--extractor', NAME, '--weights', pth, '--protocol', 'torch-fidelity', '-o', out, '--cache-dir', cache, '--no-cache', '-q');
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(onnxDir, data[0]))).toBe(true);
+    const want = (await readNpyFile(join(FIXTURES, 'dinov2', NAME, 'torch-fidelity', 'set_b.npy'))).data as Float32Array;
+    expect(relativeMaxDiff((await readNpyFile(out)).data as Float32Array, want)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('offline with an empty cache: names the official URL, the cache path and the flag', async () => {
+    const r = await runCli('features', join(IMAGES, 'set_a'), '--extractor', 'dinov2-vit-l-14', '--offline', '-o', join(tmp, 'off.npy'), '--cache-dir', join(tmp, 'empty-cache'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('dinov2_vitl14_pretrain.pth is not in the cache');
+    expect(r.stderr).toContain('https://dl.fbaipublicfiles.com/dinov2/dinov2_vitl14/dinov2_vitl14_pretrain.pth');
+    expect(r.stderr).toContain(join(tmp, 'empty-cache', 'dinov2_vitl14_pretrain.pth'));
+    expect(r.stderr).toContain('pass --weights PATH to a local copy');
   });
 
   it('refuses weights of another DINOv2 size before building, naming the right extractor', async () => {

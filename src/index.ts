@@ -46,7 +46,7 @@ export { listExtractors, EXTRACTORS_SCHEMA } from './api/extractors.js';
 export type { ExtractorInfo, ExtractorsReport } from './api/extractors.js';
 export { loadOnnxExtractor } from './features/onnx/index.js';
 export type { OnnxExtractor, OnnxExtractorOptions, OnnxSpec, OnnxSpecOptions } from './features/onnx/index.js';
-export { resizeImage, RESIZE_METHODS } from './features/resize.js';
+export { resizeImage, RESIZE_METHODS, clipResizeCrop } from './features/resize.js';
 export type { ResizeMethod } from './features/resize.js';
 export type { FeatureExtractor } from './features/extractor.js';
 export { extractFiles } from './features/extract.js';

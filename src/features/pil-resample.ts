@@ -69,3 +69,103 @@ export function pilAxis(inSize: number, outSize: number, filter: PilFilter): Pil
   }
   return { start, count, weights, stride };
 }
+
+/** Pillow's fixed-point precision for 8-bit images: coefficients are scaled by 2^22 (`PRECISION_BITS`, Resample.c). */
+const PRECISION_BITS = 22;
+const ONE = 2 ** PRECISION_BITS;
+const HALF = 2 ** (PRECISION_BITS - 1);
+
+/** Coefficients of one axis for 8-bit images: {@link PilAxis} with the weights in Pillow's fixed point. */
+export interface PilAxisU8 {
+  readonly start: Int32Array;
+  readonly count: Int32Array;
+  readonly weights: Int32Array;
+  readonly stride: number;
+}
+
+/**
+ * Pillow's 8-bit coefficients (`normalize_coeffs_8bpc`): the float weights of {@link pilAxis} times
+ * 2^22, rounded half away from zero by C's `(int)(w·2^22 ± 0.5)`.
+ */
+export function pilAxisU8(inSize: number, outSize: number, filter: PilFilter): PilAxisU8 {
+  const { start, count, weights, stride } = pilAxis(inSize, outSize, filter);
+  const fixed = new Int32Array(weights.length);
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i] * ONE;
+    fixed[i] = Math.trunc(w < 0 ? w - 0.5 : w + 0.5);
+  }
+  return { start, count, weights: fixed, stride };
+}
+
+/** Pillow's `clip8`: the fixed-point sum shifted down by 22 bits (an arithmetic shift: floor), clamped to 0..255. */
+function clip8(ss: number): number {
+  const v = Math.floor(ss / ONE);
+  return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/**
+ * Pillow's `Image.resize((width, height), filter)` of a mode-'RGB' image (Pillow 9.4 `ImagingResample`
+ * with the 8-bit kernels; the same code since Pillow 4.3): a horizontal pass when the width changes,
+ * each sum `2^21 + Σ pixel·coefficient` in integers rounded and clipped to uint8 (`clip8`), then a
+ * vertical pass over those uint8 rows when the height changes, rounded and clipped again. Neither
+ * pass runs when the size is unchanged (a copy). The horizontal pass only computes the rows the
+ * vertical pass reads, which changes no value. This is torchvision's `Resize` on PIL images.
+ */
+export function pilResizeU8(
+  image: { readonly data: Uint8Array; readonly width: number; readonly height: number },
+  height: number,
+  width: number,
+  filter: PilFilter,
+): { data: Uint8Array; width: number; height: number } {
+  const { data: src, width: inW, height: inH } = image;
+  let rows = src;
+  let firstRow = 0;
+  let rowCount = inH;
+  const ay = inH === height ? undefined : pilAxisU8(inH, height, filter);
+  if (inW !== width) {
+    if (ay !== undefined) {
+      firstRow = ay.start[0];
+      rowCount = ay.start[height - 1] + ay.count[height - 1] - firstRow;
+    }
+    const ax = pilAxisU8(inW, width, filter);
+    rows = new Uint8Array(rowCount * width * 3);
+    for (let y = 0; y < rowCount; y++) {
+      const inRow = (y + firstRow) * inW * 3;
+      const outRow = y * width * 3;
+      for (let x = 0; x < width; x++) {
+        const first = inRow + ax.start[x] * 3;
+        const n = ax.count[x];
+        const w = x * ax.stride;
+        let r = HALF;
+        let g = HALF;
+        let b = HALF;
+        for (let j = 0; j < n; j++) {
+          const k = ax.weights[w + j];
+          const p = first + j * 3;
+          r += src[p] * k;
+          g += src[p + 1] * k;
+          b += src[p + 2] * k;
+        }
+        const o = outRow + x * 3;
+        rows[o] = clip8(r);
+        rows[o + 1] = clip8(g);
+        rows[o + 2] = clip8(b);
+      }
+    }
+  }
+  if (ay === undefined) return { data: rows === src ? src.slice() : rows, width, height };
+  const out = new Uint8Array(height * width * 3);
+  const rowLen = width * 3;
+  for (let y = 0; y < height; y++) {
+    const first = ay.start[y] - firstRow;
+    const n = ay.count[y];
+    const w = y * ay.stride;
+    const outRow = y * rowLen;
+    for (let i = 0; i < rowLen; i++) {
+      let ss = HALF;
+      for (let j = 0; j < n; j++) ss += rows[(first + j) * rowLen + i] * ay.weights[w + j];
+      out[outRow + i] = clip8(ss);
+    }
+  }
+  return { data: out, width, height };
+}

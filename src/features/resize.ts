@@ -8,19 +8,22 @@
  * | `torch-bilinear` | PyTorch 1.13 `F.interpolate(bilinear, align_corners=False)`, no antialias (pytorch-fid) | v/255 (ToTensor) |
  * | `pil-bicubic`    | Pillow's bicubic resize of a float ('F') image per channel, clipped to 0..255 (clean-fid) | 0..255 |
  * | `pil-bilinear`   | the same with Pillow's bilinear (triangle) filter                 | 0..255          |
+ * | `pil-bicubic-u8` | Pillow's `Image.resize((w, h), BICUBIC)` of the 8-bit RGB image, uint8 result: torchvision's `Resize((h, w), BICUBIC)` on PIL images (dgm-eval's DINOv2, OpenAI CLIP) | 0..255 (integers) |
+ * | `pil-bilinear-u8`| the same with `BILINEAR`                                          | 0..255 (integers) |
  *
  * Output: planar float32 [3][height][width] in the method's value domain. The Inception protocols
  * (inception/protocols.ts) and the bring-your-own ONNX extractor (features/onnx/) scale these.
  * Proven bit for bit on the fixture images against the references' network inputs
  * (test/features/inception/protocols.test.ts) and, for `pil-bilinear`, Pillow's own float resize
- * (test/features/resize.test.ts).
+ * (test/features/resize.test.ts); the `-u8` methods and {@link clipResizeCrop} against Pillow 9.4 and
+ * torchvision 0.14 (test/features/resize-vit.test.ts).
  */
 import { InputError } from '../core/errors.js';
 import type { DecodedImage } from '../io/decoded-image.js';
-import { PIL_BICUBIC, PIL_BILINEAR, pilAxis, type PilFilter } from './pil-resample.js';
+import { PIL_BICUBIC, PIL_BILINEAR, pilAxis, pilResizeU8, type PilFilter } from './pil-resample.js';
 
 /** The resize methods, by name. */
-export const RESIZE_METHODS = Object.freeze(['tf-bilinear', 'torch-bilinear', 'pil-bicubic', 'pil-bilinear'] as const);
+export const RESIZE_METHODS = Object.freeze(['tf-bilinear', 'torch-bilinear', 'pil-bicubic', 'pil-bilinear', 'pil-bicubic-u8', 'pil-bilinear-u8'] as const);
 export type ResizeMethod = (typeof RESIZE_METHODS)[number];
 
 /** The value domain each method resizes in: raw 0..255, or v/255 (torchvision's ToTensor comes first). */
@@ -29,6 +32,8 @@ export const RESIZE_DOMAIN: Readonly<Record<ResizeMethod, '0,255' | '0,1'>> = Ob
   'torch-bilinear': '0,1',
   'pil-bicubic': '0,255',
   'pil-bilinear': '0,255',
+  'pil-bicubic-u8': '0,255',
+  'pil-bilinear-u8': '0,255',
 });
 
 /** A planar float32 image: channel c, row y, column x at `data[(c·height + y)·width + x]`. */
@@ -73,6 +78,10 @@ export function resizeImage(image: DecodedImage, method: ResizeMethod, height: n
     case 'pil-bilinear':
       pilResample(image, height, width, PIL_BILINEAR, out);
       break;
+    case 'pil-bicubic-u8':
+      return planarImage(pilResizeU8(image, height, width, PIL_BICUBIC), '0,255');
+    case 'pil-bilinear-u8':
+      return planarImage(pilResizeU8(image, height, width, PIL_BILINEAR), '0,255');
     default:
       throw new InputError(`unknown resize method '${String(method)}': expected one of ${RESIZE_METHODS.join(', ')}`);
   }
@@ -87,6 +96,64 @@ export function planarImage(image: DecodedImage, domain: '0,255' | '0,1'): Plana
   const out = new Float32Array(3 * plane);
   for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) out[c * plane + p] = domain === '0,1' ? UNIT_LUT[data[3 * p + c]] : data[3 * p + c];
   return { data: out, width, height };
+}
+
+/**
+ * OpenAI CLIP's image preprocessing up to `ToTensor` (`clip.load(…)[1]`, `_transform(size)`):
+ * torchvision's `Resize(size, BICUBIC)` — the shorter side to `size`, the longer to
+ * `int(size · long / short)`, by Pillow's 8-bit bicubic ({@link pilResizeU8}) — then
+ * `CenterCrop(size)` ({@link centerCrop}). Values 0..255 (integers); CLIP then divides by 255 and
+ * normalises with its own mean and std. With size 224 and 336 this is the input of ViT-B/32,
+ * ViT-L/14 and ViT-L/14@336.
+ * @throws {InputError} for a malformed image or a size that is not a positive integer.
+ */
+export function clipResizeCrop(image: DecodedImage, size: number): PlanarImage {
+  checkImage(image);
+  if (!(Number.isInteger(size) && size > 0)) throw new InputError(`resize to ${size}: the size must be a positive integer`);
+  const [h, w] = shorterSideSize(image.height, image.width, size);
+  const resized = h === image.height && w === image.width ? image : pilResizeU8(image, h, w, PIL_BICUBIC);
+  return planarImage(centerCrop(resized, size, size), '0,255');
+}
+
+/**
+ * The size torchvision's `Resize(size)` (one int) gives an image of `height`×`width`: the shorter side
+ * becomes `size`, the longer `int(size · long / short)` (truncated, in double precision as Python).
+ */
+export function shorterSideSize(height: number, width: number, size: number): [number, number] {
+  if (width <= height) return [Math.trunc((size * height) / width), size];
+  return [size, Math.trunc((size * width) / height)];
+}
+
+/**
+ * torchvision's `CenterCrop((height, width))` of an 8-bit RGB image (torchvision 0.14
+ * `F.center_crop`): offsets `int(round((H − height) / 2.0))` with Python's round-half-to-even; an
+ * image smaller than the crop is first padded with zeros, `(crop − size) // 2` before and the rest
+ * after, on each short axis.
+ */
+export function centerCrop(image: DecodedImage, height: number, width: number): DecodedImage {
+  checkImage(image);
+  let img = image;
+  if (width > img.width || height > img.height) {
+    const left = width > img.width ? Math.floor((width - img.width) / 2) : 0;
+    const top = height > img.height ? Math.floor((height - img.height) / 2) : 0;
+    const padW = Math.max(width, img.width);
+    const padH = Math.max(height, img.height);
+    const padded = new Uint8Array(padW * padH * 3);
+    for (let y = 0; y < img.height; y++) padded.set(img.data.subarray(y * img.width * 3, (y + 1) * img.width * 3), ((y + top) * padW + left) * 3);
+    img = { data: padded, width: padW, height: padH };
+  }
+  const top = roundHalfEven((img.height - height) / 2);
+  const left = roundHalfEven((img.width - width) / 2);
+  if (top === 0 && left === 0 && height === img.height && width === img.width) return img;
+  const out = new Uint8Array(height * width * 3);
+  for (let y = 0; y < height; y++) out.set(img.data.subarray(((y + top) * img.width + left) * 3, ((y + top) * img.width + left + width) * 3), y * width * 3);
+  return { data: out, width, height };
+}
+
+/** Python 3's `round` of a half-integer or integer: halves go to the even neighbour. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 const f32 = Math.fround;

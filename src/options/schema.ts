@@ -37,7 +37,7 @@ export const IMAGE_LAYOUTS = Object.freeze(['nchw', 'nhwc'] as const);
 export const IMAGE_RANGES = Object.freeze(['0,1', '-1,1'] as const);
 
 /** The bring-your-own ONNX extractor's preprocessing vocabulary (features/onnx/spec.ts implements exactly these). */
-export const ONNX_RESIZE_METHODS = Object.freeze(['tf-bilinear', 'torch-bilinear', 'pil-bicubic', 'pil-bilinear', 'none'] as const);
+export const ONNX_RESIZE_METHODS = Object.freeze(['tf-bilinear', 'torch-bilinear', 'pil-bicubic', 'pil-bilinear', 'pil-bicubic-u8', 'pil-bilinear-u8', 'none'] as const);
 export const ONNX_RANGES = Object.freeze(['0,1', '0,255', '-1,1'] as const);
 export const CHANNEL_ORDERS = Object.freeze(['rgb', 'bgr'] as const);
 
@@ -230,7 +230,7 @@ export const O = Object.freeze({
   extractorWeights: opt({ key: 'extractorWeights', flag: '--weights-<extractor> <path>', type: text, perExtractor: true, defaultText: "the extractor's official file", doc: 'weights of one extractor by name (--weights-vgg16 vgg16-397923af.pth, --weights-inception FILE.pth, --weights-mnist DIR), for runs that use several (--metrics fid,pr reads two); wins over --weights', commands: READS_IMAGES }),
   // The bring-your-own ONNX extractor (--extractor onnx:PATH.onnx); each also read from the model's metadata fidkit.<name>.
   onnxSize: opt({ key: 'onnxSize', flag: '--onnx-size <N|HxW>', type: imageSize, defaultText: "metadata fidkit.size, else the model input's (when fixed)", doc: 'onnx:PATH: the network input size', commands: READS_IMAGES }),
-  onnxResize: opt({ key: 'onnxResize', flag: '--onnx-resize <method>', type: oneOf(ONNX_RESIZE_METHODS), defaultText: 'metadata fidkit.resize, else required', doc: 'onnx:PATH: the resize, each bit-exact with its reference (tf-bilinear = TF1/torch-fidelity, torch-bilinear = F.interpolate on v/255, pil-* = Pillow float resize as clean-fid; none = images must have the size already)', commands: READS_IMAGES }),
+  onnxResize: opt({ key: 'onnxResize', flag: '--onnx-resize <method>', type: oneOf(ONNX_RESIZE_METHODS), defaultText: 'metadata fidkit.resize, else required', doc: 'onnx:PATH: the resize, each bit-exact with its reference (tf-bilinear = TF1/torch-fidelity, torch-bilinear = F.interpolate on v/255, pil-bicubic/pil-bilinear = Pillow float resize as clean-fid, pil-*-u8 = Pillow 8-bit RGB resize as torchvision Resize on PIL images; none = images must have the size already)', commands: READS_IMAGES }),
   onnxResizeTo: opt({ key: 'onnxResizeTo', flag: '--onnx-resize-to <HxW|short:N>', type: resizeTarget, defaultText: 'metadata fidkit.resize_to, else the input size', doc: "onnx:PATH: resize to this (short:N = shorter side N, as torchvision's Resize(N)), then crop the centre to the input size", commands: READS_IMAGES }),
   onnxRange: opt({ key: 'onnxRange', flag: '--onnx-range <range>', type: oneOf(ONNX_RANGES), defaultText: 'metadata fidkit.range, else 0,1', doc: 'onnx:PATH: pixel values the network takes before mean/std (0,1 = v/255 as ToTensor)', commands: READS_IMAGES }),
   onnxMean: opt({ key: 'onnxMean', flag: '--onnx-mean <m|r,g,b>', type: channelValues(false), defaultText: 'metadata fidkit.mean, else 0', doc: 'onnx:PATH: subtracted per channel after the range (network channel order)', commands: READS_IMAGES }),

@@ -24,8 +24,9 @@ describe('resizeImage vs the references, bit for bit', () => {
     });
   }
 
-  it('covers every method, and the options schema names exactly these (plus none)', () => {
-    const methods = new Set(Object.values<any>(expected.cases).map((c) => c.method));
+  it('covers every method (with the ViT fixtures of resize-vit*.test.ts), and the options schema names exactly these (plus none)', () => {
+    const vit = ['pil-u8-expected.json'].flatMap((f) => Object.values<any>(JSON.parse(readFileSync(`fixtures/resize/${f}`, 'utf8')).cases));
+    const methods = new Set([...Object.values<any>(expected.cases), ...vit].map((c) => c.method).filter((m) => m !== 'clip'));
     expect([...methods].sort()).toEqual([...RESIZE_METHODS].sort());
     expect([...ONNX_RESIZE_METHODS]).toEqual([...RESIZE_METHODS, 'none']);
   });

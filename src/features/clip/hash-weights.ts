@@ -54,11 +54,15 @@ export function clipHashRule(key: string, shape: readonly number[]): { readonly 
 export function roundToHalf(x: number): number {
   if (x === 0 || !Number.isFinite(x)) return x;
   const a = Math.abs(x);
-  let e = Math.floor(Math.log2(a));
-  // log2 may be off by one next to powers of two: fix e so that 2^e ≤ a < 2^(e+1).
-  if (2 ** e > a) e -= 1;
-  else if (2 ** (e + 1) <= a) e += 1;
-  const ulp = 2 ** (Math.max(e, -14) - 10);
+  // At most half the smallest subnormal (2^-24): rounds to zero (the tie 2^-25 to the even 0).
+  if (a <= 2 ** -25) return x < 0 ? -0 : 0;
+  // The binary exponent e with 2^e ≤ a < 2^(e+1): from a's float32 rounding (which can round up to the
+  // next power of two), then fixed.
+  F32[0] = a;
+  let e = ((U32[0] >>> 23) & 0xff) - 127;
+  if (POW2[e + POW2_BIAS] > a) e -= 1;
+  else if (POW2[e + 1 + POW2_BIAS] <= a) e += 1;
+  const ulp = POW2[Math.max(e, -14) - 10 + POW2_BIAS];
   const q = a / ulp; // exact: a power-of-two scaling
   const f = Math.floor(q);
   const d = q - f;
@@ -67,6 +71,12 @@ export function roundToHalf(x: number): number {
   if (r > 65504) throw new RangeError(`roundToHalf: ${x} is beyond float16's range`);
   return x < 0 ? -r : r;
 }
+
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+const POW2_BIAS = 160;
+/** 2^(i − 160), exact. */
+const POW2 = Float64Array.from({ length: 320 }, (_, i) => 2 ** (i - POW2_BIAS));
 
 /** The float32 values of one hash-weight tensor. @throws {InputError} as {@link clipHashRule} */
 export function clipHashValues(key: string, shape: readonly number[]): Float32Array {

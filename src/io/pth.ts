@@ -114,6 +114,17 @@ export class PthTensor implements Tensor {
     return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
   }
 
+  /**
+   * The values in C order without keeping them: a fresh copy each call (unless `data` was read already),
+   * so a caller streaming the weights out (the CLIP graph, whose float16 archives must be widened) holds
+   * one widened tensor at a time instead of all of them.
+   */
+  readOnce(): Tensor['data'] {
+    if (this.#data) return this.#data;
+    const { storage, offset, stride } = this.#pending!;
+    return materialise(storage, offset, this.shape, stride);
+  }
+
   /** More elements than its storage holds from its offset: an expanded (stride-0) or overlapping view. */
   get isExpandedView(): boolean {
     return this.numel > Math.max(0, this.storageElements - this.storageOffset);

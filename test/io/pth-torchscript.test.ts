@@ -63,6 +63,11 @@ describe('TorchScript archives', () => {
     expect(conv.dtype).toBe('float32');
     expect((stateDict.get('visual.ln_pre.weight') as PthTensor).storageDtype).toBe('float32');
     expect(stateDict.get('visual.conv1.bias')).toBeUndefined(); // CLIP's patch embedding has no bias
+    // readOnce widens without keeping: two calls give equal, distinct arrays, equal to `data`.
+    const once = conv.readOnce();
+    expect(conv.readOnce()).not.toBe(once);
+    expect(conv.readOnce()).toEqual(once);
+    expect(conv.data).toEqual(once);
   });
 
   it('refuses an archive whose data.pkl calls os.system, naming the file and the callable, running nothing', () => {

@@ -17,6 +17,7 @@
 
 import { FidkitError } from '../../core/errors.js';
 import type { StateDict, Tensor } from '../../core/types.js';
+import { PthTensor } from '../../io/pth.js';
 import { GraphBuilder, type DeferredData, type ModelOptions } from '../../onnx/graph-builder.js';
 import { int64s, layerNorm, preNormBlock, reshape, type LayerNormParams } from '../../onnx/transformer.js';
 import { clipTokens, type ClipModelSpec } from './models.js';
@@ -117,7 +118,8 @@ function deferredFloat32(tensor: Tensor, key: string, source: string): DeferredD
         yield (tensor as Tensor & { readonly rawBytes: Uint8Array }).rawBytes;
         return;
       }
-      const data = tensor.data;
+      // A .pth tensor that needs widening (float16 archives) is materialised for this write only.
+      const data = tensor instanceof PthTensor ? tensor.readOnce() : tensor.data;
       if (data instanceof Float32Array) yield new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       else if (data instanceof Float64Array) yield new Uint8Array(Float32Array.from(data).buffer);
       else throw new FidkitError('E_WEIGHTS', `${source}: ${key} holds ${tensor.dtype} values, expected floating point; the file is not CLIP weights`);

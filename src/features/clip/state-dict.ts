@@ -9,7 +9,8 @@
 
 import { FidkitError } from '../../core/errors.js';
 import type { StateDict } from '../../core/types.js';
-import { clipTokens, type ClipModelSpec } from './models.js';
+import { optionRef } from '../../options/mention.js';
+import { CLIP_MODELS, clipTokens, type ClipModelSpec } from './models.js';
 
 /** One expected tensor: key, shape, and whether OpenAI's archives store it as float16 (`convert_weights`). */
 export interface ClipStateDictEntry {
@@ -50,6 +51,7 @@ export function clipVisualSpec(m: ClipModelSpec): ClipStateDictEntry[] {
 }
 
 const fmtShape = (s: readonly number[]): string => (s.length === 0 ? 'scalar' : `[${s.join(', ')}]`);
+const sameShape = (a: readonly number[] | undefined, b: readonly number[]): boolean => a !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * Throw unless `sd` holds every `visual.*` tensor of model `m` with its shape, in floating point. Other keys
@@ -75,10 +77,12 @@ export function assertClipStateDict(sd: StateDict, m: ClipModelSpec, source = 's
   if (missing.length > 0) parts.push(`missing ${missing.length} key(s): ${list(missing)}`);
   if (unexpected.length > 0) parts.push(`unexpected ${unexpected.length} key(s): ${list(unexpected)}`);
   if (wrong.length > 0) parts.push(`wrong ${wrong.length} tensor(s): ${list(wrong)}`);
+  const other = CLIP_MODELS.find((o) => o !== m && clipVisualSpec(o).every((e) => sameShape(sd.get(e.key)?.shape, e.shape)));
   const resnet = unexpected.some((k) => k.startsWith('visual.layer1.')) ? ' (it looks like a ResNet CLIP, e.g. RN50, which fidkit does not run)' : '';
+  const hint = other ? ` (it is ${other.title}'s: use ${optionRef('extractor', other.name)})` : resnet;
   throw new FidkitError(
     'E_WEIGHTS',
-    `${source} is not OpenAI's CLIP ${m.title} image encoder${resnet}: ${parts.join('; ')}. ` +
+    `${source} is not OpenAI's CLIP ${m.title} image encoder${hint}: ${parts.join('; ')}. ` +
       `Pass OpenAI's ${m.weights.name.replace(/^clip-/, '')} (${m.weights.urls[0]}) or a state dict saved from clip.load('${m.title}')[0].`,
   );
 }

@@ -125,6 +125,43 @@ export class PthTensor implements Tensor {
     return materialise(storage, offset, this.shape, stride);
   }
 
+  /**
+   * A floating-point tensor's values as float32 little-endian bytes in C order, in pieces, for writing it
+   * out: a float32 tensor as {@link rawBytes} (one view, no copy); a C-contiguous float16/bfloat16 tensor
+   * widened piece by piece into one scratch buffer of at most `chunkElements` values, which the next
+   * piece overwrites (consume each piece before asking for the next), so a widened copy of the tensor is
+   * never held whole; anything else (strided, float64 narrowed) as one copy.
+   * @throws {RangeError} for an integer or bool tensor.
+   */
+  *float32Chunks(chunkElements = 1 << 20): Generator<Uint8Array> {
+    if (this.dtype !== 'float32' && this.dtype !== 'float64') throw new RangeError(`float32Chunks of a ${this.storageDtype} tensor`);
+    const pending = this.#pending;
+    const widened = pending !== null && (pending.storage.dtype === 'float16' || pending.storage.dtype === 'bfloat16');
+    if (this.dtype === 'float32' && !(widened && !this.#data && isCContiguous(this.shape, pending!.stride))) {
+      if (this.dtype === 'float32' && !widened) {
+        yield this.rawBytes;
+        return;
+      }
+      const d = this.readOnce() as Float32Array;
+      yield new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+      return;
+    }
+    if (this.dtype === 'float64') {
+      yield new Uint8Array(Float32Array.from(this.readOnce() as Float64Array).buffer);
+      return;
+    }
+    const { storage, offset } = pending!;
+    const bits = storageArray(storage) as Uint16Array;
+    const scratch = new Float32Array(Math.max(1, Math.min(chunkElements, this.numel)));
+    const put = widener(storage.dtype, scratch);
+    for (let start = 0; start < this.numel; start += scratch.length) {
+      const m = Math.min(scratch.length, this.numel - start);
+      const from = offset + start;
+      for (let i = 0; i < m; i++) put(i, bits[from + i]);
+      yield new Uint8Array(scratch.buffer, 0, m * 4);
+    }
+  }
+
   /** More elements than its storage holds from its offset: an expanded (stride-0) or overlapping view. */
   get isExpandedView(): boolean {
     return this.numel > Math.max(0, this.storageElements - this.storageOffset);

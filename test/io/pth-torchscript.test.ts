@@ -70,6 +70,19 @@ describe('TorchScript archives', () => {
     expect(conv.data).toEqual(once);
   });
 
+  it('float32Chunks streams float16 tensors widened through one scratch buffer, float32 ones as views', async () => {
+    const { stateDict } = await readPth(`${DIR}/torchscript_tiny_clip.pt`);
+    for (const key of ['visual.transformer.resblocks.0.mlp.c_fc.weight', 'visual.ln_pre.weight', 'visual.positional_embedding']) {
+      const t = stateDict.get(key) as PthTensor;
+      const pieces: Float32Array[] = [];
+      for (const c of t.float32Chunks(1000)) pieces.push(new Float32Array(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength))); // copied before the next piece overwrites it
+      const joined = Float32Array.from(pieces.flatMap((p) => Array.from(p)));
+      expect(joined, key).toEqual(t.readOnce());
+      if (t.storageDtype === 'float16') expect(pieces.length, key).toBe(Math.ceil(t.numel / 1000));
+      else expect(pieces.length, key).toBe(1);
+    }
+  });
+
   it('refuses an archive whose data.pkl calls os.system, naming the file and the callable, running nothing', () => {
     const marker = '/tmp/fidkit-pwned';
     const e = errorOf(() => parsePth(new Uint8Array(readFileSync(`${DIR}/torchscript_evil.pt`)), 'torchscript_evil.pt'));

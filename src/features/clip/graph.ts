@@ -107,19 +107,19 @@ export function buildClipModel(stateDict: StateDict, m: ClipModelSpec, source?: 
   return clipGraph(stateDict, m, source).toBytes(modelOptions(m));
 }
 
-/** A float tensor as deferred float32 initializer bytes: a view of a `.pth` float32 tensor's bytes when it has one, else its data (float16 widened by the reader, float64 narrowed). */
+/** A float tensor as deferred float32 initializer bytes: a `.pth` tensor's {@link PthTensor.float32Chunks}, else its data (the hash weights; float64 narrowed). */
 function deferredFloat32(tensor: Tensor, key: string, source: string): DeferredData {
   const numel = tensor.shape.reduce((a, b) => a * b, 1);
   return {
     type: 'float32',
     byteLength: numel * 4,
     *chunks() {
-      if (tensor.dtype === 'float32' && 'rawBytes' in tensor) {
-        yield (tensor as Tensor & { readonly rawBytes: Uint8Array }).rawBytes;
+      if (tensor instanceof PthTensor && (tensor.dtype === 'float32' || tensor.dtype === 'float64')) {
+        // Views of the archive's bytes, or float16 widened a piece at a time: never a whole widened copy.
+        yield* tensor.float32Chunks();
         return;
       }
-      // A .pth tensor that needs widening (float16 archives) is materialised for this write only.
-      const data = tensor instanceof PthTensor ? tensor.readOnce() : tensor.data;
+      const data = tensor.data;
       if (data instanceof Float32Array) yield new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       else if (data instanceof Float64Array) yield new Uint8Array(Float32Array.from(data).buffer);
       else throw new FidkitError('E_WEIGHTS', `${source}: ${key} holds ${tensor.dtype} values, expected floating point; the file is not CLIP weights`);

@@ -5,7 +5,7 @@
  * the Python anchors measured in the same run, as ratios; otherwise absolute figures. Benchmarks
  * never pass or fail.
  *
- * Names: frechet, inception, vgg16, kid, prdc, stats-e2e, scale, npz-interop (default: all). kid, prdc
+ * Names: frechet, inception, vgg16, kid, prdc, stats-e2e, scale, npz-interop, cmmd (default: all). kid, prdc
  * and stats-e2e call the references' own code from checkouts under bench/out (see each file's header).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -56,6 +56,7 @@ const BENCHES: Record<string, () => string[]> = {
   },
   scale: () => [],
   'npz-interop': () => [],
+  cmmd: () => (scipy ? [] : ['--no-python']),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

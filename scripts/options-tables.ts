@@ -31,7 +31,8 @@ function defaultCell(o: OptionSpec): string {
 }
 
 function row(o: OptionSpec): string {
-  return `| \`${escape(o.flag)}\` | ${escape(defaultCell(o))} | ${escape(helpText(o))} |`;
+  const flags = [o.flag, ...(o.aliases ?? []).map((a) => o.flag.replace(/--[a-z0-9-]+/, a))];
+  return `| ${flags.map((f) => `\`${escape(f)}\``).join(', ')} | ${escape(defaultCell(o))} | ${escape(helpText(o))} |`;
 }
 
 /** The markdown table of one command's options. */

@@ -220,7 +220,7 @@ describe('README', () => {
     const shown = new Set([...block.text.matchAll(/"([A-Za-z]+)":/g)].map((m) => m[1]));
     const images = join(ROOT, 'fixtures', 'images');
     const doc = JSON.parse(
-      await shell(`fidkit score ${images}/set_a ${images}/set_b --metrics fid,is,kid,pr,prdc --extractor inception --weights test:hash --kid-subset-size 5 --k 3 --json -q`, cliEnv()),
+      await shell(`fidkit score ${images}/set_a ${images}/set_b --metrics fid,is,kid,cmmd,pr,prdc --extractor inception --weights test:hash --kid-subset-size 5 --k 3 --json -q`, cliEnv()),
     );
     const written = new Set<string>();
     const walk = (v: unknown) => {

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { resolveCacheDir, type CacheOptions } from '../io/cache.js';
 import { perExtractorName } from '../options/mention.js';
-import { extractorSpecs, FEATURE_METRICS, weightsCached } from '../features/registry.js';
+import { extractorSpecs, fdNameOf, FEATURE_METRICS, weightsCached } from '../features/registry.js';
 import type { FeatureMetric } from '../features/extractor.js';
 
 export const EXTRACTORS_SCHEMA = 'fidkit.extractors/1';
@@ -23,6 +23,8 @@ export interface ExtractorInfo {
   /** `--protocol` values, the default first. */
   readonly protocols: readonly string[];
   readonly batchSize: number;
+  /** How reports name `--metrics fid` on its features, as papers do: `FID` (inception), `FD_VGG16`, `FD_DINOv2`… */
+  readonly fdName: string;
   readonly weights:
     | { readonly kind: 'download'; readonly file: string; readonly urls: readonly string[]; readonly sha256: string; readonly bytes: number | null; readonly cached: boolean; readonly path: string; readonly flag: string }
     | { readonly kind: 'bundled'; readonly path: string; readonly cached: true; readonly flag: string }
@@ -55,6 +57,7 @@ export async function listExtractors(options: Pick<CacheOptions, 'cacheDir' | 'e
       defaultLayers: Object.fromEntries(FEATURE_METRICS.map((m) => [m, spec.defaultLayers[m]])) as Record<FeatureMetric, string>,
       protocols: spec.protocols,
       batchSize: spec.batchSize,
+      fdName: fdNameOf(spec.name),
       weights,
     });
   }

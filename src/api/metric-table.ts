@@ -4,13 +4,16 @@
  * sweep row. `scoreLoaded`, the input loader, the score table and the sweep iterate over it;
  * adding a metric is one pure module under `metrics/` plus one {@link registerMetric} call.
  *
- * Built-ins, in report order: fid, is, kid, pr, prdc. Each reads the layer its extractor names for
- * it (`defaultLayerFor`): FID/KID/PR/PRDC the feature layer, IS the logits.
+ * Built-ins, in report order: fid, is, kid, cmmd, pr, prdc. Each reads the layer its extractor names
+ * for it (`defaultLayerFor`): FID/KID/CMMD/PR/PRDC the feature layer, IS the logits. A metric's
+ * default extractor is data (its entry's `extractor`: pr → vgg16, cmmd → clip-vit-l-14-336).
  */
-import { optionRef } from '../options/mention.js';
+import { optionName, optionRef } from '../options/mention.js';
 import { InputError, UsageError } from '../core/errors.js';
 import type { LayerNeeds, LoadedInput } from './inputs.js';
+import { cmmdAsync } from '../metrics/cmmd.js';
 import { frechetDistance } from '../metrics/frechet.js';
+import { extractorEntry, extractorNames, fdNameOf } from '../features/registry.js';
 import { inceptionScore } from '../metrics/inception-score.js';
 import { kernelInceptionDistanceParallel } from '../metrics/kid-parallel.js';
 import { countManifoldsAsync, prdcFromCounts, precisionRecallFromCounts, type ManifoldCounts, type ManifoldSetting } from '../metrics/prdc.js';
@@ -31,6 +34,10 @@ export interface MetricOptions {
   readonly kidKernelRbfSigma?: number;
   readonly k?: number;
   readonly fidSingular?: FidSingularMode;
+  /** σ of CMMD's RBF kernel (`--cmmd-sigma`, default 10). */
+  readonly cmmdSigma?: number;
+  /** Drop each set's last partial batch of this size before CMMD (`--cmmd-drop-last-batch`), as google-research's cmmd. */
+  readonly cmmdDropLastBatch?: number;
 }
 
 /** What a metric's `compute` receives. */
@@ -127,7 +134,17 @@ export function layerNeeds(metrics: readonly string[], role: 'input1' | 'input2'
  * @throws {UsageError} an unknown metric
  */
 export function extractorFor(metric: string, options: { readonly extractor?: string } = {}): string {
-  return options.extractor ?? metricEntry(metric).extractor ?? DEFAULTS.extractor;
+  if (options.extractor !== undefined) return options.extractor;
+  const own = metricEntry(metric).extractor;
+  if (own === undefined) return DEFAULTS.extractor;
+  try {
+    extractorEntry(own);
+  } catch {
+    throw new UsageError(
+      `${metric} reads ${own} features by default, but this fidkit has no '${own}' extractor: pass ${optionRef('extractor', 'NAME')} (one of ${extractorNames().join(', ')}) or .npy files of embeddings`,
+    );
+  }
+  return own;
 }
 
 /** The metrics to run when none are named. */
@@ -169,23 +186,25 @@ const howManifold = (metric: keyof typeof MANIFOLD_CONVENTION, r: { membership: 
 
 export const FID = registerMetric({
   name: 'fid',
-  description: 'Fréchet distance between the feature Gaussians of input1 and input2 (Heusel et al. 2017)',
+  description: "Fréchet distance between the feature Gaussians of input1 and input2 (Heusel et al. 2017), named after the extractor's space: FID on the Inception, FD_VGG16, FD_DINOv2, FD_CLIP…",
   inputs: 2,
   needs: () => ({ moments: true }),
   compute: ({ generated, reference, options, warn }) => {
-    warnAboutMixedPipelines(generated, reference, warn);
+    refuseMixedPipelines(generated, reference, warn);
+    // Named as papers name it in the space it was computed in: FID (Inception), FD_DINOv2, FD_CLIP, …
+    const name = fdNameOf(generated.metadata?.extractor ?? reference.metadata?.extractor);
     for (const inp of [generated, reference]) {
       if (inp.count !== null && inp.count < inp.dim) {
         warn(
-          `${inp.path}: FID from ${inp.count} samples of ${inp.dim}-d features — the covariance is rank-deficient and FID is strongly biased upwards; use at least ${inp.dim} (10,000+ recommended) and compare only numbers made with the same N`,
+          `${inp.path}: ${name} from ${inp.count} samples of ${inp.dim}-d features — the covariance is rank-deficient and ${name} is strongly biased upwards; use at least ${inp.dim} (10,000+ recommended) and compare only numbers made with the same N`,
         );
       }
     }
     const singularMode = options.fidSingular ?? DEFAULTS.fidSingular;
     const r = frechetDistance(statsOf(generated), statsOf(reference), { singular: singularMode, labels: [generated.path, reference.path] });
-    return { value: r.value, method: r.diagnostics.method, singularMode, offsetApplied: r.diagnostics.offsetApplied, note: r.diagnostics.note };
+    return { value: r.value, name, method: r.diagnostics.method, singularMode, offsetApplied: r.diagnostics.offsetApplied, note: r.diagnostics.note };
   },
-  rows: (m) => [['FID', m.value, null, `${m.method}${m.offsetApplied ? ', eps offset' : ''}`]],
+  rows: (m) => [[m.name, m.value, null, `${m.method}${m.offsetApplied ? ', eps offset' : ''}`]],
   sweepColumns: (m) => ({ fid: m.value }),
 });
 
@@ -242,6 +261,55 @@ export const KID = registerMetric({
   },
   rows: (m) => [['KID', m.mean, m.std, `${m.subsets} subsets of ${m.subsetSize}, seed ${m.seed}${m.kernel === 'rbf' ? `, rbf kernel σ = ${m.rbfSigma}` : ''}`]],
 });
+
+export const CMMD = registerMetric({
+  name: 'cmmd',
+  description: 'CMMD (Jayasumana et al. 2024): 1000 × MMD² with the Gaussian RBF kernel, σ = 10, all N² pairs (V-statistic), on CLIP ViT-L/14@336 embeddings (google-research cmmd)',
+  inputs: 2,
+  // The paper's and google-research's space: CLIP ViT-L/14 at 336 px, L2-normalised embeddings.
+  extractor: 'clip-vit-l-14-336',
+  needs: () => ({ features: true }),
+  compute: async ({ generated, reference, options, warn }) => {
+    const x = featuresOf(generated, 'cmmd');
+    const y = featuresOf(reference, 'cmmd');
+    if (options.cmmdSigma !== undefined && options.cmmdSigma !== DEFAULTS.cmmdSigma) {
+      warn(`cmmd: σ = ${options.cmmdSigma} (${optionName('cmmdSigma')}) is not the paper's 10; the value is comparable only with CMMDs of the same σ`);
+    }
+    for (const [inp, m] of [[generated, x], [reference, y]] as const) {
+      const off = meanNormDeviation(m);
+      if (off > 1e-3) {
+        warn(`cmmd: the rows of ${inp.path} are not unit length (mean |‖x‖ − 1| = ${off.toPrecision(3)}); CMMD is defined on L2-normalised CLIP embeddings, so σ = 10 means something else here`);
+      }
+    }
+    const r = await cmmdAsync(x, y, { sigma: options.cmmdSigma ?? DEFAULTS.cmmdSigma, dropLastBatch: options.cmmdDropLastBatch, labels: [generated.path, reference.path] });
+    return {
+      value: r.value,
+      sigma: r.sigma,
+      scale: r.scale,
+      estimator: 'biased' as const,
+      counts: [...r.counts] as [number, number],
+      dropLastBatch: r.dropLastBatch,
+      dropped: [...r.dropped] as [number, number],
+    };
+  },
+  rows: (m) => [[
+    'CMMD',
+    m.value,
+    null,
+    `σ = ${m.sigma}, ×${m.scale}, all N² pairs; ${m.dropLastBatch === null ? `every sample (${m.counts[0]}, ${m.counts[1]})` : `last partial batch of ${m.dropLastBatch} dropped (${m.counts[0]}, ${m.counts[1]} kept)`}`,
+  ]],
+});
+
+/** Mean of |‖row‖ − 1| over the rows (0 for L2-normalised embeddings). */
+function meanNormDeviation(m: FeatureMatrix): number {
+  let total = 0;
+  for (let i = 0; i < m.rows; i++) {
+    let s = 0;
+    for (let k = i * m.cols, end = k + m.cols; k < end; k++) s += m.data[k] * m.data[k];
+    total += Math.abs(Math.sqrt(s) - 1);
+  }
+  return m.rows === 0 ? 0 : total / m.rows;
+}
 
 const prSetting = (o: MetricOptions): ManifoldSetting => ({ k: o.k ?? DEFAULTS.prK, membership: 'le' });
 const prdcSetting = (o: MetricOptions): ManifoldSetting => ({ k: o.k ?? DEFAULTS.prdcK, membership: 'lt' });
@@ -302,21 +370,49 @@ export interface BuiltinMetricResults {
   fid?: Awaited<ReturnType<typeof FID.compute>>;
   is?: Awaited<ReturnType<typeof IS.compute>>;
   kid?: Awaited<ReturnType<typeof KID.compute>>;
+  cmmd?: Awaited<ReturnType<typeof CMMD.compute>>;
   pr?: Awaited<ReturnType<typeof PR.compute>>;
   prdc?: Awaited<ReturnType<typeof PRDC.compute>>;
 }
 
-function warnAboutMixedPipelines(a: LoadedInput, b: LoadedInput, warn: (w: string) => void): void {
-  for (const key of ['extractor', 'protocol', 'layer'] as const) {
+/** Whether `name` is an extractor whose network is given by the user (onnx:PATH), so its weights define its space. */
+function isArgumentExtractor(name: string): boolean {
+  try {
+    return extractorEntry(name).weights.kind === 'argument';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * FD/FID of statistics made in different feature spaces is meaningless (pytorch-fid #33): refuse
+ * inputs that record a different extractor, protocol or layer, naming both and what differs. Only
+ * fields both sides record are compared (pytorch-fid's files record none; the width check still
+ * holds). Other weights of the same extractor (a retrained network, the test weights, a converted
+ * file with other bytes) are warned about, since equal numbers may come from different files —
+ * except for onnx:PATH, whose weights are the network itself: another model is refused.
+ * @throws {InputError} naming both inputs and every field that differs
+ */
+function refuseMixedPipelines(a: LoadedInput, b: LoadedInput, warn: (w: string) => void): void {
+  const differ = (['extractor', 'protocol', 'layer'] as const).filter((key) => {
     const va = a.metadata?.[key];
     const vb = b.metadata?.[key];
-    if (va !== undefined && vb !== undefined && va !== vb) {
-      warn(`fid: ${a.path} was made with ${key} '${va}' but ${b.path} with '${vb}' — statistics from different pipelines are not comparable (pytorch-fid #33)`);
-    }
+    return va !== undefined && vb !== undefined && va !== vb;
+  });
+  if (differ.length > 0) {
+    const what = differ.map((key) => `${key} '${String(a.metadata?.[key])}' vs '${String(b.metadata?.[key])}'`).join(', ');
+    throw new InputError(
+      `fid: ${a.path} and ${b.path} come from different feature spaces (${what}); a Fréchet distance between them means nothing — make both with the same extractor, protocol and layer (fidkit stats … --extractor … --protocol …)`,
+    );
   }
   // Same extractor, other weights (a retrained network, the test weights): as incomparable.
   const [wa, wb] = [a.metadata?.weightsSha256, b.metadata?.weightsSha256];
-  if (a.metadata?.extractor === b.metadata?.extractor && wa !== undefined && wb !== undefined && wa !== wb) {
+  const extractor = a.metadata?.extractor;
+  if (extractor !== undefined && extractor === b.metadata?.extractor && wa !== undefined && wb !== undefined && wa !== wb) {
+    // For onnx:PATH the weights are the network itself: another model is another space.
+    if (isArgumentExtractor(extractor)) {
+      throw new InputError(`fid: ${a.path} and ${b.path} come from different ${extractor} models (SHA-256 ${String(wa)} vs ${String(wb)}); a Fréchet distance between them means nothing — make both with the same model`);
+    }
     warn(`fid: ${a.path} was made with weights ${String(wa)} but ${b.path} with ${String(wb)} — features of different weights are not comparable`);
   }
 }

@@ -22,7 +22,7 @@ import { DEFAULTS, O, type MetricName, type OptionId } from '../options/schema.j
 import { optionMessage } from '../options/validate.js';
 import { InputError, UsageError } from '../core/errors.js';
 import { fileSource } from '../features/extract.js';
-import { extractorEntry } from '../features/registry.js';
+import { extractorEntry, fdNameOf } from '../features/registry.js';
 import type { ImageGenerator } from '../generators/generator.js';
 import { loadGenerator, type LoadGeneratorOptions } from '../models/load-generator.js';
 import { loadMnist } from '../models/mnist/mnist-data.js';
@@ -141,6 +141,8 @@ export interface SweepReport {
   readonly seed: number;
   readonly k: number;
   readonly extractor: string | null;
+  /** What the `fid` column is in that space, as papers name it: `FID` (Inception), `FD_MNIST` (the bundled classifier), … */
+  readonly fdName: string;
   /** The extractors that made features, by name: weights SHA-256, official or not, their warnings (as in fidkit.score/1). */
   readonly extractors: Record<string, ExtractorIdentity>;
   /** Why the extractor was chosen (see {@link sweepExtractor}). */
@@ -337,6 +339,7 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
       seed,
       k,
       extractor: reference.metadata?.extractor ?? rows[0]?.report.inputs[0].extractor ?? null,
+      fdName: fdNameOf(reference.metadata?.extractor ?? rows[0]?.report.inputs[0].extractor ?? undefined),
       extractors: Object.assign({}, ...rows.map((r) => r.report.extractors)) as Record<string, ExtractorIdentity>,
       extractorReason: plan.extractorReason,
       batchSize: plan.batchSize,

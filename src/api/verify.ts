@@ -19,6 +19,7 @@ import { statisticsFromMembers } from '../io/stats-file.js';
 import { frechetDistance } from '../metrics/frechet.js';
 import { inceptionScore } from '../metrics/inception-score.js';
 import { kernelInceptionDistance, mmd2Unbiased } from '../metrics/kid.js';
+import { cmmd } from '../metrics/cmmd.js';
 import { kernelInceptionDistanceParallel } from '../metrics/kid-parallel.js';
 import { countManifolds, countManifoldsAsync } from '../metrics/prdc.js';
 import { openGramEngine } from '../linalg/gram-engine.js';
@@ -148,6 +149,20 @@ async function verifyKid(dir: string): Promise<VerifyRow[]> {
     const label = `rbf ${key.replace(/_/g, ' ')} ${c.subsets}×${c.subset_size}`;
     rows.push(row('kid', `${label} mean`, rbfRef, num(c.float64_input.kid_mean), r.mean, 'relative', 1e-7));
     rows.push(row('kid', `${label} std`, rbfRef, num(c.float64_input.kid_std), r.std, 'relative', 1e-7));
+  }
+  return rows;
+}
+
+async function verifyCmmd(dir: string): Promise<VerifyRow[]> {
+  const expected = await readJson(join(dir, 'cmmd', 'expected.json'));
+  const ref = 'float64 NumPy, google-research cmmd formula';
+  const rows: VerifyRow[] = [];
+  for (const [key, c] of Object.entries(expected.cases as Json)) {
+    const x = await features(join(dir, 'cmmd', c.files.x.file));
+    const y = await features(join(dir, 'cmmd', c.files.y.file));
+    const label = key.replace(/_/g, ' ');
+    rows.push(row('cmmd', `${label}, every sample`, ref, num(c.float64_exact), cmmd(x, y).value, 'relative', 1e-9));
+    rows.push(row('cmmd', `${label}, last partial batch of 32 dropped`, ref, num(c.drop_last_batch_32.float64_exact), cmmd(x, y, { dropLastBatch: 32 }).value, 'relative', 1e-9));
   }
   return rows;
 }
@@ -286,6 +301,7 @@ export const VERIFY_GROUPS = Object.freeze({
   frechet: verifyFrechet,
   is: verifyInceptionScore,
   kid: verifyKid,
+  cmmd: verifyCmmd,
   prdc: verifyPrdc,
   npz: verifyNpz,
   pth: verifyPth,

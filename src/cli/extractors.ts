@@ -46,6 +46,7 @@ function renderExtractor(e: ExtractorInfo): string {
     ['protocols', [e.protocols.map((p, i) => (i === 0 && e.protocols.length > 1 ? `${p} (default)` : p)).join(', ')]],
     ['weights', weightsText(e)],
     ['batch size', [String(e.batchSize)]],
+    ['fid reported as', [e.fdName]],
   ];
   const lines = [`${e.name} — ${e.description}`];
   for (const [label, values] of rows) values.forEach((v, i) => lines.push(`  ${(i === 0 ? label : '').padEnd(16)}${v}`));

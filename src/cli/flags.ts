@@ -5,6 +5,7 @@
  * "Expected an integer ≥ 1 for --batch-size but received '1.5'."
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { UsageError } from '../core/errors.js';
 import { optionsOf, runtimeChoices, type CommandName, type OptionSpec } from '../options/schema.js';
 import { flagMessage } from '../options/validate.js';
 
@@ -56,11 +57,38 @@ export function optionFor(spec: OptionSpec): Option {
  * <path>`) one per extractor that takes weights, `--weights-inception`, `--weights-mnist`, …
  */
 export function optionsFor(spec: OptionSpec): Option[] {
+  if (spec.aliases !== undefined) return [optionFor(spec), ...spec.aliases.map((alias) => optionFor(aliasSpec(spec, alias)))];
   if (!spec.perExtractor) return [optionFor(spec)];
   return runtimeChoices.weightedExtractors().map((name) => {
     const flag = spec.flag.replace('<extractor>', name);
     return optionFor({ ...spec, flag, perExtractor: false, doc: `${spec.doc.replace(/ \(.*\)/, '').replace('one extractor by name', `the ${name} extractor`)}`, defaultText: undefined });
   });
+}
+
+/** The entry an alias flag stands for: `spec` under the flag `alias`, its help saying whose alias it is. */
+function aliasSpec(spec: OptionSpec, alias: string): OptionSpec {
+  if (spec.default !== undefined && !spec.defaultInApi) throw new Error(`${spec.flag}: an alias needs an entry without a flag default`);
+  return { ...spec, flag: spec.flag.replace(longFlag(spec), alias), aliases: undefined, doc: `the same as ${longFlag(spec)}` };
+}
+
+/**
+ * The value of an entry given under its own flag or an alias; a usage error when two spellings
+ * were given different values.
+ * @throws {UsageError} naming both flags and their values.
+ */
+function aliasedValue(spec: OptionSpec, flags: Readonly<Record<string, unknown>>): unknown {
+  let value = flags[attributeName(spec)];
+  let from = longFlag(spec);
+  for (const alias of spec.aliases ?? []) {
+    const other = flags[camelCase(alias.slice(2))];
+    if (other === undefined) continue;
+    if (value !== undefined && value !== other) {
+      throw new UsageError(`${from} ${String(value)} and ${alias} ${String(other)} disagree: ${alias} is another name for ${longFlag(spec)}, give one of them`);
+    }
+    value = other;
+    from = alias;
+  }
+  return value;
 }
 
 /** The record a per-extractor template's flags gave (`{ vgg16: 'vgg.pth' }`), undefined when none was given. */
@@ -102,7 +130,7 @@ export function apiOptions(command: CommandName, flags: object): Record<string, 
   const given = flags as Readonly<Record<string, unknown>>;
   const out: Record<string, unknown> = {};
   for (const spec of optionsOf(command)) {
-    const value = spec.perExtractor ? perExtractorValues(spec, given) : given[attributeName(spec)];
+    const value = spec.perExtractor ? perExtractorValues(spec, given) : aliasedValue(spec, given);
     if (value !== undefined) out[spec.key] = value;
   }
   return out;

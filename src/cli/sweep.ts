@@ -80,7 +80,7 @@ export function summaryLine(report: SweepReport): string {
 
 /** The sweep's table: one row per set. */
 export function renderSweepTable(report: SweepReport): string {
-  const header = ['set', 'ψ', 'n', 'IS', '± std', 'FID', 'precision', 'recall', 'density', 'coverage'];
+  const header = ['set', 'ψ', 'n', 'IS', '± std', report.fdName, 'precision', 'recall', 'density', 'coverage'];
   const psi = (r: SweepRow) => (r.kind !== 'truncation' ? '—' : r.truncation === null ? 'none' : String(r.truncation));
   const round = (x: number | null | undefined, digits: number) => (x === null || x === undefined ? null : Number(x.toFixed(digits)));
   const rows = report.rows.map((r) => [
@@ -99,7 +99,7 @@ export function renderSweepTable(report: SweepReport): string {
   return title + renderTable(header, rows);
 }
 
-function plotData(report: SweepReport): { title: string; subtitle: string; sweep: SweepPlotPoint[]; references: SweepPlotPoint[]; sweepLabel: string } {
+function plotData(report: SweepReport): { title: string; subtitle: string; sweep: SweepPlotPoint[]; references: SweepPlotPoint[]; sweepLabel: string; fdName: string } {
   const point = (r: SweepRow): SweepPlotPoint => ({
     label: r.label,
     truncation: r.truncation,
@@ -112,6 +112,7 @@ function plotData(report: SweepReport): { title: string; subtitle: string; sweep
     title: `Truncation sweep: ${report.generator} against ${report.reference.input}`,
     subtitle: `${report.count} samples per set, ${report.mode} truncation, seed ${report.seed}, extractor ${report.extractor ?? '?'}, k = ${report.k} (fidkit ${report.fidkit})`,
     sweepLabel: `${report.generator}, truncated`,
+    fdName: report.fdName,
     sweep: report.rows.filter((r) => r.kind === 'truncation').map(point),
     references: report.rows.filter((r) => r.kind !== 'truncation').map(point),
   };

@@ -17,7 +17,8 @@
  *    `--offline` fails naming the URL, the cache path and the flag), or `{ kind: 'bundled', path }`.
  * 3. Call {@link registerExtractor} at the bottom of this file with an {@link ExtractorSpec}. The
  *    table checks the entry (name, layers, default layers, protocols) and the CLI picks it up:
- *    `--extractor <name>`, `--weights-<name> PATH`, `fidkit extractors`.
+ *    `--extractor <name>`, `--weights-<name> PATH`, `fidkit extractors`. Give it `fdName` when
+ *    papers name the Fréchet distance in its space (`FD_DINOv2`, `FD_CLIP`); reports use that name.
  * 4. Test it in `test/features/<name>/` against reference features with a stated tolerance.
  *
  * Parametrised names: an entry with `argument` is chosen as `<name>:<argument>` (`onnx:model.onnx`).
@@ -33,7 +34,7 @@ import { HASH_WEIGHTS, HASH_WEIGHTS_ID, INCEPTION_DEFAULT_LAYERS, INCEPTION_LAYE
 import { INCEPTION_WEIGHTS } from './inception/weights.js';
 import { loadOnnxExtractor, type OnnxSpecOptions } from './onnx/index.js';
 import { BUNDLED_MNIST_CLASSIFIER, BUNDLED_MNIST_CLASSIFIER_SHA256, loadMnistClassifier, MNIST_DEFAULT_LAYERS, MNIST_DIMS, MNIST_PROTOCOL } from './mnist/index.js';
-import { CLIP_DEFAULT_LAYERS, clipLayerDims } from './clip/index.js';
+import { clipDefaultLayers, clipLayerDims } from './clip/index.js';
 import { loadClipExtractor } from './clip/load.js';
 import { CLIP_VIT_B_32, CLIP_VIT_L_14, CLIP_VIT_L_14_336, type ClipModelSpec } from './clip/models.js';
 import type { ClipProtocol } from './clip/preprocess.js';
@@ -90,6 +91,12 @@ export interface ExtractorSpec<Layer extends string = string> {
   readonly weights: WeightsSource;
   /** Images decoded and handed to `extract` at a time, when `--batch-size` is not given. */
   readonly batchSize: number;
+  /**
+   * What papers call the Fréchet distance on this extractor's features, as reports name `--metrics
+   * fid`: `FID` (the Inception), `FD_DINOv2` (EDM2, dgm-eval), `FD_CLIP`, `FD_VGG16`. Default
+   * `FD_<name>` (`FD_onnx` for onnx:PATH). The JSON key stays `fid`; this is its `name`.
+   */
+  readonly fdName?: string;
   load(request: ExtractorRequest & { readonly protocol: string }): Promise<LoadedExtractor>;
 }
 
@@ -117,6 +124,21 @@ export function registerExtractor<Layer extends string>(spec: ExtractorSpec<Laye
   if (!Number.isSafeInteger(spec.batchSize) || spec.batchSize < 1) throw new UsageError(`extractor '${name}': batchSize must be a positive integer`);
   table.set(name, Object.freeze(spec) as ExtractorSpec);
   return spec;
+}
+
+/**
+ * The name of the Fréchet distance in the space of extractor `name` (a table name, `onnx:a.onnx`, or
+ * undefined when the features' origin is unknown: `.npy` files, statistics without metadata): its
+ * entry's `fdName`, else `FD_<name>`; `FD` when unknown.
+ * @example fdNameOf('inception') // 'FID'
+ */
+export function fdNameOf(name: string | undefined): string {
+  if (name === undefined) return 'FD';
+  const head = name.split(':')[0];
+  const spec = table.get(head);
+  if (spec?.fdName !== undefined) return spec.fdName;
+  if (spec === undefined && !/^[a-z][a-z0-9-]*$/.test(head)) return 'FD';
+  return `FD_${head}`;
 }
 
 /** Table names, in registration order; parametrised entries as `<name>:<argument>` (e.g. `onnx:PATH.onnx`). */
@@ -209,6 +231,7 @@ registerExtractor({
   protocols: INCEPTION_PROTOCOL_NAMES,
   weights: { kind: 'download', file: INCEPTION_WEIGHTS },
   batchSize: 50,
+  fdName: 'FID',
   load: loadInceptionExtractor,
 });
 
@@ -220,6 +243,7 @@ registerExtractor({
   protocols: [MNIST_PROTOCOL],
   weights: { kind: 'bundled', path: BUNDLED_MNIST_CLASSIFIER, sha256: BUNDLED_MNIST_CLASSIFIER_SHA256 },
   batchSize: 500,
+  fdName: 'FD_MNIST',
   // --weights names another classifier folder (or its model.json), e.g. one from `fidkit train classifier --out DIR`.
   load: async (request) => {
     const { extractor, sha256, source } = await loadMnistClassifier(request.weights === undefined ? {} : { model: request.weights });
@@ -240,6 +264,7 @@ registerExtractor({
   protocols: [VGG16_PROTOCOL],
   weights: { kind: 'download', file: VGG16_WEIGHTS },
   batchSize: 50,
+  fdName: 'FD_VGG16',
   load: async (request) => {
     const hashWeights = request.weights === HASH_WEIGHTS;
     const l = await loadVgg16Extractor({ ...request, hashWeights, weights: hashWeights ? undefined : request.weights, perExtractor: request.weightsFrom });
@@ -255,8 +280,9 @@ function registerClip(m: ClipModelSpec, description: string, protocols: readonly
     name: m.name,
     description,
     layers: clipLayerDims(m),
-    defaultLayers: CLIP_DEFAULT_LAYERS,
+    defaultLayers: clipDefaultLayers(m),
     protocols,
+    fdName: 'FD_CLIP',
     weights: { kind: 'download', file: m.weights },
     batchSize: 32,
     load: async (request) => {

@@ -10,20 +10,27 @@
  * | `pil-bilinear`   | the same with Pillow's bilinear (triangle) filter                 | 0..255          |
  * | `pil-bicubic-u8` | Pillow's `Image.resize((w, h), BICUBIC)` of the 8-bit RGB image, uint8 result: torchvision's `Resize((h, w), BICUBIC)` on PIL images (dgm-eval's DINOv2, OpenAI CLIP) | 0..255 (integers) |
  * | `pil-bilinear-u8`| the same with `BILINEAR`                                          | 0..255 (integers) |
+ * | `torch-bicubic`  | torch 2.x `F.interpolate(bicubic, align_corners=False)`, no antialias, on ToTensor's v/255 (CMMD) | v/255, not clamped |
+ * | `torch-bicubic-aa` | the same with `antialias=True`, on float 0..255 (EDM2's DINOv2 detector) | 0..255, not clamped |
  *
  * Output: planar float32 [3][height][width] in the method's value domain. The Inception protocols
  * (inception/protocols.ts) and the bring-your-own ONNX extractor (features/onnx/) scale these.
  * Proven bit for bit on the fixture images against the references' network inputs
  * (test/features/inception/protocols.test.ts) and, for `pil-bilinear`, Pillow's own float resize
  * (test/features/resize.test.ts); the `-u8` methods and {@link clipResizeCrop} against Pillow 9.4 and
- * torchvision 0.14 (test/features/resize-vit.test.ts).
+ * torchvision 0.14 (test/features/resize-vit.test.ts); the `torch-bicubic` methods against torch 2.13
+ * (test/features/resize-torch-bicubic.test.ts).
  */
 import { InputError } from '../core/errors.js';
 import type { DecodedImage } from '../io/decoded-image.js';
+import { fmaF32 } from './fma.js';
 import { PIL_BICUBIC, PIL_BILINEAR, pilAxis, pilResizeU8, type PilFilter } from './pil-resample.js';
+import { torchBicubic } from './torch-bicubic.js';
+
+export { fmaF32 };
 
 /** The resize methods, by name. */
-export const RESIZE_METHODS = Object.freeze(['tf-bilinear', 'torch-bilinear', 'pil-bicubic', 'pil-bilinear', 'pil-bicubic-u8', 'pil-bilinear-u8'] as const);
+export const RESIZE_METHODS = Object.freeze(['tf-bilinear', 'torch-bilinear', 'pil-bicubic', 'pil-bilinear', 'pil-bicubic-u8', 'pil-bilinear-u8', 'torch-bicubic', 'torch-bicubic-aa'] as const);
 export type ResizeMethod = (typeof RESIZE_METHODS)[number];
 
 /** The value domain each method resizes in: raw 0..255, or v/255 (torchvision's ToTensor comes first). */
@@ -34,6 +41,8 @@ export const RESIZE_DOMAIN: Readonly<Record<ResizeMethod, '0,255' | '0,1'>> = Ob
   'pil-bilinear': '0,255',
   'pil-bicubic-u8': '0,255',
   'pil-bilinear-u8': '0,255',
+  'torch-bicubic': '0,1',
+  'torch-bicubic-aa': '0,255',
 });
 
 /** A planar float32 image: channel c, row y, column x at `data[(c·height + y)·width + x]`. */
@@ -82,6 +91,12 @@ export function resizeImage(image: DecodedImage, method: ResizeMethod, height: n
       return planarImage(pilResizeU8(image, height, width, PIL_BICUBIC), '0,255');
     case 'pil-bilinear-u8':
       return planarImage(pilResizeU8(image, height, width, PIL_BILINEAR), '0,255');
+    case 'torch-bicubic':
+    case 'torch-bicubic-aa': {
+      const antialias = method === 'torch-bicubic-aa';
+      const src = planarImage(image, RESIZE_DOMAIN[method]).data;
+      return { data: torchBicubic(src, 3, image.height, image.width, height, width, antialias), width, height };
+    }
     default:
       throw new InputError(`unknown resize method '${String(method)}': expected one of ${RESIZE_METHODS.join(', ')}`);
   }
@@ -113,6 +128,25 @@ export function clipResizeCrop(image: DecodedImage, size: number): PlanarImage {
   const [h, w] = shorterSideSize(image.height, image.width, size);
   const resized = h === image.height && w === image.width ? image : pilResizeU8(image, h, w, PIL_BICUBIC);
   return planarImage(centerCrop(resized, size, size), '0,255');
+}
+
+/**
+ * CMMD's image loading (google-research `cmmd/io_util.py`, `_center_crop_and_resize`, which the
+ * PyTorch port keeps): the centred square of side `l = min(W, H)` at offsets `((W − l) // 2,
+ * (H − l) // 2)` — floor, unlike torchvision's `CenterCrop` — then Pillow's 8-bit bicubic resize to
+ * `size`×`size` ({@link pilResizeU8}). Values 0..255 (integers); CMMD then divides by 255. Its
+ * second, torch/JAX bicubic resize to the same size changes nothing (torch's is the identity there).
+ * @throws {InputError} for a malformed image or a size that is not a positive integer.
+ */
+export function cmmdResizeCrop(image: DecodedImage, size: number): PlanarImage {
+  checkImage(image);
+  if (!(Number.isInteger(size) && size > 0)) throw new InputError(`resize to ${size}: the size must be a positive integer`);
+  const side = Math.min(image.width, image.height);
+  const top = Math.floor((image.height - side) / 2);
+  const left = Math.floor((image.width - side) / 2);
+  const square = new Uint8Array(side * side * 3);
+  for (let y = 0; y < side; y++) square.set(image.data.subarray(((y + top) * image.width + left) * 3, ((y + top) * image.width + left + side) * 3), y * side * 3);
+  return planarImage(pilResizeU8({ data: square, width: side, height: side }, size, size, PIL_BICUBIC), '0,255');
 }
 
 /**
@@ -239,33 +273,6 @@ function torchBilinear(image: DecodedImage, outH: number, outW: number, out: Flo
       }
     }
   }
-}
-
-const F32_BITS = new Float32Array(1);
-const U32_BITS = new Uint32Array(F32_BITS.buffer);
-
-/**
- * `float32(a·b + c)` with a single rounding, for float32 `a`, `b`, `c` (C's `fmaf`). The product is
- * exact in double; the sum is rounded to double and then to float32, which can only go wrong when
- * the double lands exactly halfway between two float32 values while the exact sum does not — that
- * case is detected with the sum's exact error term and resolved towards the true value.
- */
-export function fmaF32(a: number, b: number, c: number): number {
-  const p = a * b;
-  const s = p + c;
-  const r = f32(s);
-  if (r === s || r === 0) return r;
-  // Two-sum: the exact error of p + c.
-  const v = s - p;
-  const err = p - (s - v) + (c - v);
-  if (err === 0) return r;
-  F32_BITS[0] = r;
-  // The float32 neighbour of r on the side of s.
-  U32_BITS[0] += (s > r) === r > 0 ? 1 : -1;
-  const other = F32_BITS[0];
-  if (Math.abs(s - r) !== Math.abs(other - s)) return r;
-  // s is a float32 midpoint: the exact value lies beyond it in the direction of err.
-  return (err > 0) === other > r ? other : r;
 }
 
 function torchAxis(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; w0: Float32Array; w1: Float32Array } {

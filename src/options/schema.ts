@@ -13,7 +13,7 @@ import { UsageError } from '../core/errors.js';
 import { byteSize, channelValues, countOrAll, duration, extensionList, flag, imageSize, integer, listOf, nameOrPattern, number, oneOf, optionMessage, rangeOf, resizeTarget, shard, text, textList, truncation, truncationList, type ValueType } from './validate.js';
 
 /** The built-in metrics, in report order (the metric table, api/metric-table.ts, may hold more). */
-export const METRICS = Object.freeze(['fid', 'is', 'kid', 'pr', 'prdc'] as const);
+export const METRICS = Object.freeze(['fid', 'is', 'kid', 'cmmd', 'pr', 'prdc'] as const);
 export type MetricName = (typeof METRICS)[number];
 
 /** How pixels reach the Inception network (see README "Protocols"). */
@@ -37,7 +37,7 @@ export const IMAGE_LAYOUTS = Object.freeze(['nchw', 'nhwc'] as const);
 export const IMAGE_RANGES = Object.freeze(['0,1', '-1,1'] as const);
 
 /** The bring-your-own ONNX extractor's preprocessing vocabulary (features/onnx/spec.ts implements exactly these). */
-export const ONNX_RESIZE_METHODS = Object.freeze(['tf-bilinear', 'torch-bilinear', 'pil-bicubic', 'pil-bilinear', 'pil-bicubic-u8', 'pil-bilinear-u8', 'none'] as const);
+export const ONNX_RESIZE_METHODS = Object.freeze(['tf-bilinear', 'torch-bilinear', 'pil-bicubic', 'pil-bilinear', 'pil-bicubic-u8', 'pil-bilinear-u8', 'torch-bicubic', 'torch-bicubic-aa', 'none'] as const);
 export const ONNX_RANGES = Object.freeze(['0,1', '0,255', '-1,1'] as const);
 export const CHANNEL_ORDERS = Object.freeze(['rgb', 'bgr'] as const);
 
@@ -56,7 +56,7 @@ export type BundledGeneratorName = (typeof BUNDLED_GENERATORS)[number];
 export const IMAGE_EXTENSIONS = Object.freeze(['bmp', 'jpeg', 'jpg', 'pgm', 'png', 'ppm', 'tif', 'tiff', 'webp'] as const);
 
 /** The check groups of `fidkit verify` (verify.ts implements exactly these), and metric names users may give for them. */
-export const VERIFY_GROUP_NAMES = Object.freeze(['frechet', 'is', 'kid', 'prdc', 'npz', 'pth', 'inception'] as const);
+export const VERIFY_GROUP_NAMES = Object.freeze(['frechet', 'is', 'kid', 'cmmd', 'prdc', 'npz', 'pth', 'inception'] as const);
 export type VerifyGroup = (typeof VERIFY_GROUP_NAMES)[number];
 export const VERIFY_ALIASES: Readonly<Record<string, VerifyGroup>> = Object.freeze({ fid: 'frechet', pr: 'prdc' });
 
@@ -100,7 +100,11 @@ export interface OptionSpec<T = unknown> {
   readonly key: string;
   /** Commander's flag text, e.g. `--kid-subsets <n>`, `-n, --count <n>`, `--no-cache`. */
   readonly flag: string;
-  /** More long flags accepted for the same option. */
+  /**
+   * More long flags for the same option (`--preset` for `--protocol`, the issue's spelling): each
+   * takes the same value and help; given together with different values they are a usage error.
+   * Only for entries without a flag default (the parser must tell "given" from "defaulted").
+   */
   readonly aliases?: readonly string[];
   readonly type: ValueType<T>;
   /** The value when the option is not given (absent: not set, or computed — see `defaultText`). */
@@ -140,6 +144,8 @@ export const O = Object.freeze({
   kidSubsetSize: opt({ key: 'kidSubsetSize', flag: '--kid-subset-size <n>', type: integer(2), default: 1000, defaultInApi: true, doc: 'rows per KID subset (shrunk with a warning when a set is smaller and the size was not given)', commands: ['score'] }),
   kidKernel: opt({ key: 'kidKernel', flag: '--kid-kernel <kernel>', type: oneOf(KID_KERNELS), default: 'poly' as KidKernelName, doc: "KID kernel: poly = (xᵀy/d + 1)³ (the paper's, torch-fidelity's default), rbf = exp(−‖x − y‖²/(2σ²)) (torch-fidelity's kernel_rbf)", commands: ['score'] }),
   kidKernelRbfSigma: opt({ key: 'kidKernelRbfSigma', flag: '--kid-kernel-rbf-sigma <sigma>', type: number(0, true), default: 10, defaultInApi: true, doc: 'σ of the rbf KID kernel (torch-fidelity default)', commands: ['score'] }),
+  cmmdSigma: opt({ key: 'cmmdSigma', flag: '--cmmd-sigma <sigma>', type: number(0, true), default: 10, doc: "σ of CMMD's Gaussian RBF kernel (the paper's and google-research's cmmd; another σ gives numbers comparable with nothing published)", commands: ['score'] }),
+  cmmdDropLastBatch: opt({ key: 'cmmdDropLastBatch', flag: '--cmmd-drop-last-batch <size>', type: integer(1), defaultText: 'every sample kept', doc: "CMMD on the first ⌊N/size⌋·size samples of each set only, as google-research's cmmd drops the last partial batch of its --batch_size (32 there)", commands: ['score'] }),
   isSplits: opt({ key: 'isSplits', flag: '--is-splits <n>', type: integer(1), default: 10, doc: 'number of Inception Score splits', commands: ['score'] }),
   isShuffle: opt({ key: 'isShuffle', flag: '--no-is-shuffle', type: flag, default: true, doc: "don't shuffle rows before the IS splits (the original OpenAI formula)", commands: ['score'] }),
   /** Neighbourhood sizes of the two manifold metrics when --k is not given (API: prK, prdcK). */
@@ -222,7 +228,7 @@ export const O = Object.freeze({
   verifyJson: opt({ key: 'json', flag: '--json', type: flag, doc: 'print the rows as one JSON document', commands: ['verify'] }),
 
   // ── commands that read image folders or generated images ───────────────────────────────────
-  protocol: opt({ key: 'protocol', flag: '--protocol <name>', type: oneOf(() => runtimeChoices.protocols()), default: 'tf' as Protocol, defaultInApi: true, defaultText: "the extractor's first: tf for inception", doc: "how images are resized and scaled for the network: for inception tf = torch-fidelity/TTUR, pytorch-fid, clean = clean-fid; other extractors have their own (`fidkit extractors` lists them)", commands: READS_IMAGES }),
+  protocol: opt({ key: 'protocol', flag: '--protocol <name>', aliases: ['--preset'], type: oneOf(() => runtimeChoices.protocols()), default: 'tf' as Protocol, defaultInApi: true, defaultText: "the extractor's first: tf for inception", doc: "how images are resized and scaled for the network: for inception tf = torch-fidelity/TTUR, pytorch-fid, clean = clean-fid; other extractors have their own (`fidkit extractors` lists them)", commands: READS_IMAGES }),
   extractor: opt({ key: 'extractor', flag: '--extractor <name>', type: nameOrPattern(() => runtimeChoices.extractors()), default: 'inception', defaultInApi: true, defaultText: 'score: per metric, as torch-fidelity 0.4 (vgg16 for pr, inception for the others); stats, features: inception', doc: 'feature extractor, for every metric of the run (`fidkit extractors` lists them); onnx:PATH.onnx = your own ONNX model (see --onnx-*)', commands: NOT_SWEEP }),
   /** The sweep picks its extractor by one rule (sweep.ts `sweepExtractor`), stated here for --help and the README. */
   sweepExtractor: opt({ key: 'extractor', flag: '--extractor <name>', type: nameOrPattern(() => runtimeChoices.extractors()), defaultText: 'mnist when the generator or the reference is MNIST digits (mnist-gan, mnist-vae, mnist:…), else inception', doc: 'feature extractor (`fidkit extractors` lists them); the header line says which one the sweep uses and why', commands: ['sweep'] }),
@@ -230,7 +236,7 @@ export const O = Object.freeze({
   extractorWeights: opt({ key: 'extractorWeights', flag: '--weights-<extractor> <path>', type: text, perExtractor: true, defaultText: "the extractor's official file", doc: 'weights of one extractor by name (--weights-vgg16 vgg16-397923af.pth, --weights-inception FILE.pth, --weights-mnist DIR), for runs that use several (--metrics fid,pr reads two); wins over --weights', commands: READS_IMAGES }),
   // The bring-your-own ONNX extractor (--extractor onnx:PATH.onnx); each also read from the model's metadata fidkit.<name>.
   onnxSize: opt({ key: 'onnxSize', flag: '--onnx-size <N|HxW>', type: imageSize, defaultText: "metadata fidkit.size, else the model input's (when fixed)", doc: 'onnx:PATH: the network input size', commands: READS_IMAGES }),
-  onnxResize: opt({ key: 'onnxResize', flag: '--onnx-resize <method>', type: oneOf(ONNX_RESIZE_METHODS), defaultText: 'metadata fidkit.resize, else required', doc: 'onnx:PATH: the resize, each bit-exact with its reference (tf-bilinear = TF1/torch-fidelity, torch-bilinear = F.interpolate on v/255, pil-bicubic/pil-bilinear = Pillow float resize as clean-fid, pil-*-u8 = Pillow 8-bit RGB resize as torchvision Resize on PIL images; none = images must have the size already)', commands: READS_IMAGES }),
+  onnxResize: opt({ key: 'onnxResize', flag: '--onnx-resize <method>', type: oneOf(ONNX_RESIZE_METHODS), defaultText: 'metadata fidkit.resize, else required', doc: 'onnx:PATH: the resize, each bit-exact with its reference (tf-bilinear = TF1/torch-fidelity, torch-bilinear = F.interpolate on v/255, pil-bicubic/pil-bilinear = Pillow float resize as clean-fid, pil-*-u8 = Pillow 8-bit RGB resize as torchvision Resize on PIL images, torch-bicubic = torch 2 F.interpolate bicubic on v/255, torch-bicubic-aa = the same with antialias on 0..255; none = images must have the size already)', commands: READS_IMAGES }),
   onnxResizeTo: opt({ key: 'onnxResizeTo', flag: '--onnx-resize-to <HxW|short:N>', type: resizeTarget, defaultText: 'metadata fidkit.resize_to, else the input size', doc: "onnx:PATH: resize to this (short:N = shorter side N, as torchvision's Resize(N)), then crop the centre to the input size", commands: READS_IMAGES }),
   onnxRange: opt({ key: 'onnxRange', flag: '--onnx-range <range>', type: oneOf(ONNX_RANGES), defaultText: 'metadata fidkit.range, else 0,1', doc: 'onnx:PATH: pixel values the network takes before mean/std (0,1 = v/255 as ToTensor)', commands: READS_IMAGES }),
   onnxMean: opt({ key: 'onnxMean', flag: '--onnx-mean <m|r,g,b>', type: channelValues(false), defaultText: 'metadata fidkit.mean, else 0', doc: 'onnx:PATH: subtracted per channel after the range (network channel order)', commands: READS_IMAGES }),
@@ -274,6 +280,7 @@ export const DEFAULTS = Object.freeze({
   kidSubsetSize: O.kidSubsetSize.default!,
   kidKernel: O.kidKernel.default!,
   kidKernelRbfSigma: O.kidKernelRbfSigma.default!,
+  cmmdSigma: O.cmmdSigma.default!,
   prK: O.prK.default!,
   prdcK: O.prdcK.default!,
   cacheMax: O.cacheMax.default!,

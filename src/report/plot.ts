@@ -60,6 +60,8 @@ export interface SweepPlotData {
   subtitle?: string;
   /** Legend entry of the sweep's line; default `'truncation sweep'`. */
   sweepLabel?: string;
+  /** The Fréchet distance's name in the features' space (`FID` on the Inception, `FD_MNIST`, …); default `'FID'`. */
+  fdName?: string;
   /** The ψ rows, in any order. */
   sweep: SweepPlotPoint[];
   /** Rows drawn for comparison, e.g. `'MNIST test (real)'`, `'VAE'`. */
@@ -92,10 +94,11 @@ const REFERENCE_DASH = '7 4';
 
 type PsiMetric = 'fid' | 'is';
 
-const PSI_PANELS: Record<PsiMetric, { title: string; axis: string; logAxis: string }> = {
-  fid: { title: 'FID against ψ', axis: 'FID (lower is better)', logAxis: 'FID (log scale, lower is better)' },
-  is: { title: 'Inception Score against ψ', axis: 'IS (higher is better)', logAxis: 'IS (log scale, higher is better)' },
-};
+/** Titles of a ψ panel; the Fréchet distance is named after its space (`FID`, `FD_MNIST`, `FD_DINOv2`). */
+const psiPanelText = (metric: PsiMetric, fdName: string): { title: string; axis: string; logAxis: string } =>
+  metric === 'fid'
+    ? { title: `${fdName} against ψ`, axis: `${fdName} (lower is better)`, logAxis: `${fdName} (log scale, lower is better)` }
+    : { title: 'Inception Score against ψ', axis: 'IS (higher is better)', logAxis: 'IS (log scale, higher is better)' };
 
 /**
  * Past this max/min ratio the FID axis is logarithmic: a collapsed-sample FID in the hundreds would
@@ -156,7 +159,7 @@ function yAxis(f: Frame, t: Ticks, k: number, title: string): string[] {
  * The y axis of a ψ panel and its map: linear, or logarithmic (1-2-5 ticks per decade, "log scale" in
  * the title) when `log` allows it and the values are positive and span more than {@link LOG_AXIS_RATIO}.
  */
-function psiYAxis(f: Frame, k: number, values: number[], metric: PsiMetric, log: boolean): { svg: string[]; Y: (v: number) => number } {
+function psiYAxis(f: Frame, k: number, values: number[], metric: PsiMetric, log: boolean, fdName: string): { svg: string[]; Y: (v: number) => number } {
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   if (log && lo > 0 && hi / lo > LOG_AXIS_RATIO) {
@@ -164,10 +167,10 @@ function psiYAxis(f: Frame, k: number, values: number[], metric: PsiMetric, log:
     const [a, b] = [Math.log10(t.lo), Math.log10(t.hi)];
     const Y = (v: number) => f.y1 - f.pad - ((Math.log10(v) - a) / (b - a)) * (f.y1 - f.y0 - 2 * f.pad);
     const ticks = t.values.map((value, i) => ({ value, label: t.labels[i] }));
-    return { svg: yAxisSvg(f, ticks, Y, k, PSI_PANELS[metric].logAxis, 'axis-title log-axis'), Y };
+    return { svg: yAxisSvg(f, ticks, Y, k, psiPanelText(metric, fdName).logAxis, 'axis-title log-axis'), Y };
   }
   const t = niceTicks(lo, hi);
-  return { svg: yAxis(f, t, k, PSI_PANELS[metric].axis), Y: yScale(f, t) };
+  return { svg: yAxis(f, t, k, psiPanelText(metric, fdName).axis), Y: yScale(f, t) };
 }
 
 function inside(f: Frame): Rect {
@@ -182,11 +185,12 @@ function psiPanel(
   sweep: SweepPlotPoint[],
   refs: SweepPlotPoint[],
   letter: string,
+  fdName: string,
 ): string[] {
   const points = sweep.filter((p) => has(p[metric]));
   const references = refs.map((r, i) => ({ r, i })).filter(({ r }) => has(r[metric]));
   const values = [...points.map((p) => p[metric]!), ...references.map(({ r }) => r[metric]!)];
-  const y = psiYAxis(f, k, values, metric, metric === 'fid');
+  const y = psiYAxis(f, k, values, metric, metric === 'fid', fdName);
   const Y = y.Y;
 
   // x: finite ψ of every sweep row (so panels share their x axis), then a "none" slot past a break.
@@ -199,7 +203,7 @@ function psiPanel(
   const noneX = xt ? f.x1 - f.pad : (f.x0 + f.x1) / 2;
   const X = (psi: number) => (psi === Infinity || !xt ? noneX : left + ((psi - xt.lo) / (xt.hi - xt.lo)) * (right - left));
 
-  const chrome = panelChrome(f, k, `(${letter}) ${PSI_PANELS[metric].title}`, 'truncation ψ');
+  const chrome = panelChrome(f, k, `(${letter}) ${psiPanelText(metric, fdName).title}`, 'truncation ψ');
   const out: string[] = [chrome.back, ...y.svg];
   for (const v of xt?.values ?? []) out.push(...xTickSvg(f, X(v), tickText(v, xt!), k));
   if (hasNone) out.push(...xTickSvg(f, noneX, 'none', k));
@@ -413,7 +417,7 @@ export function sweepPlotSvg(data: SweepPlotData, options: SweepPlotOptions = {}
     const f = frames[i];
     const letter = String.fromCharCode(97 + i);
     out.push(`<g class="panel panel-${panel}">`);
-    out.push(...(panel === 'pr' ? prPanel(f, k, sweep, refs, letter) : psiPanel(f, k, panel, sweep, refs, letter)));
+    out.push(...(panel === 'pr' ? prPanel(f, k, sweep, refs, letter) : psiPanel(f, k, panel, sweep, refs, letter, data.fdName ?? 'FID')));
     out.push('</g>');
   });
   out.push('</svg>');

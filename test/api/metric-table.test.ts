@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { layerNeeds, metricNames, registerMetric } from '../../src/api/metric-table.js';
+import { extractorFor, layerNeeds, metricNames, registerMetric } from '../../src/api/metric-table.js';
 import { featureMatrixFromNpy, readNpyFile } from '../../src/io/npy.js';
 import { renderScoreReport } from '../../src/report/score-report.js';
 import { score } from '../../src/api/score.js';
@@ -10,10 +10,19 @@ const features = join(FIXTURES, 'frechet', 'd64_set1_features.npy');
 
 describe('the metric table', () => {
   it('lists the built-ins in report order and derives each input’s layers from them', () => {
-    expect(metricNames().slice(0, 5)).toEqual(['fid', 'is', 'kid', 'pr', 'prdc']);
+    expect(metricNames().slice(0, 6)).toEqual(['fid', 'is', 'kid', 'cmmd', 'pr', 'prdc']);
+    expect(layerNeeds(['cmmd'], 'input2')).toEqual({ moments: false, logits: false, features: true });
     expect(layerNeeds(['fid', 'is'], 'input1')).toEqual({ moments: true, logits: true, features: false });
     expect(layerNeeds(['fid', 'is'], 'input2')).toEqual({ moments: true, logits: false, features: false });
     expect(layerNeeds(['kid'], 'input2')).toEqual({ moments: false, logits: false, features: true });
+  });
+
+  it('keeps each metric’s default extractor as data: pr → vgg16, cmmd → clip-vit-l-14-336, --extractor for all', () => {
+    expect(extractorFor('fid')).toBe('inception');
+    expect(extractorFor('pr')).toBe('vgg16');
+    expect(extractorFor('cmmd', { extractor: 'mnist' })).toBe('mnist');
+    // Not registered in this build: a usage error that names it and the way out.
+    expect(() => extractorFor('cmmd')).toThrow(/^cmmd reads clip-vit-l-14-336 features by default, but this fidkit has no 'clip-vit-l-14-336' extractor: pass extractor: NAME \(one of inception, mnist, vgg16, onnx:PATH\.onnx\) or \.npy files of embeddings$/);
   });
 
   it('takes a new metric from one entry: score, its JSON member and its table row', async () => {

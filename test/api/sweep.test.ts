@@ -29,6 +29,9 @@ describe('sweep', () => {
     // The sweep records the classifier's weights as score does: the bundled file, official.
     expect(report.extractors).toEqual({ mnist: report.rows[0].report.extractors.mnist });
     expect(report.extractors.mnist).toMatchObject({ weightsSha256: BUNDLED_MNIST_CLASSIFIER_SHA256, official: true, source: 'bundled', warnings: [] });
+    // On the classifier's features the fid column is not the Inception FID: it is named FD_MNIST.
+    expect(report.fdName).toBe('FD_MNIST');
+    expect(report.rows[0].report.metrics.fid!.name).toBe('FD_MNIST');
     for (const r of report.rows) {
       for (const v of [r.is!.mean, r.fid!, r.precision!, r.recall!, r.density!, r.coverage!]) expect(Number.isFinite(v)).toBe(true);
     }

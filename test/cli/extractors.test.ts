@@ -37,5 +37,9 @@ describe('fidkit extractors', () => {
     const mnist = doc.extractors.find((e: { name: string }) => e.name === 'mnist');
     expect(mnist.weights).toMatchObject({ kind: 'bundled', cached: true });
     expect(mnist.batchSize).toBe(500);
+    // How each names the Fréchet distance on its features, as papers do.
+    expect(Object.fromEntries(doc.extractors.map((e: { name: string; fdName: string }) => [e.name, e.fdName]))).toEqual({
+      inception: 'FID', mnist: 'FD_MNIST', vgg16: 'FD_VGG16', 'onnx:PATH.onnx': 'FD_onnx',
+    });
   });
 });

@@ -87,7 +87,7 @@ describe('fidkit score --extractor onnx:…', () => {
     ['a zero size', ['--onnx-size', '0'], "Expected a size N or HxW (e.g. 224 or 224x256) for --onnx-size but received '0'."],
     ['a zero std', ['--onnx-std', '0.2,0,0.2'], "Expected one number > 0 or three, comma-separated (one per channel) for --onnx-std but received '0.2,0,0.2'."],
     ['two means', ['--onnx-mean', '1,2'], "Expected one finite number or three, comma-separated (one per channel) for --onnx-mean but received '1,2'."],
-    ['an unknown resize', ['--onnx-resize', 'lanczos'], "Expected one of tf-bilinear, torch-bilinear, pil-bicubic, pil-bilinear, none for --onnx-resize but received 'lanczos'."],
+    ['an unknown resize', ['--onnx-resize', 'lanczos'], "Expected one of tf-bilinear, torch-bilinear, pil-bicubic, pil-bilinear, pil-bicubic-u8, pil-bilinear-u8, torch-bicubic, torch-bicubic-aa, none for --onnx-resize but received 'lanczos'."],
     ['a bad resize-to', ['--onnx-resize-to', 'short'], "Expected HxW or short:N (e.g. 256x256 or short:256) for --onnx-resize-to but received 'short'."],
   ];
   for (const [what, flags, message] of usage) {
@@ -101,7 +101,7 @@ describe('fidkit score --extractor onnx:…', () => {
   it('a missing resize, or --onnx-* flags without an onnx extractor, are usage errors naming the fix', async () => {
     const missing = await spawnCliAsync('score', SET_A, '--extractor', `onnx:${tiny}`, '--no-cache');
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain(`fidkit: ${tiny}: the model does not say how images are resized: pass --onnx-resize METHOD with METHOD one of tf-bilinear, torch-bilinear, pil-bicubic, pil-bilinear, none`);
+    expect(missing.stderr).toContain(`fidkit: ${tiny}: the model does not say how images are resized: pass --onnx-resize METHOD with METHOD one of tf-bilinear, torch-bilinear, pil-bicubic, pil-bilinear, pil-bicubic-u8, pil-bilinear-u8, torch-bicubic, torch-bicubic-aa, none`);
     const stray = await spawnCliAsync('score', SET_A, '--onnx-resize', 'tf-bilinear', '--onnx-size', '299', '--no-cache');
     expect(stray.code).toBe(2);
     expect(stray.stderr).toContain("fidkit: --onnx-size, --onnx-resize describe an ONNX model's preprocessing: use them with --extractor onnx:PATH.onnx");

@@ -40,7 +40,8 @@ describe('fidkit score on statistics and features', () => {
   it('prints a human table with the value and the inputs', async () => {
     const r = await runCli('score', F('d64_set1_stats.npz'), F('d64_set2_stats.npz'));
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^FID\s+9\.18561/m);
+    // pytorch-fid's files do not say which network made them: a Fréchet distance of unknown space, FD.
+    expect(r.stdout).toMatch(/^FD\s+9\.18561/m);
     expect(r.stdout).toContain('input1');
     expect(r.stdout).toMatch(/fidkit \d+\.\d+\.\d+/);
   });
@@ -148,7 +149,7 @@ describe('fidkit score refuses bad input with a clear message and a non-zero exi
     ['non-finite statistics', () => ['score', join(tmp, 'nan.npz'), F('d64_set1_stats.npz')], 1, "'mu' holds a non-finite value (NaN) at index 1"],
     ['mismatched dimensions', () => ['score', join(tmp, 'd2.npz'), F('d64_set1_stats.npz')], 1, 'has 2-d features but'],
     ['fewer than 2 samples', () => ['score', join(tmp, 'one-row.npy'), F('d64_set1_features.npy')], 1, 'FID needs at least 2 samples, got 1'],
-    ['an unknown metric', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'fid,fancy'], 2, "Expected a comma-separated list of fid, is, kid, pr, prdc for --metrics but received 'fid,fancy'."],
+    ['an unknown metric', () => ['score', F('d64_set1_stats.npz'), '--metrics', 'fid,fancy'], 2, "Expected a comma-separated list of fid, is, kid, cmmd, pr, prdc for --metrics but received 'fid,fancy'."],
     ['an unknown protocol', () => ['score', F('d64_set1_stats.npz'), '--protocol', 'tf2'], 2, "Expected one of tf, pytorch-fid, clean, mnist-luma, tf-imagenet, onnx-spec for --protocol but received 'tf2'."],
     ['an unknown extractor', () => ['score', F('d64_set1_stats.npz'), '--extractor', 'vgg99'], 2, "Expected one of inception, mnist, vgg16, onnx:PATH.onnx for --extractor but received 'vgg99'."],
     ['a bad integer', () => ['score', F('d64_set1_stats.npz'), '--kid-subsets', '1.5'], 2, "Expected an integer ≥ 1 for --kid-subsets but received '1.5'."],

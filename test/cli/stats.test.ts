@@ -48,6 +48,24 @@ describe('mergeShards metadata', () => {
   });
 });
 
+describe('mergeShards refuses shards of different feature spaces', () => {
+  const state = () => ({ count: 2, mean: Float64Array.of(0), m2: Float64Array.of(1) });
+  const base = { extractor: 'inception', protocol: 'tf', layer: 'pool3', weightsSha256: 'abc', inputId: 'sha256:x', inputCount: 4 };
+  it.each([
+    ['extractor', { extractor: 'vgg16' }, "p2.npz was made with extractor 'vgg16' but p1.npz with 'inception'; merge only shards of one run"],
+    ['protocol', { protocol: 'clean' }, "p2.npz was made with protocol 'clean' but p1.npz with 'tf'; merge only shards of one run"],
+    ['layer', { layer: 'pool_768' }, "p2.npz was made with layer 'pool_768' but p1.npz with 'pool3'; merge only shards of one run"],
+    ['weights', { weightsSha256: 'def' }, "p2.npz was made with weightsSha256 'def' but p1.npz with 'abc'; merge only shards of one run"],
+  ])('another %s', (_, change, message) => {
+    expect(() =>
+      mergeShards([
+        { path: 'p1.npz', state: state(), metadata: { ...base, shard: { index: 1, count: 2 } } },
+        { path: 'p2.npz', state: state(), metadata: { ...base, ...change, shard: { index: 2, count: 2 } } },
+      ]),
+    ).toThrow(message);
+  });
+});
+
 describe('fidkit stats', () => {
   it('merges three shards into exactly the statistics of one run (1e-12 relative)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fidkit-shards-'));

@@ -14,7 +14,7 @@ describe('fidkit verify', () => {
     expect(failing).toEqual([]);
     expect(r.code).toBe(0);
     const groups = new Set(report.rows.map((row: { group: string }) => row.group));
-    expect([...groups]).toEqual(['frechet', 'is', 'kid', 'prdc', 'npz', 'pth', 'inception']);
+    expect([...groups]).toEqual(['frechet', 'is', 'kid', 'cmmd', 'prdc', 'npz', 'pth', 'inception']);
     expect(report.rows.length).toBeGreaterThan(60);
   });
 
@@ -28,8 +28,8 @@ describe('fidkit verify', () => {
     expect(parseVerifyGroups('pr,is,fid')).toEqual(['prdc', 'is', 'frechet']);
     const typo = await runCli('verify', '--only', 'fidd');
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toContain("Expected a comma-separated list of frechet, is, kid, prdc, npz, pth, inception (also fid = frechet, pr = prdc) for --only but received 'fidd'.");
-    expect(() => parseVerifyGroups('is,fidd')).toThrow("unknown verify group 'fidd'; valid groups: frechet, is, kid, prdc, npz, pth, inception; metric names: fid (= frechet), pr (= prdc)");
+    expect(typo.stderr).toContain("Expected a comma-separated list of frechet, is, kid, cmmd, prdc, npz, pth, inception (also fid = frechet, pr = prdc) for --only but received 'fidd'.");
+    expect(() => parseVerifyGroups('is,fidd')).toThrow("unknown verify group 'fidd'; valid groups: frechet, is, kid, cmmd, prdc, npz, pth, inception; metric names: fid (= frechet), pr (= prdc)");
   });
 
   it('fails with exit 1 and names the case when an expected number is perturbed', async () => {

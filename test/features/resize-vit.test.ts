@@ -2,13 +2,16 @@
  * The resizes the ViT presets need (features/resize.ts), bit for bit against their references run in
  * Python (scripts/make-vit-resize-fixtures.py): Pillow 9.4's 8-bit RGB resize (`pil-bicubic-u8`,
  * `pil-bilinear-u8`) and OpenAI CLIP's `Resize(n, BICUBIC)` + `CenterCrop(n)` through torchvision
- * 0.14 (`clipResizeCrop`), shrinking and enlarging, square and not, to 224 and 336: the SHA-256 of
- * each float32 planar output must match, so one grey level anywhere fails.
+ * 0.14 (`clipResizeCrop`) and CMMD's square crop + Pillow resize (`cmmdResizeCrop`), shrinking and
+ * enlarging, square and not, to 224 and 336, with odd size differences where torchvision's
+ * round-half-even crop offset and CMMD's floor differ: the SHA-256 of each float32 planar output must
+ * match, so one grey level anywhere fails.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { centerCrop, clipResizeCrop, resizeImage, shorterSideSize, type PlanarImage, type ResizeMethod } from '../../src/features/resize.js';
+import type { DecodedImage } from '../../src/io/decoded-image.js';
+import { centerCrop, clipResizeCrop, cmmdResizeCrop, resizeImage, shorterSideSize, type PlanarImage, type ResizeMethod } from '../../src/features/resize.js';
 import { fixtureImage, type FixtureSet } from './inception/fixtures.js';
 
 const expected = JSON.parse(readFileSync('fixtures/resize/pil-u8-expected.json', 'utf8'));
@@ -17,12 +20,22 @@ function sha256(out: PlanarImage): string {
   return createHash('sha256').update(new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength)).digest('hex');
 }
 
+/** The top-left height×width of an image (the fixture script's `img[:h, :w]`), or the image. */
+function topLeft(image: DecodedImage, crop?: [number, number]): DecodedImage {
+  if (!crop) return image;
+  const [h, w] = crop;
+  const data = new Uint8Array(h * w * 3);
+  for (let y = 0; y < h; y++) data.set(image.data.subarray(y * image.width * 3, (y * image.width + w) * 3), y * w * 3);
+  return { data, height: h, width: w };
+}
+
 describe('Pillow 8-bit resize and the CLIP resize + crop vs Pillow/torchvision, bit for bit', () => {
   for (const [name, c] of Object.entries<any>(expected.cases)) {
     it(name, async () => {
-      const image = await fixtureImage(c.set as FixtureSet, c.file);
-      const out = c.method === 'clip' ? clipResizeCrop(image, c.size) : resizeImage(image, c.method as ResizeMethod, c.height, c.width);
-      const [h, w] = c.method === 'clip' ? [c.size, c.size] : [c.height, c.width];
+      const image = topLeft(await fixtureImage(c.set as FixtureSet, c.file), c.crop);
+      const out =
+        c.method === 'clip' ? clipResizeCrop(image, c.size) : c.method === 'cmmd' ? cmmdResizeCrop(image, c.size) : resizeImage(image, c.method as ResizeMethod, c.height, c.width);
+      const [h, w] = c.size ? [c.size, c.size] : [c.height, c.width];
       expect([out.height, out.width]).toEqual([h, w]);
       expect(Array.from(out.data.subarray(0, 6))).toEqual(c.first);
       expect(sha256(out)).toBe(c.sha256);
@@ -31,7 +44,9 @@ describe('Pillow 8-bit resize and the CLIP resize + crop vs Pillow/torchvision, 
 
   it('covers both filters, upsampling and downsampling in each axis, and both CLIP sizes', () => {
     const cases = Object.values<any>(expected.cases);
-    expect(new Set(cases.map((c) => c.method))).toEqual(new Set(['pil-bicubic-u8', 'pil-bilinear-u8', 'clip']));
+    expect(new Set(cases.map((c) => c.method))).toEqual(new Set(['pil-bicubic-u8', 'pil-bilinear-u8', 'clip', 'cmmd']));
+    // An odd size difference before the crop: CMMD's floor offset (1) differs from torchvision's round(1.5) = 2.
+    expect(cases.some((c) => c.method === 'cmmd' && c.crop?.[0] - c.crop?.[1] === -3)).toBe(true);
     expect(new Set(cases.filter((c) => c.method === 'clip').map((c) => c.size))).toEqual(new Set([224, 336]));
     // The noise and checker images make the bicubic overshoot, so the clipping to 0..255 is exercised.
     expect(cases.some((c) => c.method === 'pil-bicubic-u8' && c.min === 0 && c.max === 255)).toBe(true);

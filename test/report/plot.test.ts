@@ -92,6 +92,13 @@ describe('svg helpers', () => {
 describe('sweepPlotSvg', () => {
   const svg = sweepPlotSvg(realistic());
 
+  it('names the Fréchet distance after its space: fdName in the panel title and both axis titles', () => {
+    const svg = sweepPlotSvg({ ...realistic(), fdName: 'FD_MNIST' });
+    expect(texts(svg, 'panel-title')[0]).toBe('(a) FD_MNIST against ψ');
+    expect(texts(svg.split('<g class="panel ')[1], 'axis-title log-axis')).toEqual(['FD_MNIST (log scale, lower is better)']);
+    expect(svg).not.toContain('FID');
+  });
+
   it('draws three panels with titles, ticks and labels', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="1400" height="560" viewBox="0 0 1400 560"')).toBe(true);
     expect(svg).toContain('font-family="DejaVu Sans, Arial, Helvetica, sans-serif"');

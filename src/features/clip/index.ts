@@ -4,7 +4,8 @@
  * (preprocess.ts): OpenAI's own (`clip`), torch-fidelity 0.4's (`torch-fidelity`) or CMMD's (`cmmd`).
  *
  * Layers: `embedding` (the projected image embedding as `encode_image` returns it; torch-fidelity's `clip`
- * feature, which FID/KID/PRDC read) and `embedding_normalized` (divided by its L2 norm: CMMD's embedding).
+ * feature, which FID/KID/PRDC read on ViT-B/32 and ViT-L/14) and `embedding_normalized` (divided by its L2
+ * norm: CMMD's embedding, every metric's default on ViT-L/14@336).
  * Matches the references within max |Δ| ≤ 1e-5 of the largest value on every fixture image
  * (test/features/clip/extractor.test.ts).
  */
@@ -15,15 +16,15 @@ import { createSession, type OnnxSession, type SessionOptions } from '../../onnx
 import { runInChunks } from '../chunked-run.js';
 import type { ExtractorImage, FeatureExtractor, FeatureMetric } from '../extractor.js';
 import { CLIP_INPUT, CLIP_LAYERS, type ClipLayer } from './graph.js';
-import type { ClipModelSpec } from './models.js';
+import { CLIP_VIT_L_14_336, type ClipModelSpec } from './models.js';
 import { writeClipInput, type ClipProtocol } from './preprocess.js';
 
 export { buildClipModel, clipModelParts, CLIP_LAYERS, type ClipLayer } from './graph.js';
 export { CLIP_PROTOCOLS, type ClipProtocol } from './preprocess.js';
 
 /**
- * The layer each metric reads: the raw embedding, as torch-fidelity's `clip` feature for every metric.
- * CMMD reads {@link CLIP_CMMD_LAYER}.
+ * The layer each metric reads on ViT-B/32 and ViT-L/14: the raw embedding, as torch-fidelity's `clip`
+ * feature for every metric.
  */
 export const CLIP_DEFAULT_LAYERS: Readonly<Record<FeatureMetric, ClipLayer>> = Object.freeze({
   fid: 'embedding',
@@ -34,6 +35,17 @@ export const CLIP_DEFAULT_LAYERS: Readonly<Record<FeatureMetric, ClipLayer>> = O
 
 /** The layer CMMD reads (google-research `cmmd/embedding.py` normalises the embeddings). */
 export const CLIP_CMMD_LAYER: ClipLayer = 'embedding_normalized';
+
+/**
+ * The layers model `m` gives each metric by default. ViT-L/14@336 is CMMD's space (its default preset is
+ * `cmmd`), and CMMD reads an extractor's feature layer, so there every metric reads the L2-normalised
+ * embedding; `fidkit features --layer embedding` gives the raw one (torch-fidelity's `clip` feature).
+ */
+export function clipDefaultLayers(m: ClipModelSpec): Readonly<Record<FeatureMetric, ClipLayer>> {
+  return m.name === CLIP_VIT_L_14_336.name
+    ? Object.freeze({ fid: CLIP_CMMD_LAYER, kid: CLIP_CMMD_LAYER, prdc: CLIP_CMMD_LAYER, is: CLIP_CMMD_LAYER })
+    : CLIP_DEFAULT_LAYERS;
+}
 
 /** The layer widths of model `m`. */
 export function clipLayerDims(m: ClipModelSpec): Readonly<Record<ClipLayer, number>> {
@@ -89,7 +101,7 @@ class Clip implements ClipExtractor {
   }
 
   defaultLayerFor(metric: FeatureMetric): ClipLayer {
-    return CLIP_DEFAULT_LAYERS[metric];
+    return clipDefaultLayers(this.spec)[metric];
   }
 
   async extract(batch: readonly ExtractorImage[], layers: readonly ClipLayer[] = this.layers): Promise<Record<ClipLayer, FeatureMatrix>> {

@@ -18,16 +18,15 @@
 import { InputError } from '../../core/errors.js';
 import { optionRef } from '../../options/mention.js';
 import type { DecodedImage } from '../../io/decoded-image.js';
-import { checkImage, planarImage, resizeImage, RESIZE_DOMAIN, type PlanarImage } from '../resize.js';
+import { checkImage, planarImage, resizeImage, RESIZE_DOMAIN, shorterSideSize, type PlanarImage } from '../resize.js';
 import type { OnnxSpec } from './spec.js';
 
 /** The size `image` is resized to before the crop. */
 export function resizedSize(spec: OnnxSpec, width: number, height: number): { height: number; width: number } {
   const to = spec.resizeTo;
   if (to.kind === 'exact') return { height: to.height, width: to.width };
-  // torchvision 0.14 `_compute_resized_output_size`: new_short, new_long = N, int(N * long / short).
-  const long = Math.trunc((to.size * Math.max(width, height)) / Math.min(width, height));
-  return width <= height ? { height: long, width: to.size } : { height: to.size, width: long };
+  const [h, w] = shorterSideSize(height, width, to.size);
+  return { height: h, width: w };
 }
 
 /** Python's `round` (half to even), as torchvision's `CenterCrop` uses it. */

@@ -266,7 +266,7 @@ describe('metadata fidkit.* and what is refused', () => {
   it('refuses with the file, the reason and the fix', async () => {
     const plain = tinyModel();
     await expect(loadOnnxExtractor(plain, {})).rejects.toThrow(
-      `${plain}: the model does not say how images are resized: pass onnxResize: METHOD with METHOD one of tf-bilinear, torch-bilinear, pil-bicubic, pil-bilinear, pil-bicubic-u8, pil-bilinear-u8, none (or store metadata fidkit.resize in the model); a wrong guess shifts every score, so fidkit does not guess`,
+      `${plain}: the model does not say how images are resized: pass onnxResize: METHOD with METHOD one of tf-bilinear, torch-bilinear, pil-bicubic, pil-bilinear, pil-bicubic-u8, pil-bilinear-u8, torch-bicubic, torch-bicubic-aa, none (or store metadata fidkit.resize in the model); a wrong guess shifts every score, so fidkit does not guess`,
     );
     const badMeta = tinyModel({ meta: { 'fidkit.std': '0.5,0' } });
     await expect(loadOnnxExtractor(badMeta, { onnxResize: 'tf-bilinear' })).rejects.toThrow(

@@ -14,8 +14,7 @@
 
 import { InputError } from '../../core/errors.js';
 import type { DecodedImage } from '../../io/decoded-image.js';
-import { PIL_BICUBIC, pilResizeU8 } from '../pil-resample.js';
-import { checkImage, clipResizeCrop, resizeImage, UNIT_LUT } from '../resize.js';
+import { clipResizeCrop, cmmdResizeCrop, resizeImage, UNIT_LUT } from '../resize.js';
 
 /** The preprocessing references, by `--protocol` name. */
 export const CLIP_PROTOCOLS = Object.freeze(['clip', 'torch-fidelity', 'cmmd'] as const);
@@ -31,19 +30,6 @@ const STD_01 = Float32Array.from(CLIP_STD);
 // torch-fidelity passes 255·mean and 255·std as Python floats; torch rounds those products to float32.
 const MEAN_255 = Float32Array.from(CLIP_MEAN, (m) => 255 * m);
 const STD_255 = Float32Array.from(CLIP_STD, (s) => 255 * s);
-
-/** The square centre crop of CMMD's loader: side min(w, h) at ((w − l) // 2, (h − l) // 2). */
-export function cmmdSquareCrop(image: DecodedImage): DecodedImage {
-  checkImage(image);
-  const { width, height, data } = image;
-  const l = Math.min(width, height);
-  if (l === width && l === height) return image;
-  const left = Math.floor((width - l) / 2);
-  const top = Math.floor((height - l) / 2);
-  const out = new Uint8Array(l * l * 3);
-  for (let y = 0; y < l; y++) out.set(data.subarray(((y + top) * width + left) * 3, ((y + top) * width + left + l) * 3), y * l * 3);
-  return { data: out, width: l, height: l };
-}
 
 /**
  * Writes the network input of `image` (3×R×R float32, planar CHW) for `protocol` into `out` at `offset`.
@@ -64,14 +50,9 @@ export function writeClipInput(image: DecodedImage, protocol: ClipProtocol, reso
     return;
   }
   let pixels: Float32Array; // 0..255 integers, planar
-  if (protocol === 'clip') {
-    pixels = clipResizeCrop(image, resolution).data;
-  } else if (protocol === 'cmmd') {
-    const square = cmmdSquareCrop(image);
-    const sized = square.width === resolution ? square : pilResizeU8(square, resolution, resolution, PIL_BICUBIC);
-    pixels = new Float32Array(3 * plane);
-    for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) pixels[c * plane + p] = sized.data[3 * p + c];
-  } else {
+  if (protocol === 'clip') pixels = clipResizeCrop(image, resolution).data;
+  else if (protocol === 'cmmd') pixels = cmmdResizeCrop(image, resolution).data;
+  else {
     throw new InputError(`unknown CLIP protocol '${String(protocol)}': expected one of ${CLIP_PROTOCOLS.join(', ')}`);
   }
   for (let c = 0; c < 3; c++) {

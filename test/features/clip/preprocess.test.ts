@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLIP_VIT_B_32, CLIP_VIT_L_14_336 } from '../../../src/features/clip/models.js';
-import { clipInput, cmmdSquareCrop, type ClipProtocol } from '../../../src/features/clip/preprocess.js';
+import { clipInput, type ClipProtocol } from '../../../src/features/clip/preprocess.js';
 import { decodeImage } from '../../../src/io/images.js';
 import { FIXTURES } from '../../cli/run-cli.js';
 
@@ -40,11 +40,4 @@ describe('CLIP preprocessing', () => {
     });
   }
 
-  it("cmmd's square crop takes floor offsets ((w − l) // 2), not torchvision's rounding", () => {
-    // 5 wide, 2 high: l = 2, left = (5 − 2) // 2 = 1 (torchvision's round(1.5) would give 2).
-    const data = Uint8Array.from({ length: 5 * 2 * 3 }, (_, i) => Math.floor(i / 3) % 5);
-    const c = cmmdSquareCrop({ data, width: 5, height: 2 });
-    expect([c.width, c.height]).toEqual([2, 2]);
-    expect(Array.from(c.data.filter((_, i) => i % 3 === 0))).toEqual([1, 2, 1, 2]);
-  });
 });

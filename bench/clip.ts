@@ -113,8 +113,8 @@ try {
   const fidkitCpuRate = images.length / ((cpu.user + cpu.system) / 1e6);
   await extractor.dispose();
   let line = `${m.name} ${size}x${size}, ${numImages} images, batch ${batchSize}, ${threads} thread(s): fidkit ${fidkitRate.toFixed(2)} img/s (${fidkitCpuRate.toFixed(2)} per CPU-s)`;
-  if (!torchFidelity || !existsSync(archive)) {
-    line += `; torch-fidelity skipped (${!torchFidelity ? 'no torch-fidelity source' : `no archive at ${archive}`})`;
+  if (!torchFidelity || !existsSync(archive) || !existsSync(args.python)) {
+    line += `; torch-fidelity skipped (${!torchFidelity ? 'no torch-fidelity source' : !existsSync(archive) ? `no archive at ${archive}` : `${args.python} not found`})`;
   } else {
     const stacked = new Uint8Array(images.length * size * size * 3);
     images.forEach((im, i) => stacked.set(im.data, i * size * size * 3));

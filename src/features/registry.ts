@@ -37,6 +37,10 @@ import { BUNDLED_MNIST_CLASSIFIER, BUNDLED_MNIST_CLASSIFIER_SHA256, loadMnistCla
 import { DINOV2_ARCHS, DINOV2_DEFAULT_LAYERS, DINOV2_PROTOCOLS } from './dinov2/index.js';
 import { loadDinov2Extractor } from './dinov2/load.js';
 import { dinov2WeightsFile } from './dinov2/weights.js';
+import { clipDefaultLayers, clipLayerDims } from './clip/index.js';
+import { loadClipExtractor } from './clip/load.js';
+import { CLIP_VIT_B_32, CLIP_VIT_L_14, CLIP_VIT_L_14_336, type ClipModelSpec } from './clip/models.js';
+import type { ClipProtocol } from './clip/preprocess.js';
 import { VGG16_DEFAULT_LAYERS, VGG16_OUTPUT_DIMS, VGG16_PROTOCOL } from './vgg16/index.js';
 import { loadVgg16Extractor } from './vgg16/load.js';
 import { VGG16_WEIGHTS } from './vgg16/weights.js';
@@ -295,6 +299,39 @@ for (const arch of DINOV2_ARCHS) {
     },
   });
 }
+
+/** One CLIP image encoder's entry; `protocols` lists its references' preprocessing, the default first. */
+function registerClip(m: ClipModelSpec, description: string, protocols: readonly ClipProtocol[]): void {
+  registerExtractor({
+    name: m.name,
+    description,
+    layers: clipLayerDims(m),
+    defaultLayers: clipDefaultLayers(m),
+    protocols,
+    fdName: 'FD_CLIP',
+    weights: { kind: 'download', file: m.weights },
+    batchSize: 32,
+    load: async (request) => {
+      const hashWeights = request.weights === HASH_WEIGHTS;
+      const l = await loadClipExtractor(m, {
+        ...request,
+        protocol: request.protocol as ClipProtocol,
+        hashWeights,
+        weights: hashWeights ? undefined : request.weights,
+        perExtractor: request.weightsFrom,
+      });
+      const w = l.weights;
+      const identity: ExtractorIdentity = { weightsSha256: w.sha256, official: w.official, weights: w.path, source: w.source, protocol: l.extractor.protocol, warnings: l.warnings };
+      return { extractor: l.extractor, name: m.name, weightsId: l.weightsId, warnings: l.warnings, identity };
+    },
+  });
+}
+
+// torch-fidelity 0.4's name and default preprocessing for ViT-B/32; OpenAI's own for ViT-L/14 (dgm-eval's
+// CLIP space); CMMD's for ViT-L/14@336, the model CMMD is defined on.
+registerClip(CLIP_VIT_B_32, "OpenAI's CLIP ViT-B/32 image embedding (ViT-B-32.pt), as torch-fidelity 0.4's clip-vit-b-32", ['torch-fidelity', 'clip']);
+registerClip(CLIP_VIT_L_14, "OpenAI's CLIP ViT-L/14 image embedding (ViT-L-14.pt)", ['clip', 'torch-fidelity']);
+registerClip(CLIP_VIT_L_14_336, "OpenAI's CLIP ViT-L/14@336px image embedding (ViT-L-14-336px.pt), the space of CMMD (Jayasumana et al. 2024)", ['cmmd', 'clip', 'torch-fidelity']);
 
 registerExtractor({
   name: 'onnx',

@@ -156,11 +156,12 @@ describe('fidkit score --metrics cmmd', () => {
     expect(JSON.parse(r.stdout).warnings[0]).toMatch(/^cmmd: the rows of .*d64_set1_features\.npy are not unit length \(mean \|‖x‖ − 1\| = [0-9.e+-]+\); CMMD is defined on L2-normalised CLIP embeddings, so σ = 10 means something else here$/);
   });
 
-  it('on folders without --extractor: names its default extractor (CLIP ViT-L/14@336) when this fidkit lacks it', async () => {
+  it('on folders without --extractor: reads its default extractor, CLIP ViT-L/14@336 (offline with an empty cache: says where its archive comes from)', async () => {
     const folder = join(FIXTURES, 'images', 'set_a');
-    const r = await runCli('score', folder, join(FIXTURES, 'images', 'set_b'), '--metrics', 'cmmd');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^fidkit: cmmd reads clip-vit-l-14-336 features by default, but this fidkit has no 'clip-vit-l-14-336' extractor: pass --extractor NAME \(one of inception, mnist, vgg16, .*onnx:PATH\.onnx.*\) or \.npy files of embeddings\n/);
+    const r = await runCli('score', folder, join(FIXTURES, 'images', 'set_b'), '--metrics', 'cmmd', '--offline', '--cache-dir', join(tmp, 'empty-cache'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('clip-ViT-L-14-336px.pt is not in the cache');
+    expect(r.stderr).toContain('https://openaipublic.azureedge.net/clip/models/3035c92b350959924f9f00213499208652fc7ea050643e8b385c2dac08641f02/ViT-L-14-336px.pt');
     // With an explicit extractor it runs on folders (here the bundled MNIST classifier's 128-d features).
     const ok = await runCli('score', folder, join(FIXTURES, 'images', 'set_b'), '--metrics', 'cmmd', '--extractor', 'mnist', '--no-cache', '--json', '-q');
     expect(ok.code).toBe(0);

@@ -5,7 +5,7 @@
  * `torch.hub.load("facebookresearch/dinov2", "dinov2_vit*14")` loads for torch-fidelity, dgm-eval and EDM2.
  *
  * No SHA-256 or size of these files is published (not in the dinov2 repository, whose hub code loads
- * them with `check_hash=False`, nor anywhere we could search), so the download is checked only against
+ * them with `torch.hub.load_state_dict_from_url` and its default `check_hash=False`, nor anywhere we could search), so the download is checked only against
  * its announced length, its hash is computed once and kept beside it, and it keys the built graph and
  * is reported with the features; a user's file is reported with that hash (`official: null`), and is
  * checked structurally (state-dict.ts: every key and shape) before anything is built.

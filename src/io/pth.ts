@@ -25,12 +25,13 @@
  * a `.pth`. {@link findStateDict} flattens the tree to `model.state_dict()` keys (`visual.conv1.weight`, …).
  */
 
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { halfToFloat } from './float16.js';
 import { FormatError } from '../core/errors.js';
 import type { StateDict, Tensor, TensorDtype } from '../core/types.js';
 import { CODECS_ENCODE, PyDict, PyObject, describe, unpickle, type PyCallable, type UnpickleHooks } from './pickle.js';
-import { openZip, readZipMember, type ZipArchive } from './zip.js';
+import { openZip, openZipFile, readZipMember, type ZipArchive } from './zip.js';
 
 /** The element types torch storages can have that this reader understands. */
 type StorageDtype = TensorDtype | 'float16' | 'bfloat16';
@@ -106,9 +107,11 @@ export class PthTensor implements Tensor {
    */
   get rawBytes(): Uint8Array {
     const pending = this.#pending;
-    if (pending && !this.#data && pending.storage.dtype === this.dtype && pending.storage.bytes && isCContiguous(this.shape, pending.stride)) {
+    // Read `bytes` once: a file-backed storage ({@link openPthFile}) reads the file on every access.
+    const bytes = pending && !this.#data && pending.storage.dtype === this.dtype && isCContiguous(this.shape, pending.stride) ? pending.storage.bytes : null;
+    if (pending && bytes) {
       const es = ELEMENT_SIZE[this.dtype];
-      return pending.storage.bytes.subarray(pending.offset * es, (pending.offset + this.numel) * es);
+      return bytes.subarray(pending.offset * es, (pending.offset + this.numel) * es);
     }
     const d = this.data;
     return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
@@ -252,6 +255,43 @@ export function parsePth(bytes: Uint8Array, source = '.pth data', options: PthOp
 export async function readPthFile(path: string, options: PthOptions = {}): Promise<PthContents> {
   const bytes = await readFile(path);
   return parsePth(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, options);
+}
+
+/**
+ * Open a `.pth` file without reading its tensors: a zip-format file's directory and pickle are read,
+ * and every tensor's bytes are read from the file each time they are asked for (`data`, `rawBytes`)
+ * and never kept by the reader — so a checkpoint larger than memory or than a Node buffer (4 GiB:
+ * DINOv2 ViT-g/14's 4.5 GB) can be streamed tensor by tensor. Legacy-format files are read whole.
+ * Call `close()` when done; tensors must not be read after it.
+ * @throws FormatError see {@link parsePth} and {@link findStateDict}; Node's ENOENT if missing
+ */
+export async function openPthFile(path: string, options: PthOptions = {}): Promise<PthContents & { stateDict: StateDict; close(): void }> {
+  const fd = openSync(path, 'r');
+  try {
+    const head = new Uint8Array(4);
+    readSync(fd, head, 0, 4, 0);
+    if (!(head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04)) {
+      closeSync(fd);
+      const contents = await readPthFile(path, options);
+      return { ...contents, stateDict: findStateDict(contents.root, path), close: () => {} };
+    }
+    const tensors: PthTensor[] = [];
+    const zip = parseZipPth(openZipFile(fd, path), path, tensors);
+    checkTensorSizes(zip.root, tensors, path, options);
+    let open = true;
+    const close = (): void => {
+      if (open) closeSync(fd);
+      open = false;
+    };
+    return { format: zip.torchScript ? 'torchscript' : 'zip', root: zip.root, stateDict: findStateDict(zip.root, path), close };
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // closed already (legacy path)
+    }
+    throw err;
+  }
 }
 
 /**
@@ -468,8 +508,8 @@ function zipRecord(zip: ZipArchive, name: string): Uint8Array {
   return readZipMember(zip, zip.entries.get(name)!, { checkStoredCrc: false });
 }
 
-function parseZipPth(bytes: Uint8Array, source: string, tensors: PthTensor[]): { root: unknown; torchScript: boolean } {
-  const zip = openZip(bytes, source);
+function parseZipPth(archive: Uint8Array | ZipArchive, source: string, tensors: PthTensor[]): { root: unknown; torchScript: boolean } {
+  const zip = archive instanceof Uint8Array ? openZip(archive, source) : archive;
   const entries = zip.entries;
   const pkl = [...entries.keys()].filter((n) => n === 'data.pkl' || /^[^/]+\/data\.pkl$/.test(n));
   if (pkl.length !== 1) {
@@ -497,8 +537,22 @@ function parseZipPth(bytes: Uint8Array, source: string, tensors: PthTensor[]): {
       if (known) return known;
       const entry = entries.get(`${prefix}data/${key}`);
       if (!entry) throw new FormatError(`${source}: storage record ${prefix}data/${key} is missing; the archive is incomplete`);
-      const data = zipRecord(zip, entry.name);
       const size = ELEMENT_SIZE[dtype];
+      if (zip.bytes === undefined) {
+        // Read from the file whenever asked for, never kept (openPthFile).
+        if (entry.size % size !== 0) throw new FormatError(`${source}: storage ${key} has ${entry.size} bytes, not a multiple of ${size} (${dtype})`);
+        const s = new StorageRef(key, dtype, entry.size / size, null);
+        Object.defineProperty(s, 'bytes', {
+          get: () => {
+            const data = zipRecord(zip, entry.name);
+            return byteorder === 'big' ? byteSwapped(data, size) : data;
+          },
+          set: () => {},
+        });
+        storages.set(key, s);
+        return s;
+      }
+      const data = zipRecord(zip, entry.name);
       if (data.length % size !== 0) {
         throw new FormatError(`${source}: storage ${key} has ${data.length} bytes, not a multiple of ${size} (${dtype})`);
       }

@@ -32,7 +32,11 @@ describe('FD named after its feature space', () => {
     expect(fdNameOf('onnx:/models/swav.onnx')).toBe('FD_onnx');
     expect(fdNameOf(undefined)).toBe('FD');
     // An extractor a later fidkit (or a plugin) registered, read from a statistics file's metadata.
-    expect(fdNameOf('dinov2-vit-l-14')).toBe('FD_dinov2-vit-l-14');
+    expect(fdNameOf('some-plugin-net')).toBe('FD_some-plugin-net');
+    // DINOv2: ViT-L/14 is FD_DINOv2 (dgm-eval, EDM2); the other sizes carry theirs.
+    expect(fdNameOf('dinov2-vit-l-14')).toBe('FD_DINOv2');
+    expect(fdNameOf('dinov2-vit-s-14')).toBe('FD_DINOv2_s14');
+    expect(fdNameOf('dinov2-vit-g-14')).toBe('FD_DINOv2_g14');
     // The field a new entry sets (DINOv2: FD_DINOv2, CLIP: FD_CLIP) is what reports show.
     registerExtractor({
       name: 'test-space-dino', description: 'test', layers: { cls: 4 }, defaultLayers: { fid: 'cls', kid: 'cls', prdc: 'cls', is: 'cls' },

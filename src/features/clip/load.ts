@@ -44,7 +44,7 @@ export interface LoadedClip {
   /** SHA-256 of the weights file, or {@link clipHashWeightsId}. */
   readonly weightsId: string;
   readonly warnings: string[];
-  readonly weights: { readonly path: string; readonly sha256: string | null; readonly official: boolean; readonly source: 'user' | 'cache' | 'download' | 'test' };
+  readonly weights: { readonly path: string; readonly sha256: string | null; readonly official: boolean | null; readonly source: 'user' | 'cache' | 'download' | 'test' };
 }
 
 /**

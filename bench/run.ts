@@ -5,7 +5,7 @@
  * the Python anchors measured in the same run, as ratios; otherwise absolute figures. Benchmarks
  * never pass or fail.
  *
- * Names: frechet, inception, vgg16, gemm-peak, kid, prdc, stats-e2e, scale, npz-interop, cmmd
+ * Names: frechet, inception, vgg16, clip, gemm-peak, kid, prdc, stats-e2e, scale, npz-interop, cmmd
  * (default: all). kid, prdc and stats-e2e call the references' own code from checkouts under
  * bench/out (see each file's header) and run 3 rounds, reporting the median of per-round ratios.
  */
@@ -49,6 +49,8 @@ const BENCHES: Record<string, () => string[]> = {
     return pth && torchPython ? ['--pth', pth, '--python', torchPython] : ['--pth', '/nonexistent'];
   },
   vgg16: () => (torchPython ? ['--python', torchPython] : ['--python', '/nonexistent']),
+  // ViT-B/32 against torch-fidelity when scripts/make-clip-fixtures.py's archive is in /tmp/fidkit-clip.
+  clip: () => (torchPython ? ['--python', torchPython] : ['--python', '/nonexistent']),
   'gemm-peak': () => (torchPython || scipy ? [] : ['--no-python']),
   kid: () => (scipy ? [] : ['--no-python']),
   prdc: () => [],

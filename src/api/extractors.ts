@@ -26,7 +26,7 @@ export interface ExtractorInfo {
   /** How reports name `--metrics fid` on its features, as papers do: `FID` (inception), `FD_VGG16`, `FD_DINOv2`… */
   readonly fdName: string;
   readonly weights:
-    | { readonly kind: 'download'; readonly file: string; readonly urls: readonly string[]; readonly sha256: string; readonly bytes: number | null; readonly cached: boolean; readonly path: string; readonly flag: string }
+    | { readonly kind: 'download'; readonly file: string; readonly urls: readonly string[]; /** null when the publisher gives none (DINOv2). */ readonly sha256: string | null; readonly bytes: number | null; readonly cached: boolean; readonly path: string; readonly flag: string }
     | { readonly kind: 'bundled'; readonly path: string; readonly cached: true; readonly flag: string }
     | { readonly kind: 'argument'; readonly what: string; readonly cached: null };
 }
@@ -46,7 +46,7 @@ export async function listExtractors(options: Pick<CacheOptions, 'cacheDir' | 'e
     const flag = perExtractorName('extractorWeights', spec.name);
     const weights: ExtractorInfo['weights'] =
       w.kind === 'download'
-        ? { kind: 'download', file: w.file.name, urls: w.file.urls, sha256: w.file.sha256, bytes: w.file.bytes ?? null, cached: (await weightsCached(spec, options)) === true, path: join(cacheDir, w.file.name), flag }
+        ? { kind: 'download', file: w.file.name, urls: w.file.urls, sha256: w.file.sha256 === '' ? null : w.file.sha256, bytes: w.file.bytes ?? null, cached: (await weightsCached(spec, options)) === true, path: join(cacheDir, w.file.name), flag }
         : w.kind === 'bundled'
           ? { kind: 'bundled', path: w.path, cached: true, flag }
           : { kind: 'argument', what: w.what, cached: null };

@@ -34,7 +34,7 @@ function weightsText(e: ExtractorInfo): string[] {
   return [
     `${w.urls[0]}`,
     ...w.urls.slice(1).map((u) => `mirror ${u}`),
-    `SHA-256 ${expectedSha256(w.sha256)}, ${size}`,
+    `SHA-256 ${expectedSha256(w.sha256 ?? '')}, ${size}`,
     w.cached ? `cached: ${w.path}` : `not cached (downloaded on first use to ${w.path}; or pass ${w.flag} PATH)`,
   ];
 }

@@ -34,6 +34,13 @@ import { HASH_WEIGHTS, HASH_WEIGHTS_ID, INCEPTION_DEFAULT_LAYERS, INCEPTION_LAYE
 import { INCEPTION_WEIGHTS } from './inception/weights.js';
 import { loadOnnxExtractor, type OnnxSpecOptions } from './onnx/index.js';
 import { BUNDLED_MNIST_CLASSIFIER, BUNDLED_MNIST_CLASSIFIER_SHA256, loadMnistClassifier, MNIST_DEFAULT_LAYERS, MNIST_DIMS, MNIST_PROTOCOL } from './mnist/index.js';
+import { DINOV2_ARCHS, DINOV2_DEFAULT_LAYERS, DINOV2_PROTOCOLS } from './dinov2/index.js';
+import { loadDinov2Extractor } from './dinov2/load.js';
+import { dinov2WeightsFile } from './dinov2/weights.js';
+import { clipDefaultLayers, clipLayerDims } from './clip/index.js';
+import { loadClipExtractor } from './clip/load.js';
+import { CLIP_VIT_B_32, CLIP_VIT_L_14, CLIP_VIT_L_14_336, type ClipModelSpec } from './clip/models.js';
+import type { ClipProtocol } from './clip/preprocess.js';
 import { VGG16_DEFAULT_LAYERS, VGG16_OUTPUT_DIMS, VGG16_PROTOCOL } from './vgg16/index.js';
 import { loadVgg16Extractor } from './vgg16/load.js';
 import { VGG16_WEIGHTS } from './vgg16/weights.js';
@@ -204,7 +211,7 @@ export function officialWeights(name: string | undefined, weightsSha256: string 
   const head = name?.split(':')[0];
   const w = head === undefined ? undefined : table.get(head)?.weights;
   const official = w?.kind === 'download' ? w.file.sha256 : w?.kind === 'bundled' ? w.sha256 : undefined;
-  if (official === undefined || typeof weightsSha256 !== 'string') return null;
+  if (official === undefined || official === '' || typeof weightsSha256 !== 'string') return null;
   // A published prefix (torchvision's vgg16-397923af.pth) is matched as torch.hub matches it.
   return sha256Matches(weightsSha256, official);
 }
@@ -269,6 +276,62 @@ registerExtractor({
     return { extractor: l.extractor, name: 'vgg16', weightsId: l.weightsId, warnings: l.warnings, identity };
   },
 });
+
+// DINOv2 ViT-S/14 … g/14 (torch-fidelity 0.4's names): the CLS feature of Meta's pretrain checkpoints.
+const DINOV2_SIZES: Readonly<Record<string, string>> = Object.freeze({ 's-14': 'ViT-S/14, 384-d', 'b-14': 'ViT-B/14, 768-d', 'l-14': 'ViT-L/14, 1024-d', 'g-14': 'ViT-g/14, 1536-d' });
+for (const arch of DINOV2_ARCHS) {
+  registerExtractor({
+    name: arch.name,
+    description: `DINOv2 ${DINOV2_SIZES[arch.name.slice('dinov2-vit-'.length)]} CLS feature (${arch.hub}_pretrain.pth)${arch.name === 'dinov2-vit-l-14' ? ': the FD_DINOv2 space of dgm-eval and EDM2' : ''}`,
+    layers: { dinov2: arch.dim },
+    // FD_DINOv2 is ViT-L/14's (dgm-eval, EDM2); the other sizes say theirs, so numbers never pass for it.
+    fdName: arch.name === 'dinov2-vit-l-14' ? 'FD_DINOv2' : `FD_DINOv2_${arch.name.slice('dinov2-vit-'.length).replace('-', '')}`,
+    defaultLayers: DINOV2_DEFAULT_LAYERS,
+    protocols: DINOV2_PROTOCOLS,
+    weights: { kind: 'download', file: dinov2WeightsFile(arch) },
+    batchSize: 50,
+    load: async (request) => {
+      const hashWeights = request.weights === HASH_WEIGHTS;
+      const l = await loadDinov2Extractor({ ...request, name: arch.name, hashWeights, weights: hashWeights ? undefined : request.weights, perExtractor: request.weightsFrom });
+      const w = l.weights;
+      const identity: ExtractorIdentity = { weightsSha256: w.sha256, official: w.official, weights: w.path, source: w.source, protocol: l.extractor.protocol, warnings: l.warnings };
+      return { extractor: l.extractor, name: arch.name, weightsId: l.weightsId, warnings: l.warnings, identity };
+    },
+  });
+}
+
+/** One CLIP image encoder's entry; `protocols` lists its references' preprocessing, the default first. */
+function registerClip(m: ClipModelSpec, description: string, protocols: readonly ClipProtocol[]): void {
+  registerExtractor({
+    name: m.name,
+    description,
+    layers: clipLayerDims(m),
+    defaultLayers: clipDefaultLayers(m),
+    protocols,
+    fdName: 'FD_CLIP',
+    weights: { kind: 'download', file: m.weights },
+    batchSize: 32,
+    load: async (request) => {
+      const hashWeights = request.weights === HASH_WEIGHTS;
+      const l = await loadClipExtractor(m, {
+        ...request,
+        protocol: request.protocol as ClipProtocol,
+        hashWeights,
+        weights: hashWeights ? undefined : request.weights,
+        perExtractor: request.weightsFrom,
+      });
+      const w = l.weights;
+      const identity: ExtractorIdentity = { weightsSha256: w.sha256, official: w.official, weights: w.path, source: w.source, protocol: l.extractor.protocol, warnings: l.warnings };
+      return { extractor: l.extractor, name: m.name, weightsId: l.weightsId, warnings: l.warnings, identity };
+    },
+  });
+}
+
+// torch-fidelity 0.4's name and default preprocessing for ViT-B/32; OpenAI's own for ViT-L/14 (dgm-eval's
+// CLIP space); CMMD's for ViT-L/14@336, the model CMMD is defined on.
+registerClip(CLIP_VIT_B_32, "OpenAI's CLIP ViT-B/32 image embedding (ViT-B-32.pt), as torch-fidelity 0.4's clip-vit-b-32", ['torch-fidelity', 'clip']);
+registerClip(CLIP_VIT_L_14, "OpenAI's CLIP ViT-L/14 image embedding (ViT-L-14.pt)", ['clip', 'torch-fidelity']);
+registerClip(CLIP_VIT_L_14_336, "OpenAI's CLIP ViT-L/14@336px image embedding (ViT-L-14-336px.pt), the space of CMMD (Jayasumana et al. 2024)", ['cmmd', 'clip', 'torch-fidelity']);
 
 registerExtractor({
   name: 'onnx',

@@ -13,6 +13,8 @@
  * Files whose publisher gives only a hash prefix (torchvision's `vgg16-397923af.pth`: torch hub's
  * file-name convention) are checked against that prefix; the full hash of the cached file is then
  * computed once and kept beside it (`<name>.sha256`, with the size and modification time it belongs to).
+ * Files with no published hash at all (`sha256: ''`, DINOv2's) get the same sidecar, unchecked, and a
+ * user's file of that extractor is reported with `official: null` (fidkit cannot tell).
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,8 +41,8 @@ export interface ResolvedWeights {
   readonly path: string;
   /** SHA-256 of the file, lower-case hex. */
   readonly sha256: string;
-  /** True when `sha256` is the official file's. */
-  readonly official: boolean;
+  /** True when `sha256` is the official file's; null for a user's file when no official hash is published (`RemoteFile.sha256 === ''`). */
+  readonly official: boolean | null;
   /** `user`: `--weights`; `cache`: already downloaded; `download`: fetched by this call. */
   readonly source: 'user' | 'cache' | 'download';
   /** For the CLI to print on stderr when the weights are not the official file. */
@@ -72,6 +74,8 @@ export async function resolveWeights(file: RemoteFile, what: string, comparable:
     if (!info.isFile()) throw new FidkitError('E_WEIGHTS', `${options.perExtractor === undefined ? optionRef('weights', path) : perExtractorRef('extractorWeights', options.perExtractor, path)} is not a file: pass the weights file itself`);
     // Hashed once per file identity (path, size, mtime, inode): later runs only stat it.
     const sha256 = await sha256FileRemembered(path, options);
+    // No published hash: the file cannot be told from another; its hash is reported with the scores.
+    if (expected === '') return { path, sha256, official: null, source: 'user' };
     const official = sha256Matches(sha256, expected);
     if (official) return { path, sha256, official, source: 'user' };
     const not = `${path} is not ${what} (SHA-256 ${sha256}, expected ${expectedSha256(expected)})`;
@@ -101,7 +105,7 @@ async function rememberedSha256(path: string, file: RemoteFile, ref: string): Pr
   const memo = (await readFile(sidecar, 'utf8').catch(() => '')).trim().split(/\s+/);
   if (memo.length === 3 && /^[0-9a-f]{64}$/.test(memo[0]) && `${memo[1]} ${memo[2]}` === stamp) return memo[0];
   const sha256 = await sha256File(path);
-  if (!sha256Matches(sha256, file.sha256)) {
+  if (file.sha256 !== '' && !sha256Matches(sha256, file.sha256)) {
     throw new FidkitError(
       'E_WEIGHTS',
       `the cached ${path} is not the official ${file.name} (SHA-256 ${sha256}, expected ${expectedSha256(file.sha256)}): delete it to download it again, or pass ${ref}`,

@@ -48,7 +48,9 @@ export interface RemoteFile {
   /**
    * Expected SHA-256, lower-case hex: all 64 digits, or — for a publisher that gives only a prefix
    * (torch hub's `<name>-<first 8+ hex digits>.pth` convention, which torchvision's weights follow and
-   * `torch.hub` checks the same way) — that prefix, which the download's hash must start with.
+   * `torch.hub` checks the same way) — that prefix, which the download's hash must start with; or `''`
+   * for a publisher that gives none (DINOv2's `dl.fbaipublicfiles.com` files): the download is then
+   * checked against its announced length and `bytes` only, and its hash is recorded, not checked.
    */
   readonly sha256: string;
   /** Expected size in bytes, when known. */
@@ -131,6 +133,7 @@ export function sha256Matches(sha256: string, expected: string): boolean {
 
 /** An expected hash as messages show it: a prefix ends in `…`. */
 export function expectedSha256(expected: string): string {
+  if (expected === '') return 'unknown (none is published)';
   return expected.length === 64 ? expected : `${expected}… (only this prefix is published)`;
 }
 
@@ -269,7 +272,7 @@ export async function downloadTo(url: string, dest: string, file: RemoteFile, op
       throw new DownloadError(`${file.name} downloaded from ${url} has ${loaded} bytes, expected ${file.bytes}`, retry);
     }
     const sha256 = hash.digest('hex');
-    if (!sha256Matches(sha256, file.sha256)) {
+    if (file.sha256 !== '' && !sha256Matches(sha256, file.sha256)) {
       throw new DownloadError(
         `${file.name} downloaded from ${url} has SHA-256 ${sha256}, expected ${expectedSha256(file.sha256)}`,
         ': the download is corrupt or the file changed upstream, and nothing was saved. Retry; if it persists, ' +

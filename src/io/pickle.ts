@@ -29,6 +29,20 @@ export interface PyCallable {
   /** `module.name`, for error messages. */
   readonly qualname: string;
   call(args: readonly unknown[]): unknown;
+  /**
+   * Only for the classes a caller treats as plain attribute records (TorchScript's `__torch__.*` modules):
+   * what NEWOBJ makes of `cls.__new__(cls, *args)`. Absent everywhere else, so NEWOBJ is refused.
+   */
+  construct?(args: readonly unknown[]): unknown;
+}
+
+/**
+ * An instance of a class a caller allowed as a plain record (see {@link PyCallable.construct}): its class
+ * name and the attributes BUILD gave it. Nothing of the class is run: no `__setstate__`, no methods.
+ */
+export class PyObject {
+  readonly attributes = new Map<string, unknown>();
+  constructor(readonly className: string) {}
 }
 
 export interface UnpickleHooks {
@@ -439,7 +453,11 @@ export function unpickle(
         // NEWOBJ_EX
         const cls = stack[stack.length - 2 - (op === 0x92 ? 1 : 0)];
         const what = isCallable(cls) ? cls.qualname : describe(cls);
-        fail(`refusing to instantiate ${what}: a checkpoint loader only rebuilds tensors and containers`);
+        if (op === 0x92 || !isCallable(cls) || !cls.construct) fail(`refusing to instantiate ${what}: a checkpoint loader only rebuilds tensors and containers`);
+        const args = pop();
+        pop();
+        if (!Array.isArray(args)) fail(`NEWOBJ arguments are a ${describe(args)}, not a tuple`);
+        stack.push((cls as PyCallable).construct!(args as unknown[]));
         break;
       }
       case 0x69: // INST
@@ -466,6 +484,13 @@ function isCallable(x: unknown): x is PyCallable {
 }
 
 function build(obj: unknown, state: unknown, fail: (m: string) => never): void {
+  if (obj instanceof PyObject) {
+    // A record's state must be its attribute dict: any other state would be the argument of a
+    // `__setstate__` method, which only the class's own (never run) code could interpret.
+    if (!(state instanceof PyDict)) fail(`BUILD with a ${describe(state)} state on ${obj.className} is not supported (only attribute dicts are read)`);
+    for (const [k, v] of state as PyDict) obj.attributes.set(String(k), v);
+    return;
+  }
   if (!(obj instanceof PyDict)) fail(`BUILD (setting object state) on a ${describe(obj)} is not supported`);
   const d = obj as PyDict;
   // state is either a dict of attributes or a (dict, slotstate) pair; both set attributes only.
@@ -482,6 +507,7 @@ export function describe(x: unknown): string {
   if (x === null) return 'None';
   if (Array.isArray(x)) return Object.isFrozen(x) ? 'tuple' : 'list';
   if (x instanceof PyDict) return x.className;
+  if (x instanceof PyObject) return x.className;
   if (x instanceof Uint8Array) return 'bytes';
   if (x instanceof Set) return 'set';
   if (isCallable(x)) return x.qualname;

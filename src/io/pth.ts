@@ -16,14 +16,22 @@
  * 0: a 756-byte file can describe a 10000×10000 tensor) is refused while parsing unless the caller allows it,
  * and so is any tensor of more than 2^31 elements. Only the torch/collections names a state dict needs are
  * resolved; any other class is refused by name and nothing from the file is executed.
+ *
+ * TorchScript archives (`torch.jit.save`, e.g. OpenAI's CLIP `ViT-B-32.pt`) are zips of the same layout plus
+ * `<name>/code/` (the model's TorchScript source) and `<name>/constants.pkl`. Their `data.pkl` pickles the
+ * module tree as instances of `__torch__.*` classes (NEWOBJ, then BUILD with the attribute dict). In such an
+ * archive, and only there, those classes are read as plain attribute records — nothing in `code/` is read,
+ * let alone run — and `torch.jit._pickle`'s list builders are allowed; every other callable is refused as in
+ * a `.pth`. {@link findStateDict} flattens the tree to `model.state_dict()` keys (`visual.conv1.weight`, …).
  */
 
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { halfToFloat } from './float16.js';
 import { FormatError } from '../core/errors.js';
 import type { StateDict, Tensor, TensorDtype } from '../core/types.js';
-import { CODECS_ENCODE, PyDict, describe, unpickle, type PyCallable, type UnpickleHooks } from './pickle.js';
-import { openZip, readZipMember, type ZipArchive } from './zip.js';
+import { CODECS_ENCODE, PyDict, PyObject, describe, unpickle, type PyCallable, type UnpickleHooks } from './pickle.js';
+import { openZip, openZipFile, readZipMember, type ZipArchive } from './zip.js';
 
 /** The element types torch storages can have that this reader understands. */
 type StorageDtype = TensorDtype | 'float16' | 'bfloat16';
@@ -99,12 +107,62 @@ export class PthTensor implements Tensor {
    */
   get rawBytes(): Uint8Array {
     const pending = this.#pending;
-    if (pending && !this.#data && pending.storage.dtype === this.dtype && pending.storage.bytes && isCContiguous(this.shape, pending.stride)) {
+    // Read `bytes` once: a file-backed storage ({@link openPthFile}) reads the file on every access.
+    const bytes = pending && !this.#data && pending.storage.dtype === this.dtype && isCContiguous(this.shape, pending.stride) ? pending.storage.bytes : null;
+    if (pending && bytes) {
       const es = ELEMENT_SIZE[this.dtype];
-      return pending.storage.bytes.subarray(pending.offset * es, (pending.offset + this.numel) * es);
+      return bytes.subarray(pending.offset * es, (pending.offset + this.numel) * es);
     }
     const d = this.data;
     return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  }
+
+  /**
+   * The values in C order without keeping them: a fresh copy each call (unless `data` was read already),
+   * so a caller streaming the weights out (the CLIP graph, whose float16 archives must be widened) holds
+   * one widened tensor at a time instead of all of them.
+   */
+  readOnce(): Tensor['data'] {
+    if (this.#data) return this.#data;
+    const { storage, offset, stride } = this.#pending!;
+    return materialise(storage, offset, this.shape, stride);
+  }
+
+  /**
+   * A floating-point tensor's values as float32 little-endian bytes in C order, in pieces, for writing it
+   * out: a float32 tensor as {@link rawBytes} (one view, no copy); a C-contiguous float16/bfloat16 tensor
+   * widened piece by piece into one scratch buffer of at most `chunkElements` values, which the next
+   * piece overwrites (consume each piece before asking for the next), so a widened copy of the tensor is
+   * never held whole; anything else (strided, float64 narrowed) as one copy.
+   * @throws {RangeError} for an integer or bool tensor.
+   */
+  *float32Chunks(chunkElements = 1 << 20): Generator<Uint8Array> {
+    if (this.dtype !== 'float32' && this.dtype !== 'float64') throw new RangeError(`float32Chunks of a ${this.storageDtype} tensor`);
+    const pending = this.#pending;
+    const widened = pending !== null && (pending.storage.dtype === 'float16' || pending.storage.dtype === 'bfloat16');
+    if (this.dtype === 'float32' && !(widened && !this.#data && isCContiguous(this.shape, pending!.stride))) {
+      if (this.dtype === 'float32' && !widened) {
+        yield this.rawBytes;
+        return;
+      }
+      const d = this.readOnce() as Float32Array;
+      yield new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+      return;
+    }
+    if (this.dtype === 'float64') {
+      yield new Uint8Array(Float32Array.from(this.readOnce() as Float64Array).buffer);
+      return;
+    }
+    const { storage, offset } = pending!;
+    const bits = storageArray(storage) as Uint16Array;
+    const scratch = new Float32Array(Math.max(1, Math.min(chunkElements, this.numel)));
+    const put = widener(storage.dtype, scratch);
+    for (let start = 0; start < this.numel; start += scratch.length) {
+      const m = Math.min(scratch.length, this.numel - start);
+      const from = offset + start;
+      for (let i = 0; i < m; i++) put(i, bits[from + i]);
+      yield new Uint8Array(scratch.buffer, 0, m * 4);
+    }
   }
 
   /** More elements than its storage holds from its offset: an expanded (stride-0) or overlapping view. */
@@ -140,7 +198,8 @@ class StorageRef {
   ) {}
 }
 
-export type PthFormat = 'zip' | 'legacy';
+/** `torchscript`: a `torch.jit.save` archive (the zip layout with `code/` and `constants.pkl`). */
+export type PthFormat = 'zip' | 'legacy' | 'torchscript';
 
 /** Options of {@link parsePth} and {@link readPth}. */
 export interface PthOptions {
@@ -171,7 +230,8 @@ export function parsePth(bytes: Uint8Array, source = '.pth data', options: PthOp
   const tensors: PthTensor[] = [];
   let contents: PthContents | undefined;
   if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
-    contents = { format: 'zip', root: parseZipPth(bytes, source, tensors) };
+    const zip = parseZipPth(bytes, source, tensors);
+    contents = { format: zip.torchScript ? 'torchscript' : 'zip', root: zip.root };
   } else if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) {
     contents = { format: 'legacy', root: parseLegacyPth(bytes, source, tensors) };
   }
@@ -198,6 +258,43 @@ export async function readPthFile(path: string, options: PthOptions = {}): Promi
 }
 
 /**
+ * Open a `.pth` file without reading its tensors: a zip-format file's directory and pickle are read,
+ * and every tensor's bytes are read from the file each time they are asked for (`data`, `rawBytes`)
+ * and never kept by the reader — so a checkpoint larger than memory or than a Node buffer (4 GiB:
+ * DINOv2 ViT-g/14's 4.5 GB) can be streamed tensor by tensor. Legacy-format files are read whole.
+ * Call `close()` when done; tensors must not be read after it.
+ * @throws FormatError see {@link parsePth} and {@link findStateDict}; Node's ENOENT if missing
+ */
+export async function openPthFile(path: string, options: PthOptions = {}): Promise<PthContents & { stateDict: StateDict; close(): void }> {
+  const fd = openSync(path, 'r');
+  try {
+    const head = new Uint8Array(4);
+    readSync(fd, head, 0, 4, 0);
+    if (!(head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04)) {
+      closeSync(fd);
+      const contents = await readPthFile(path, options);
+      return { ...contents, stateDict: findStateDict(contents.root, path), close: () => {} };
+    }
+    const tensors: PthTensor[] = [];
+    const zip = parseZipPth(openZipFile(fd, path), path, tensors);
+    checkTensorSizes(zip.root, tensors, path, options);
+    let open = true;
+    const close = (): void => {
+      if (open) closeSync(fd);
+      open = false;
+    };
+    return { format: zip.torchScript ? 'torchscript' : 'zip', root: zip.root, stateDict: findStateDict(zip.root, path), close };
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // closed already (legacy path)
+    }
+    throw err;
+  }
+}
+
+/**
  * Load a checkpoint and find its state dict (see {@link findStateDict}).
  * @param input the file's bytes, or its path.
  * @throws FormatError see {@link parsePth} and {@link findStateDict}.
@@ -218,9 +315,19 @@ const NESTED_STATE_DICT_KEYS = ['state_dict', 'model_state_dict', 'model', 'net'
  * `state_dict`, `model_state_dict`, `model`, `net`, `network`, `params` that is (searched depth-first), else the
  * only dict of tensors anywhere. A `module.` prefix on every key (from `nn.DataParallel`) is stripped.
  * Non-tensor entries of the chosen dict are refused: a state dict holds tensors only.
+ * A TorchScript module tree (root a `__torch__.*` record) gives every tensor attribute under its dotted path
+ * (`visual.transformer.resblocks.0.ln_1.weight`), as `model.state_dict()` names parameters and buffers; plain
+ * tensor attributes (CLIP's text `attn_mask`) come along, as the archive does not mark them apart.
  * @throws FormatError naming the top-level keys when no state dict is found.
  */
 export function findStateDict(root: unknown, source = '.pth data'): StateDict {
+  if (root instanceof PyObject) {
+    const flat = flattenModule(root);
+    if (flat.size === 0) {
+      throw new FormatError(`${source} is a TorchScript archive whose module ${root.className} holds no tensors: it has no weights to read`);
+    }
+    return flat;
+  }
   const found = pickStateDict(root, 0);
   if (found === null) {
     const keys = root instanceof PyDict ? [...root.keys()].map(String).slice(0, 10).join(', ') : describe(root);
@@ -233,6 +340,23 @@ export function findStateDict(root: unknown, source = '.pth data'): StateDict {
   const keys = [...found.keys()] as string[];
   const strip = keys.length > 0 && keys.every((k) => k.startsWith('module.'));
   for (const k of keys) sd.set(strip ? k.slice(7) : k, found.get(k) as PthTensor);
+  return sd;
+}
+
+/** Every tensor attribute of a TorchScript module tree under its dotted path, depth-first in attribute order. */
+function flattenModule(root: PyObject): StateDict {
+  const sd: StateDict = new Map();
+  const seen = new Set<PyObject>();
+  const walk = (m: PyObject, prefix: string, depth: number): void => {
+    if (seen.has(m) || depth > 64) return;
+    seen.add(m);
+    for (const [name, v] of m.attributes) {
+      if (isTensor(v)) {
+        if (!sd.has(prefix + name)) sd.set(prefix + name, v);
+      } else if (v instanceof PyObject) walk(v, `${prefix}${name}.`, depth + 1);
+    }
+  };
+  walk(root, '', 0);
   return sd;
 }
 
@@ -258,7 +382,21 @@ function pickStateDict(x: unknown, depth: number): PyDict | null {
 
 const callable = (qualname: string, call: (args: readonly unknown[]) => unknown): PyCallable => ({ qualname, call });
 
-function torchHooks(source: string, storageFromPid: (pid: readonly unknown[]) => StorageRef, tensors: PthTensor[]): UnpickleHooks {
+/** `torch.jit._pickle` helpers a TorchScript `data.pkl` uses to tag typed lists: each returns its (already built) argument. */
+const JIT_LIST_BUILDERS = ['build_intlist', 'build_doublelist', 'build_boollist', 'build_tensorlist', 'build_genericlist'];
+
+/** A `__torch__.*` class of a TorchScript archive: NEWOBJ makes an empty record; calling it is refused. */
+function torchScriptClass(qualname: string, source: string): PyCallable {
+  return {
+    qualname,
+    call: () => {
+      throw new FormatError(`${source}: refusing to call ${qualname}; fidkit reads TorchScript modules as attribute records and never runs their code`);
+    },
+    construct: () => new PyObject(qualname),
+  };
+}
+
+function torchHooks(source: string, storageFromPid: (pid: readonly unknown[]) => StorageRef, tensors: PthTensor[], torchScript = false): UnpickleHooks {
   const bad = (what: string): never => {
     throw new FormatError(`${source}: ${what}; the checkpoint is corrupt or was not written by torch.save`);
   };
@@ -313,11 +451,16 @@ function torchHooks(source: string, storageFromPid: (pid: readonly unknown[]) =>
     'builtins.frozenset': set,
     '__builtin__.frozenset': set,
   };
+  if (torchScript) {
+    for (const b of JIT_LIST_BUILDERS) allowed[`torch.jit._pickle.${b}`] = callable(`torch.jit._pickle.${b}`, (args) => args[0]);
+    allowed['torch.jit._pickle.restore_type_tag'] = callable('torch.jit._pickle.restore_type_tag', (args) => args[0]);
+  }
   return {
     findClass(module, name) {
       const qn = `${module}.${name}`;
       const fn = allowed[qn];
       if (fn) return fn;
+      if (torchScript && (module === '__torch__' || module.startsWith('__torch__.'))) return torchScriptClass(qn, source);
       if (module === 'torch' && name in STORAGE_CLASSES) return callable(qn, () => bad(`${qn} is called directly`));
       if (module === 'torch' && name.endsWith('Storage')) {
         throw new FormatError(
@@ -325,7 +468,7 @@ function torchHooks(source: string, storageFromPid: (pid: readonly unknown[]) =>
             `int8/16/32/64, uint8 and bool): convert them with tensor.float() before saving`,
         );
       }
-      const hint = /^torch\.nn\.|^__main__\b/.test(module)
+      const hint = /^torch\.nn\.|^__main__\b|^__torch__\b/.test(module)
         ? 'the file pickles a whole model object, not a state dict: re-save it with torch.save(model.state_dict(), path)'
         : 'fidkit reads state dicts of plain tensors only and never runs code from a checkpoint: ' +
           're-save the tensors with torch.save(model.state_dict(), path)';
@@ -365,8 +508,8 @@ function zipRecord(zip: ZipArchive, name: string): Uint8Array {
   return readZipMember(zip, zip.entries.get(name)!, { checkStoredCrc: false });
 }
 
-function parseZipPth(bytes: Uint8Array, source: string, tensors: PthTensor[]): unknown {
-  const zip = openZip(bytes, source);
+function parseZipPth(archive: Uint8Array | ZipArchive, source: string, tensors: PthTensor[]): { root: unknown; torchScript: boolean } {
+  const zip = archive instanceof Uint8Array ? openZip(archive, source) : archive;
   const entries = zip.entries;
   const pkl = [...entries.keys()].filter((n) => n === 'data.pkl' || /^[^/]+\/data\.pkl$/.test(n));
   if (pkl.length !== 1) {
@@ -380,6 +523,9 @@ function parseZipPth(bytes: Uint8Array, source: string, tensors: PthTensor[]): u
   const byteorder = byteorderEntry ? latin1(zipRecord(zip, byteorderEntry.name)).trim() : 'little';
   if (byteorder !== 'little' && byteorder !== 'big') throw new FormatError(`${source}: unknown byteorder record "${byteorder}"`);
 
+  // torch.jit.save writes the model's code and constants beside the data; torch.save never does.
+  const torchScript = entries.has(`${prefix}constants.pkl`) || [...entries.keys()].some((n) => n.startsWith(`${prefix}code/`));
+
   const storages = new Map<string, StorageRef>();
   const hooks = torchHooks(
     source,
@@ -391,8 +537,22 @@ function parseZipPth(bytes: Uint8Array, source: string, tensors: PthTensor[]): u
       if (known) return known;
       const entry = entries.get(`${prefix}data/${key}`);
       if (!entry) throw new FormatError(`${source}: storage record ${prefix}data/${key} is missing; the archive is incomplete`);
-      const data = zipRecord(zip, entry.name);
       const size = ELEMENT_SIZE[dtype];
+      if (zip.bytes === undefined) {
+        // Read from the file whenever asked for, never kept (openPthFile).
+        if (entry.size % size !== 0) throw new FormatError(`${source}: storage ${key} has ${entry.size} bytes, not a multiple of ${size} (${dtype})`);
+        const s = new StorageRef(key, dtype, entry.size / size, null);
+        Object.defineProperty(s, 'bytes', {
+          get: () => {
+            const data = zipRecord(zip, entry.name);
+            return byteorder === 'big' ? byteSwapped(data, size) : data;
+          },
+          set: () => {},
+        });
+        storages.set(key, s);
+        return s;
+      }
+      const data = zipRecord(zip, entry.name);
       if (data.length % size !== 0) {
         throw new FormatError(`${source}: storage ${key} has ${data.length} bytes, not a multiple of ${size} (${dtype})`);
       }
@@ -401,9 +561,10 @@ function parseZipPth(bytes: Uint8Array, source: string, tensors: PthTensor[]): u
       return s;
     },
     tensors,
+    torchScript,
   );
   const { value } = unpickle(zipRecord(zip, pkl[0]), 0, hooks, `${source}:${pkl[0]}`);
-  return value;
+  return { root: value, torchScript };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -543,6 +704,7 @@ function tensorPaths(root: unknown): Map<PthTensor, string> {
     seen.add(x);
     const join = (k: unknown): string => (path === '' ? String(k) : `${path}/${String(k)}`);
     if (x instanceof PyDict) for (const [k, v] of x) walk(v, join(k), depth + 1);
+    else if (x instanceof PyObject) for (const [k, v] of x.attributes) walk(v, join(k), depth + 1);
     else if (Array.isArray(x)) x.forEach((v, i) => walk(v, join(i), depth + 1));
   };
   walk(root, '', 0);

@@ -6,6 +6,7 @@
  * milliseconds instead of filling memory. Stored (method 0) and deflate (method 8) members are supported:
  * what numpy's `savez`/`savez_compressed` and `torch.save` write. fflate does the inflating.
  */
+import { fstatSync, readSync } from 'node:fs';
 import { Inflate } from 'fflate';
 import { FormatError } from '../core/errors.js';
 
@@ -22,9 +23,10 @@ export interface ZipEntry {
   readonly dataStart: number;
 }
 
-/** An archive whose directory has been read and checked. */
+/** An archive whose directory has been read and checked: in memory (`bytes`) or read from a file (`reader`). */
 export interface ZipArchive {
-  readonly bytes: Uint8Array;
+  readonly bytes?: Uint8Array;
+  readonly reader?: ZipReader;
   /** The file name, for messages. */
   readonly source: string;
   /** Members by name, in directory order. */
@@ -54,58 +56,103 @@ const SIG_CENTRAL = 0x02014b50;
 const SIG_LOCAL = 0x04034b50;
 
 /**
+ * Random access to an archive's bytes: the whole file in memory, or a file read piece by piece
+ * ({@link openZipFile}), so a multi-gigabyte checkpoint is never held whole.
+ */
+export interface ZipReader {
+  readonly size: number;
+  /** `length` bytes from `offset` (a view when the archive is in memory, else a fresh buffer). */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/**
  * Read and check the central directory: sizes within the file, no duplicate names, no member declaring more
  * than deflate can produce or than a plausible array (see {@link BOMB_RATIO}). Nothing is inflated.
  * @param kind what the archive should be, for messages ("zip archive", ".npz (zip) archive")
  * @throws {FormatError} naming the file (and the member, for member problems)
  */
 export function openZip(bytes: Uint8Array, source: string, kind = 'zip archive'): ZipArchive {
-  const b = bytes;
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { ...readDirectory({ size: bytes.length, read: (o, n) => bytes.subarray(o, o + n) }, source, kind), bytes };
+}
+
+/**
+ * {@link openZip} over an open file: only the directory and the local headers are read now; members are
+ * read from the file when asked for ({@link readZipMember}), so memory holds one member at a time.
+ * @param fd an open file descriptor, kept open by the caller while the archive is used.
+ * @throws {FormatError} as {@link openZip}
+ */
+export function openZipFile(fd: number, source: string, kind = 'zip archive'): ZipArchive {
+  const size = fstatSync(fd).size;
+  const reader: ZipReader = {
+    size,
+    read(offset, length) {
+      const out = new Uint8Array(length);
+      for (let got = 0; got < length; ) {
+        const n = readSync(fd, out, got, length - got, offset + got);
+        if (n === 0) throw new FormatError(`${source} ended while reading ${length} bytes at offset ${offset}: the file was truncated while in use`);
+        got += n;
+      }
+      return out;
+    },
+  };
+  return { ...readDirectory(reader, source, kind), reader };
+}
+
+function readDirectory(r: ZipReader, source: string, kind: string): { source: string; entries: Map<string, ZipEntry> } {
+  const size = r.size;
   const bad = (m: string): never => {
     throw new FormatError(`${source} is not a readable ${kind}: ${m}; the file is truncated or corrupt (re-download or re-create it)`);
   };
   const badMember = (name: string, m: string): never => {
     throw new FormatError(`${source}: member ${name} ${m}; the archive is corrupt or hostile (re-create it)`);
   };
+  const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+  // The end records lie in the last 22 + 65535 (comment) bytes, the zip64 locator just before.
+  const tailStart = Math.max(0, size - 22 - 65535 - 20);
+  const tailBytes = r.read(tailStart, size - tailStart);
+  const tail = view(tailBytes);
   let eocd = -1;
-  for (let p = b.length - 22; p >= Math.max(0, b.length - 22 - 65535); p--) {
-    if (dv.getUint32(p, true) === SIG_EOCD) {
+  for (let p = tailBytes.length - 22; p >= Math.max(0, tailBytes.length - 22 - 65535); p--) {
+    if (tail.getUint32(p, true) === SIG_EOCD) {
       eocd = p;
       break;
     }
   }
   if (eocd < 0) bad('no end-of-central-directory record');
-  let count = dv.getUint16(eocd + 10, true);
-  let cdSize = dv.getUint32(eocd + 12, true);
-  let cdOffset = dv.getUint32(eocd + 16, true);
-  if (eocd >= 20 && dv.getUint32(eocd - 20, true) === SIG_ZIP64_LOCATOR) {
-    const z = Number(dv.getBigUint64(eocd - 12, true));
-    if (z + 56 > b.length || dv.getUint32(z, true) !== SIG_ZIP64_EOCD) bad('a broken zip64 end-of-central-directory record');
-    count = Number(dv.getBigUint64(z + 32, true));
-    cdSize = Number(dv.getBigUint64(z + 40, true));
-    cdOffset = Number(dv.getBigUint64(z + 48, true));
+  let count = tail.getUint16(eocd + 10, true);
+  let cdSize = tail.getUint32(eocd + 12, true);
+  let cdOffset = tail.getUint32(eocd + 16, true);
+  if (eocd >= 20 && tail.getUint32(eocd - 20, true) === SIG_ZIP64_LOCATOR) {
+    const z = Number(tail.getBigUint64(eocd - 12, true));
+    if (z + 56 > size) bad('a broken zip64 end-of-central-directory record');
+    const z64 = view(r.read(z, 56));
+    if (z64.getUint32(0, true) !== SIG_ZIP64_EOCD) bad('a broken zip64 end-of-central-directory record');
+    count = Number(z64.getBigUint64(32, true));
+    cdSize = Number(z64.getBigUint64(40, true));
+    cdOffset = Number(z64.getBigUint64(48, true));
   }
-  if (cdOffset + cdSize > b.length) bad('the central directory lies past the end of the file');
+  if (cdOffset + cdSize > size) bad('the central directory lies past the end of the file');
   // Every directory entry takes at least 46 bytes, so a count beyond that is a lie (and would loop long).
   if (count * 46 > cdSize) bad(`the directory claims ${count} members in ${cdSize} bytes`);
+  const cdBytes = r.read(cdOffset, cdSize);
+  const dv = view(cdBytes);
   const names = new TextDecoder('utf-8', { fatal: true });
   const entries = new Map<string, ZipEntry>();
-  let p = cdOffset;
+  let p = 0;
   for (let i = 0; i < count; i++) {
-    if (p + 46 > cdOffset + cdSize || dv.getUint32(p, true) !== SIG_CENTRAL) bad(`central directory entry ${i} is damaged`);
+    if (p + 46 > cdSize || dv.getUint32(p, true) !== SIG_CENTRAL) bad(`central directory entry ${i} is damaged`);
     const method = dv.getUint16(p + 10, true);
     const crc32 = dv.getUint32(p + 16, true);
     let compressedSize = dv.getUint32(p + 20, true);
-    let size = dv.getUint32(p + 24, true);
+    let size32 = dv.getUint32(p + 24, true);
     const nameLen = dv.getUint16(p + 28, true);
     const extraLen = dv.getUint16(p + 30, true);
     const commentLen = dv.getUint16(p + 32, true);
     let localHeader = dv.getUint32(p + 42, true);
-    if (p + 46 + nameLen + extraLen > b.length) bad(`central directory entry ${i} is damaged`);
+    if (p + 46 + nameLen + extraLen > cdSize) bad(`central directory entry ${i} is damaged`);
     let name: string;
     try {
-      name = names.decode(b.subarray(p + 46, p + 46 + nameLen));
+      name = names.decode(cdBytes.subarray(p + 46, p + 46 + nameLen));
     } catch {
       return bad(`central directory entry ${i} has a name that is not UTF-8`);
     }
@@ -124,29 +171,31 @@ export function openZip(bytes: Uint8Array, source: string, kind = 'zip archive')
           q += 8;
           return v;
         };
-        if (size === 0xffffffff) size = next();
+        if (size32 === 0xffffffff) size32 = next();
         if (compressedSize === 0xffffffff) compressedSize = next();
         if (localHeader === 0xffffffff) localHeader = next();
       }
       e += 4 + len;
     }
     if (entries.has(name)) badMember(name, 'appears twice in the archive, so which copy is meant is ambiguous');
-    if (localHeader + 30 > b.length || dv.getUint32(localHeader, true) !== SIG_LOCAL) badMember(name, 'has no valid local header');
-    const dataStart = localHeader + 30 + dv.getUint16(localHeader + 26, true) + dv.getUint16(localHeader + 28, true);
-    if (dataStart + compressedSize > b.length) badMember(name, `needs ${compressedSize} bytes but the file ends first`);
-    if (method === 0 && size !== compressedSize) badMember(name, `is stored uncompressed but declares ${size} bytes in ${compressedSize}`);
+    if (localHeader + 30 > size) badMember(name, 'has no valid local header');
+    const local = view(r.read(localHeader, 30));
+    if (local.getUint32(0, true) !== SIG_LOCAL) badMember(name, 'has no valid local header');
+    const dataStart = localHeader + 30 + local.getUint16(26, true) + local.getUint16(28, true);
+    if (dataStart + compressedSize > size) badMember(name, `needs ${compressedSize} bytes but the file ends first`);
+    if (method === 0 && size32 !== compressedSize) badMember(name, `is stored uncompressed but declares ${size32} bytes in ${compressedSize}`);
     if (method === 8) {
-      if (size > compressedSize * MAX_DEFLATE_RATIO + 1024) {
-        badMember(name, `declares ${size} bytes, more than deflate can produce from its ${compressedSize}`);
+      if (size32 > compressedSize * MAX_DEFLATE_RATIO + 1024) {
+        badMember(name, `declares ${size32} bytes, more than deflate can produce from its ${compressedSize}`);
       }
-      if (size > BOMB_MIN_BYTES && size > compressedSize * BOMB_RATIO) {
-        badMember(name, `would inflate ${compressedSize} bytes to ${size} (${Math.round(size / compressedSize)}:1): that is a zip bomb, not array data`);
+      if (size32 > BOMB_MIN_BYTES && size32 > compressedSize * BOMB_RATIO) {
+        badMember(name, `would inflate ${compressedSize} bytes to ${size32} (${Math.round(size32 / compressedSize)}:1): that is a zip bomb, not array data`);
       }
     }
-    entries.set(name, { name, method, compressedSize, size, crc32, dataStart });
+    entries.set(name, { name, method, compressedSize, size: size32, crc32, dataStart });
     p = extraEnd + commentLen;
   }
-  return { bytes: b, source, entries };
+  return { source, entries };
 }
 
 /** Options of {@link readZipMember}. */
@@ -177,7 +226,7 @@ export function readZipMember(zip: ZipArchive, entry: ZipEntry, options: ReadMem
     if (want !== entry.size) bad(`declares ${entry.size} bytes but its contents say ${want}`);
     return true;
   };
-  const raw = zip.bytes.subarray(entry.dataStart, entry.dataStart + entry.compressedSize);
+  const raw = zip.bytes ? zip.bytes.subarray(entry.dataStart, entry.dataStart + entry.compressedSize) : zip.reader!.read(entry.dataStart, entry.compressedSize);
   let out: Uint8Array;
   if (entry.method === 0) {
     if (options.sizeFromHead) checkHead(raw);

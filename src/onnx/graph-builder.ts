@@ -362,6 +362,57 @@ export class GraphBuilder {
     return { byteLength, parts: parts() };
   }
 
+  /**
+   * Serialises the model with its deferred initializers as ONNX external data: `model` is the small
+   * `.onnx` (every other initializer inline), whose deferred tensors point into one data file named
+   * `location` (a plain file name, resolved by ONNX Runtime next to the `.onnx`), and `data` yields
+   * that file's bytes piece by piece, each tensor at an offset aligned to {@link EXTERNAL_ALIGNMENT}.
+   * For models past protobuf's 2 GiB limit (DINOv2 ViT-g/14's 4.5 GB of weights).
+   * @throws {InputError} when the graph has no outputs, `location` is not a plain file name, or (while
+   *   iterating) a deferred initializer yields the wrong number of bytes.
+   */
+  toExternalParts(location: string, options: ModelOptions = {}): { model: Uint8Array; data: { byteLength: number; parts: Iterable<Uint8Array> } } {
+    if (location.length === 0 || /[/\\]/.test(location) || location === '.' || location === '..') {
+      throw new InputError(`ONNX external data location '${location}' must be a plain file name (it is resolved next to the model)`);
+    }
+    let offset = 0;
+    const placed = this.deferred.map(({ proto, data }) => {
+      const start = Math.ceil(offset / EXTERNAL_ALIGNMENT) * EXTERNAL_ALIGNMENT;
+      offset = start + data.byteLength;
+      const external: Onnx.ITensorProto = {
+        ...proto,
+        dataLocation: 1, // TensorProto.DataLocation.EXTERNAL
+        externalData: [
+          { key: 'location', value: location },
+          { key: 'offset', value: String(start) },
+          { key: 'length', value: String(data.byteLength) },
+        ],
+      };
+      return { external, start, data, name: proto.name };
+    });
+    const model = this.model(options);
+    model.graph!.initializer = [...this.initializers, ...placed.map((p) => p.external)];
+    const bytes = proto().ModelProto.encode(model).finish();
+    const graphName = this.graphName;
+    function* parts(): Iterable<Uint8Array> {
+      let at = 0;
+      for (const p of placed) {
+        if (p.start > at) yield new Uint8Array(p.start - at);
+        let n = 0;
+        for (const chunk of p.data.chunks()) {
+          n += chunk.length;
+          if (n > p.data.byteLength) break;
+          yield chunk;
+        }
+        if (n !== p.data.byteLength) {
+          throw new InputError(`ONNX graph '${graphName}': initializer '${p.name}' yielded ${n} bytes, expected ${p.data.byteLength}`);
+        }
+        at = p.start + n;
+      }
+    }
+    return { model: bytes, data: { byteLength: offset, parts: parts() } };
+  }
+
   private model(options: ModelOptions): Onnx.ModelProto {
     if (this.outputs.length === 0) throw new InputError(`ONNX graph '${this.graphName}' has no outputs`);
     return onnxProto().ModelProto.create({
@@ -384,6 +435,9 @@ export class GraphBuilder {
     return this.nodes.length;
   }
 }
+
+/** Byte alignment of each tensor in an external data file (ONNX Runtime can map aligned tensors without copying). */
+export const EXTERNAL_ALIGNMENT = 4096;
 
 const isDeferred = (data: InitializerData | DeferredData): data is DeferredData => 'chunks' in data;
 

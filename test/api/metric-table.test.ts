@@ -21,8 +21,7 @@ describe('the metric table', () => {
     expect(extractorFor('fid')).toBe('inception');
     expect(extractorFor('pr')).toBe('vgg16');
     expect(extractorFor('cmmd', { extractor: 'mnist' })).toBe('mnist');
-    // Not registered in this build: a usage error that names it and the way out.
-    expect(() => extractorFor('cmmd')).toThrow(/^cmmd reads clip-vit-l-14-336 features by default, but this fidkit has no 'clip-vit-l-14-336' extractor: pass extractor: NAME \(one of inception, mnist, vgg16, onnx:PATH\.onnx\) or \.npy files of embeddings$/);
+    expect(extractorFor('cmmd')).toBe('clip-vit-l-14-336');
   });
 
   it('takes a new metric from one entry: score, its JSON member and its table row', async () => {

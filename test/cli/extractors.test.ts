@@ -39,7 +39,7 @@ describe('fidkit extractors', () => {
     expect(mnist.batchSize).toBe(500);
     // How each names the Fréchet distance on its features, as papers do.
     expect(Object.fromEntries(doc.extractors.map((e: { name: string; fdName: string }) => [e.name, e.fdName]))).toEqual({
-      inception: 'FID', mnist: 'FD_MNIST', vgg16: 'FD_VGG16', 'onnx:PATH.onnx': 'FD_onnx',
+      inception: 'FID', mnist: 'FD_MNIST', vgg16: 'FD_VGG16', 'dinov2-vit-s-14': 'FD_DINOv2_s14', 'dinov2-vit-b-14': 'FD_DINOv2_b14', 'dinov2-vit-l-14': 'FD_DINOv2', 'dinov2-vit-g-14': 'FD_DINOv2_g14', 'clip-vit-b-32': 'FD_CLIP', 'clip-vit-l-14': 'FD_CLIP', 'clip-vit-l-14-336': 'FD_CLIP', 'onnx:PATH.onnx': 'FD_onnx',
     });
   });
 });

@@ -51,6 +51,6 @@ describe('--preset, alias of --protocol', () => {
   it('the built binary refuses a bad --preset value by that name, exit 2', () => {
     const r = spawnCli('score', IMAGES, IMAGES, '--preset', 'bogus');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("Expected one of tf, pytorch-fid, clean, mnist-luma, tf-imagenet, onnx-spec for --preset but received 'bogus'");
+    expect(r.stderr).toContain("Expected one of tf, pytorch-fid, clean, mnist-luma, tf-imagenet, dgm-eval, edm2, torch-fidelity, clip, cmmd, onnx-spec for --preset but received 'bogus'");
   });
 });

@@ -32,7 +32,11 @@ describe('FD named after its feature space', () => {
     expect(fdNameOf('onnx:/models/swav.onnx')).toBe('FD_onnx');
     expect(fdNameOf(undefined)).toBe('FD');
     // An extractor a later fidkit (or a plugin) registered, read from a statistics file's metadata.
-    expect(fdNameOf('dinov2-vit-l-14')).toBe('FD_dinov2-vit-l-14');
+    expect(fdNameOf('some-plugin-net')).toBe('FD_some-plugin-net');
+    // DINOv2: ViT-L/14 is FD_DINOv2 (dgm-eval, EDM2); the other sizes carry theirs.
+    expect(fdNameOf('dinov2-vit-l-14')).toBe('FD_DINOv2');
+    expect(fdNameOf('dinov2-vit-s-14')).toBe('FD_DINOv2_s14');
+    expect(fdNameOf('dinov2-vit-g-14')).toBe('FD_DINOv2_g14');
     // The field a new entry sets (DINOv2: FD_DINOv2, CLIP: FD_CLIP) is what reports show.
     registerExtractor({
       name: 'test-space-dino', description: 'test', layers: { cls: 4 }, defaultLayers: { fid: 'cls', kid: 'cls', prdc: 'cls', is: 'cls' },
@@ -152,11 +156,12 @@ describe('fidkit score --metrics cmmd', () => {
     expect(JSON.parse(r.stdout).warnings[0]).toMatch(/^cmmd: the rows of .*d64_set1_features\.npy are not unit length \(mean \|‖x‖ − 1\| = [0-9.e+-]+\); CMMD is defined on L2-normalised CLIP embeddings, so σ = 10 means something else here$/);
   });
 
-  it('on folders without --extractor: names its default extractor (CLIP ViT-L/14@336) when this fidkit lacks it', async () => {
+  it('on folders without --extractor: reads its default extractor, CLIP ViT-L/14@336 (offline with an empty cache: says where its archive comes from)', async () => {
     const folder = join(FIXTURES, 'images', 'set_a');
-    const r = await runCli('score', folder, join(FIXTURES, 'images', 'set_b'), '--metrics', 'cmmd');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^fidkit: cmmd reads clip-vit-l-14-336 features by default, but this fidkit has no 'clip-vit-l-14-336' extractor: pass --extractor NAME \(one of inception, mnist, vgg16, onnx:PATH\.onnx.*\) or \.npy files of embeddings\n/);
+    const r = await runCli('score', folder, join(FIXTURES, 'images', 'set_b'), '--metrics', 'cmmd', '--offline', '--cache-dir', join(tmp, 'empty-cache'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('clip-ViT-L-14-336px.pt is not in the cache');
+    expect(r.stderr).toContain('https://openaipublic.azureedge.net/clip/models/3035c92b350959924f9f00213499208652fc7ea050643e8b385c2dac08641f02/ViT-L-14-336px.pt');
     // With an explicit extractor it runs on folders (here the bundled MNIST classifier's 128-d features).
     const ok = await runCli('score', folder, join(FIXTURES, 'images', 'set_b'), '--metrics', 'cmmd', '--extractor', 'mnist', '--no-cache', '--json', '-q');
     expect(ok.code).toBe(0);

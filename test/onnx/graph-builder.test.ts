@@ -7,7 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import onnxProto from 'onnx-proto';
-import { GraphBuilder } from '../../src/onnx/graph-builder.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EXTERNAL_ALIGNMENT, GraphBuilder } from '../../src/onnx/graph-builder.js';
 import { createSession } from '../../src/onnx/session.js';
 
 const run = async (b: GraphBuilder, feeds: Record<string, { data: Float32Array; dims: number[] }>) => {
@@ -131,6 +134,46 @@ describe('GraphBuilder through ONNX Runtime', () => {
     expect({ ...model.graph, initializer: [] }).toEqual({ ...reference.graph, initializer: [] });
     const out = await run(make(true), { x: { data: Float32Array.from([1, 1, 1]), dims: [1, 3] } });
     close(out.y.data, [2 + 0.5, -5]);
+  });
+
+  it('writes deferred initializers as external data that ONNX Runtime loads from next to the model', async () => {
+    const b = new GraphBuilder('external');
+    const x = b.input('x', 'float32', ['batch', 3]);
+    const deferred = (values: number[]) => ({
+      type: 'float32' as const,
+      byteLength: values.length * 4,
+      *chunks() {
+        yield new Uint8Array(Float32Array.from(values).buffer);
+      },
+    });
+    const w1 = b.initializer('w1', deferred([1, -2, 3, -4, 5, -6]), [2, 3]);
+    const w2 = b.initializer('w2', deferred([10, 100]), [2]);
+    const y = b.add(b.gemm(x, w1, b.initializer('c', Float32Array.from([0.5, 0]), [2]), { transB: true }), w2, 'y');
+    b.output(y, 'float32', ['batch', 2]);
+    expect(() => b.toExternalParts('../w.bin')).toThrow(/plain file name/);
+    const { model, data } = b.toExternalParts('weights.bin');
+    const pieces = [...data.parts];
+    const bytes = Buffer.concat(pieces);
+    expect(bytes.length).toBe(data.byteLength);
+    // The second tensor starts at the next 4096-byte boundary, zero padding between.
+    expect(data.byteLength).toBe(EXTERNAL_ALIGNMENT + 8);
+    expect(new Float32Array(bytes.buffer.slice(bytes.byteOffset + EXTERNAL_ALIGNMENT, bytes.byteOffset + EXTERNAL_ALIGNMENT + 8))).toEqual(Float32Array.from([10, 100]));
+    // Neither weight is inside the model file.
+    expect(model.length).toBeLessThan(1000);
+    const dir = await mkdtemp(join(tmpdir(), 'fidkit-external-'));
+    try {
+      await writeFile(join(dir, 'weights.bin'), bytes);
+      await writeFile(join(dir, 'm.onnx'), model);
+      const session = await createSession(join(dir, 'm.onnx'), { threads: 1 });
+      try {
+        const out = await session.run({ x: { data: Float32Array.from([1, 1, 1]), dims: [1, 3] } });
+        close(out[y].data, [2 + 0.5 + 10, -5 + 100]);
+      } finally {
+        await session.release();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a deferred initializer of the wrong size, and one that yields the wrong number of bytes', () => {

@@ -46,7 +46,7 @@ export interface LoadedVgg16 {
   readonly weightsId: string;
   readonly warnings: string[];
   /** The weights read (the `.pth`, or `test:hash`), whether they are torchvision's file, and where they came from. */
-  readonly weights: { readonly path: string; readonly sha256: string | null; readonly official: boolean; readonly source: 'user' | 'cache' | 'download' | 'test' };
+  readonly weights: { readonly path: string; readonly sha256: string | null; readonly official: boolean | null; readonly source: 'user' | 'cache' | 'download' | 'test' };
 }
 
 /**

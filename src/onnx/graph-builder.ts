@@ -392,7 +392,7 @@ export class GraphBuilder {
     });
     const model = this.model(options);
     model.graph!.initializer = [...this.initializers, ...placed.map((p) => p.external)];
-    const bytes = proto().ModelProto.encode(model).finish();
+    const bytes = onnxProto().ModelProto.encode(model).finish();
     const graphName = this.graphName;
     function* parts(): Iterable<Uint8Array> {
       let at = 0;

@@ -35,9 +35,9 @@
  * `countManifoldsAsync` ONNX Runtime on every core for large sets (512 × 4096 tiles), as float32
  * SGEMM tiles when both sets are float32 (the error bound of `knn.ts` widened to float32's, near
  * pairs rechecked in float64, so the counts do not change), else float64 DGEMM ones.
- * Measured (bench/prdc.ts, 2-core AMD EPYC shared with other jobs, load 12–14, 3 rounds):
- * 10k × 10k × 2048, torch-fidelity's and clovaai's settings together, 6.4 s of CPU on float32
- * tiles (5,805 pairs rechecked), 9.9 s on float64 ones, against 26.6 s for NumPy's distance matrices.
+ * Measured (bench/prdc.ts, 2-core AMD EPYC shared with other jobs, load 4–5, 3 rounds):
+ * 10k × 10k × 2048, torch-fidelity's and clovaai's settings together, 4.9 s of CPU on float32
+ * tiles (5,805 pairs rechecked), 8.3 s on float64 ones, against 23.6 s for NumPy's distance matrices.
  */
 
 import { optionRef } from '../options/mention.js';

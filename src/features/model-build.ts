@@ -15,6 +15,9 @@ import { writeSync } from 'node:fs';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { FidkitError, type ErrorCode } from '../core/errors.js';
 
+/** Where a model's weights come from, as its build worker reads them: a checkpoint file, or the test hash weights. */
+export type ModelWeightsSource = { readonly kind: 'pth'; readonly path: string } | { readonly kind: 'hash' };
+
 /** What the worker thread receives: the job, marked with the worker file it is meant for. */
 interface Envelope<J> {
   readonly worker: string;

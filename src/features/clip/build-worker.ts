@@ -8,13 +8,13 @@
  */
 
 import { readPth } from '../../io/pth.js';
-import { serveModelBuild, writeAllSync } from '../model-build.js';
+import { serveModelBuild, writeAllSync, type ModelWeightsSource } from '../model-build.js';
 import { clipModelParts } from './graph.js';
 import { hashClipStateDict } from './hash-weights.js';
 import { clipModel } from './models.js';
 
 /** Where the weights come from. */
-export type ClipWeightsSource = { readonly kind: 'pth'; readonly path: string } | { readonly kind: 'hash' };
+export type ClipWeightsSource = ModelWeightsSource;
 
 /** The job build.ts sends. */
 export interface ClipBuildJob {

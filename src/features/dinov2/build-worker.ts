@@ -7,13 +7,13 @@
  */
 
 import { openPthFile } from '../../io/pth.js';
-import { serveModelBuild, writeAllSync } from '../model-build.js';
+import { serveModelBuild, writeAllSync, type ModelWeightsSource } from '../model-build.js';
 import { dinov2Arch } from './arch.js';
 import { dinov2ModelParts } from './graph.js';
 import { hashDinov2StateDict } from './hash-weights.js';
 
 /** Where the weights come from. */
-export type Dinov2WeightsSource = { readonly kind: 'pth'; readonly path: string } | { readonly kind: 'hash' };
+export type Dinov2WeightsSource = ModelWeightsSource;
 
 /** The job build.ts sends. */
 export interface Dinov2BuildJob {

@@ -7,13 +7,13 @@
  */
 
 import { readPth } from '../../io/pth.js';
-import { serveModelBuild, writeAllSync } from '../model-build.js';
+import { serveModelBuild, writeAllSync, type ModelWeightsSource } from '../model-build.js';
 import { vgg16ModelParts } from './graph.js';
 import { hashVgg16StateDict } from './hash-weights.js';
 import { assertVgg16StateDict } from './state-dict.js';
 
 /** Where the weights come from. */
-export type Vgg16WeightsSource = { readonly kind: 'pth'; readonly path: string } | { readonly kind: 'hash' };
+export type Vgg16WeightsSource = ModelWeightsSource;
 
 /** The job build.ts sends. */
 export interface Vgg16BuildJob {

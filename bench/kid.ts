@@ -8,7 +8,10 @@
  * seconds and the ratios; never passes or fails.
  *
  *   node --import tsx bench/kid.ts [--n 10000] [--d 2048] [--subsets 100] [--subset-size 1000]
- *     [--threads 2] [--engines onnx,wasm] [--python /usr/bin/python3] [--refs bench/out/refs] [--no-python]
+ *     [--threads 2] [--engines onnx,wasm] [--rounds 3] [--python /usr/bin/python3] [--refs bench/out/refs] [--no-python]
+ *
+ * Each round runs the anchor and then every engine, one after another; each ratio is taken within
+ * its round and the median over rounds is printed, with the load average of each round.
  *
  * `--refs DIR` holds a torch-fidelity checkout as DIR/torch-fidelity (its `torch_fidelity` package
  * folder inside); the anchor runs with that on PYTHONPATH, OPENBLAS_NUM_THREADS = --threads and
@@ -37,10 +40,12 @@ const { values: args } = parseArgs({
     python: { type: 'string', default: '/usr/bin/python3' },
     refs: { type: 'string', default: join(HERE, 'out', 'refs') },
     'no-python': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const n = Number(args.n), d = Number(args.d), subsets = Number(args.subsets), subsetSize = Number(args['subset-size']);
 const threads = Number(args.threads);
+const rounds = Number(args.rounds);
 
 /** ReLU of shifted uniform noise: non-negative, ~half zeros, like Inception pool3 features. */
 function features(rows: number, cols: number, seed: number, shift: number): FeatureMatrix {
@@ -59,18 +64,6 @@ const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()} threads, Node ${process.version}; load average ${load()}`);
 console.log(`KID: ${n}×${d} float32 vs ${n}×${d}, ${subsets} subsets of ${subsetSize}, ${threads} threads`);
 const x = features(n, d, 1, 0), y = features(n, d, 2, 0.02);
-
-const fidkit: Record<string, Timing> = {};
-for (const engine of args.engines.split(',').filter(Boolean) as ('onnx' | 'wasm')[]) {
-  const t0 = performance.now(), c0 = process.cpuUsage();
-  const r = await kernelInceptionDistanceParallel(x, y, { subsets, subsetSize, threads, engine });
-  const c = process.cpuUsage(c0);
-  fidkit[engine] = { seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6, mean: r.mean };
-  console.log(`fidkit ${engine}: ${fidkit[engine].seconds.toFixed(2)} s wall, ${fidkit[engine].cpuSeconds.toFixed(2)} s CPU; KID ${r.mean} ± ${r.std}`);
-}
-if (fidkit.onnx && fidkit.wasm) {
-  console.log(`onnx vs wasm: ${(fidkit.wasm.seconds / fidkit.onnx.seconds).toFixed(2)}× faster (wall), ${(fidkit.wasm.cpuSeconds / fidkit.onnx.cpuSeconds).toFixed(2)}× (CPU); |Δ KID| ${Math.abs(fidkit.onnx.mean - fidkit.wasm.mean).toExponential(2)}`);
-}
 
 function pythonEnv(pythonPath?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
@@ -93,42 +86,72 @@ for _ in range(S):
 print(json.dumps({'seconds': time.perf_counter() - t, 'cpu_seconds': time.process_time() - c, 'mean': float(np.mean(vals))}))
 `;
 
-if (!args['no-python']) {
-  const dir = mkdtempSync(join(tmpdir(), 'fidkit-bench-kid-'));
+const dir = mkdtempSync(join(tmpdir(), 'fidkit-bench-kid-'));
+const xPath = join(dir, 'x.npy'), yPath = join(dir, 'y.npy');
+writeFileSync(xPath, writeNpy({ dtype: 'float32', shape: [n, d], data: x.data }));
+writeFileSync(yPath, writeNpy({ dtype: 'float32', shape: [n, d], data: y.data }));
+const tf = join(args.refs, 'torch-fidelity');
+let anchorName: string | undefined;
+/** One run of the anchor: torch-fidelity when it imports, else the NumPy transcription. */
+function runAnchor(): Timing | undefined {
+  if (args['no-python']) return undefined;
+  if (anchorName !== 'NumPy float32 transcription' && existsSync(join(tf, 'torch_fidelity'))) {
+    try {
+      const out = execFileSync(args.python, [join(HERE, 'python', 'kid_anchor.py'), xPath, yPath, String(subsets), String(subsetSize)], {
+        encoding: 'utf8', env: pythonEnv(tf), stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const r = JSON.parse(out) as { seconds: number; cpu_seconds: number; mean: number };
+      anchorName = 'torch-fidelity kid_features_to_metric (NumPy float32)';
+      return { seconds: r.seconds, cpuSeconds: r.cpu_seconds, mean: r.mean };
+    } catch (err) {
+      console.log(`torch-fidelity anchor failed: ${String(err).split('\n')[0]}`);
+    }
+  } else if (anchorName === undefined) {
+    console.log(`no torch-fidelity checkout at ${tf}; using the NumPy transcription`);
+  }
   try {
-    const xPath = join(dir, 'x.npy'), yPath = join(dir, 'y.npy');
-    writeFileSync(xPath, writeNpy({ dtype: 'float32', shape: [n, d], data: x.data }));
-    writeFileSync(yPath, writeNpy({ dtype: 'float32', shape: [n, d], data: y.data }));
-    const tf = join(args.refs, 'torch-fidelity');
-    let anchor: { name: string; seconds: number; cpu_seconds: number; mean: number } | undefined;
-    if (existsSync(join(tf, 'torch_fidelity'))) {
-      try {
-        const out = execFileSync(args.python, [join(HERE, 'python', 'kid_anchor.py'), xPath, yPath, String(subsets), String(subsetSize)], {
-          encoding: 'utf8', env: pythonEnv(tf), stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        anchor = { name: 'torch-fidelity kid_features_to_metric (NumPy float32)', ...JSON.parse(out) };
-      } catch (err) {
-        console.log(`torch-fidelity anchor failed: ${String(err).split('\n')[0]}`);
-      }
-    } else {
-      console.log(`no torch-fidelity checkout at ${tf}; using the NumPy transcription`);
+    const out = execFileSync(args.python, ['-c', NUMPY_KID, xPath, yPath, String(subsets), String(subsetSize)], { encoding: 'utf8', env: pythonEnv() });
+    const r = JSON.parse(out) as { seconds: number; cpu_seconds: number; mean: number };
+    anchorName = 'NumPy float32 transcription';
+    return { seconds: r.seconds, cpuSeconds: r.cpu_seconds, mean: r.mean };
+  } catch (err) {
+    console.log(`NumPy anchor failed: ${String(err).split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+// Rounds: the anchor, then each engine, one after another (same machine load); each ratio is taken
+// within its round and the median over rounds is reported.
+const fidkit: Record<string, Timing[]> = {};
+const anchor: (Timing | undefined)[] = [];
+const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor((xs.length - 1) / 2)];
+try {
+  for (let round = 0; round < rounds; round++) {
+    anchor.push(runAnchor());
+    for (const engine of args.engines.split(',').filter(Boolean) as ('onnx' | 'wasm')[]) {
+      const t0 = performance.now(), c0 = process.cpuUsage();
+      const r = await kernelInceptionDistanceParallel(x, y, { subsets, subsetSize, threads, engine });
+      const c = process.cpuUsage(c0);
+      (fidkit[engine] ??= []).push({ seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6, mean: r.mean });
     }
-    if (!anchor) {
-      try {
-        const out = execFileSync(args.python, ['-c', NUMPY_KID, xPath, yPath, String(subsets), String(subsetSize)], { encoding: 'utf8', env: pythonEnv() });
-        anchor = { name: 'NumPy float32 transcription', ...JSON.parse(out) };
-      } catch (err) {
-        console.log(`NumPy anchor failed: ${String(err).split('\n')[0]}`);
-      }
-    }
-    if (anchor) {
-      console.log(`${anchor.name}, ${args.python}, ${threads} OpenBLAS threads: ${anchor.seconds.toFixed(2)} s wall, ${anchor.cpu_seconds.toFixed(2)} s CPU; KID ${anchor.mean}`);
-      for (const [engine, t] of Object.entries(fidkit)) {
-        console.log(`fidkit ${engine} / anchor: ${(t.seconds / anchor.seconds).toFixed(2)}× the time (wall), ${(t.cpuSeconds / anchor.cpu_seconds).toFixed(2)}× (CPU); |Δ KID| ${Math.abs(t.mean - anchor.mean).toExponential(2)} (the anchor sums in float32)`);
-      }
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    const a = anchor[round];
+    console.log(`round ${round + 1}/${rounds} (load ${loadavg()[0].toFixed(1)}): ${a ? `anchor ${a.seconds.toFixed(2)} s, ` : ''}${Object.entries(fidkit).map(([e, t]) => `fidkit ${e} ${t[round].seconds.toFixed(2)} s`).join(', ')}`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+for (const [engine, ts] of Object.entries(fidkit)) {
+  console.log(`fidkit ${engine}: median ${median(ts.map((t) => t.seconds)).toFixed(2)} s wall, ${median(ts.map((t) => t.cpuSeconds)).toFixed(2)} s CPU; KID ${ts[0].mean}`);
+}
+if (fidkit.onnx && fidkit.wasm) {
+  console.log(`onnx vs wasm: ${median(fidkit.onnx.map((t, i) => fidkit.wasm[i].seconds / t.seconds)).toFixed(2)}× faster (wall), |Δ KID| ${Math.abs(fidkit.onnx[0].mean - fidkit.wasm[0].mean).toExponential(2)}`);
+}
+if (anchor.every((a) => a !== undefined) && anchor.length > 0) {
+  const as = anchor as Timing[];
+  console.log(`${anchorName}, ${args.python}, ${threads} OpenBLAS threads: median ${median(as.map((a) => a.seconds)).toFixed(2)} s wall, ${median(as.map((a) => a.cpuSeconds)).toFixed(2)} s CPU; KID ${as[0].mean}`);
+  for (const [engine, ts] of Object.entries(fidkit)) {
+    const wall = median(ts.map((t, i) => t.seconds / as[i].seconds)), cpu = median(ts.map((t, i) => t.cpuSeconds / as[i].cpuSeconds));
+    console.log(`fidkit ${engine} / anchor: ${wall.toFixed(2)}× the time (wall), ${cpu.toFixed(2)}× (CPU), medians of per-round ratios; |Δ KID| ${Math.abs(ts[0].mean - as[0].mean).toExponential(2)} (the anchor sums in float32)`);
   }
 }
 console.log(`load average at the end: ${load()}`);

@@ -5,8 +5,9 @@
  * the Python anchors measured in the same run, as ratios; otherwise absolute figures. Benchmarks
  * never pass or fail.
  *
- * Names: frechet, inception, vgg16, clip, kid, prdc, stats-e2e, scale, npz-interop, cmmd (default: all). kid, prdc
- * and stats-e2e call the references' own code from checkouts under bench/out (see each file's header).
+ * Names: frechet, inception, vgg16, clip, gemm-peak, kid, prdc, stats-e2e, scale, npz-interop, cmmd
+ * (default: all). kid, prdc and stats-e2e call the references' own code from checkouts under
+ * bench/out (see each file's header) and run 3 rounds, reporting the median of per-round ratios.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -50,6 +51,7 @@ const BENCHES: Record<string, () => string[]> = {
   vgg16: () => (torchPython ? ['--python', torchPython] : ['--python', '/nonexistent']),
   // ViT-B/32 against torch-fidelity when scripts/make-clip-fixtures.py's archive is in /tmp/fidkit-clip.
   clip: () => (torchPython ? ['--python', torchPython] : ['--python', '/nonexistent']),
+  'gemm-peak': () => (torchPython || scipy ? [] : ['--no-python']),
   kid: () => (scipy ? [] : ['--no-python']),
   prdc: () => [],
   'stats-e2e': () => {

@@ -9,9 +9,10 @@
  * fidkit runs with warm caches (its built graph, ONNX Runtime's optimised copy, the weights' hash)
  * but no feature cache: the folder `CACHE/features` is removed before each run. Under
  * NODE_DEBUG=fidkit fidkit prints its start-up timeline; the time before the first batch is read
- * from it. Rounds interleave the two tools (same machine load); the best round of each counts.
+ * from it. Rounds interleave the two tools (same machine load): each round's ratio is taken within
+ * the round, and the median over rounds is reported, with the load average of each round.
  *
- *   node --import tsx bench/stats-e2e.ts [--images 100,2000] [--threads 2] [--rounds 2]
+ *   node --import tsx bench/stats-e2e.ts [--images 100,2000] [--threads 2] [--rounds 3]
  *     [--pth bench/out/hash-weights/hash_inception_zip.pth] [--python /usr/bin/python3]
  *     [--pytorch-fid-src bench/out/pytorch-fid] [--fidkit DIR (another build's root, e.g. an older commit)]
  */
@@ -32,7 +33,7 @@ const { values: args } = parseArgs({
   options: {
     images: { type: 'string', default: '100,2000' },
     threads: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     pth: { type: 'string', default: join(HERE, 'out', 'hash-weights', 'hash_inception_zip.pth') },
     python: { type: 'string', default: '/usr/bin/python3' },
     'pytorch-fid-src': { type: 'string' },
@@ -52,7 +53,7 @@ async function makeImages(dir: string, n: number): Promise<void> {
   }
 }
 
-interface Run { readonly seconds: number; readonly cpuSeconds?: number; readonly beforeFirstBatch?: number; readonly firstBatch?: number }
+interface Run { readonly seconds: number; readonly cpuSeconds?: number; readonly beforeFirstBatch?: number; readonly cpuBeforeFirstBatch?: number; readonly firstBatch?: number }
 
 /** Runs `command` under /usr/bin/time when present, for the CPU seconds of it and its children (DataLoader workers). */
 function timed(command: string, argv: string[], env: NodeJS.ProcessEnv): { status: number | null; stderr: string; seconds: number; cpuSeconds?: number } {
@@ -73,7 +74,12 @@ function timeFidkit(folder: string, out: string, cache: string): Run {
     '--protocol', 'pytorch-fid', '--cache-dir', cache, '-q'], { ...process.env, NODE_DEBUG: 'fidkit' });
   if (r.status !== 0) throw new Error(`fidkit stats failed: ${r.stderr}`);
   const at = (re: RegExp) => { const m = re.exec(r.stderr); return m ? Number(m[1]) / 1000 : undefined; };
-  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, beforeFirstBatch: at(/extraction starts: first batch decoding at (\d+) ms/), firstBatch: at(/first batch of \d+ images extracted at (\d+) ms/) };
+  return {
+    seconds: r.seconds, cpuSeconds: r.cpuSeconds,
+    beforeFirstBatch: at(/extraction starts: first batch decoding at (\d+) ms/),
+    cpuBeforeFirstBatch: at(/extraction starts: first batch decoding at \d+ ms \((\d+) ms CPU\)/),
+    firstBatch: at(/first batch of \d+ images extracted at (\d+) ms/),
+  };
 }
 
 function timePytorchFid(folder: string, out: string, src: string | undefined): Run {
@@ -87,7 +93,9 @@ function timePytorchFid(folder: string, out: string, src: string | undefined): R
   return { seconds: r.seconds, cpuSeconds: r.cpuSeconds };
 }
 
-const best = (runs: Run[]) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor((xs.length - 1) / 2)];
+/** The run with the median wall time. */
+const middle = (runs: Run[]) => [...runs].sort((p, q) => p.seconds - q.seconds)[Math.floor((runs.length - 1) / 2)];
 const f = (v: number | undefined, digits = 2) => (v === undefined ? '?' : v.toFixed(digits));
 
 if (!existsSync(args.pth)) {
@@ -108,24 +116,32 @@ try {
     await makeImages(folder, n);
     const fid: Run[] = [], py: Run[] = [];
     for (let r = 0; r < rounds; r++) {
-      fid.push(timeFidkit(folder, join(work, 'fidkit.npz'), cache));
-      try {
-        py.push(timePytorchFid(folder, join(work, 'pytorch-fid.npz'), src));
-      } catch (err) {
-        console.log(String(err).split('\n').slice(0, 3).join(' '));
-        break;
+      // Alternate which tool goes first, so neither always runs on a cooler machine.
+      const order = r % 2 === 0 ? ['fidkit', 'pytorch-fid'] : ['pytorch-fid', 'fidkit'];
+      for (const tool of order) {
+        if (tool === 'fidkit') fid.push(timeFidkit(folder, join(work, 'fidkit.npz'), cache));
+        else if (py.length === r) {
+          try {
+            py.push(timePytorchFid(folder, join(work, 'pytorch-fid.npz'), src));
+          } catch (err) {
+            console.log(String(err).split('\n').slice(0, 3).join(' '));
+          }
+        }
       }
+      const ratio = py[r] ? `, rate ${f(py[r].seconds / fid[r].seconds)}× pytorch-fid's (${f(py[r].seconds)} s)` : '';
+      console.log(`${n} images, round ${r + 1}/${rounds} (load ${loadavg()[0].toFixed(1)}): fidkit ${f(fid[r].seconds)} s${ratio}`);
     }
-    const a = best(fid);
-    console.log(`${n} images: fidkit ${f(a.seconds)} s, ${f(a.cpuSeconds)} s CPU (${f(n / a.seconds, 1)} images/s; before the first batch ${f(a.beforeFirstBatch)} s, first batch done at ${f(a.firstBatch)} s)`);
-    if (py.length > 0) {
-      const b = best(py);
+    const a = middle(fid);
+    console.log(`${n} images: fidkit median ${f(a.seconds)} s, ${f(a.cpuSeconds)} s CPU (${f(n / a.seconds, 1)} images/s; before the first batch ${f(a.beforeFirstBatch)} s, ${f(a.cpuBeforeFirstBatch)} s of CPU; first batch done at ${f(a.firstBatch)} s)`);
+    if (py.length === fid.length) {
+      const b = middle(py);
       const mu1 = (await readNpzFile(join(work, 'fidkit.npz'))).mu.data as Float64Array;
       const mu2 = (await readNpzFile(join(work, 'pytorch-fid.npz'))).mu.data as Float64Array;
       let diff = 0;
       for (let i = 0; i < mu1.length; i++) diff = Math.max(diff, Math.abs(mu1[i] - mu2[i]));
-      const perCpu = a.cpuSeconds && b.cpuSeconds ? `, per CPU-second ${f(b.cpuSeconds / a.cpuSeconds)}×` : '';
-      console.log(`${n} images: pytorch-fid ${f(b.seconds)} s, ${f(b.cpuSeconds)} s CPU (${f(n / b.seconds, 1)} images/s); fidkit's rate ${f(b.seconds / a.seconds)}× pytorch-fid's${perCpu}; max |Δ mu| ${diff.toExponential(1)}`);
+      const rate = median(py.map((p, r) => p.seconds / fid[r].seconds));
+      const cpu = py.every((p, r) => p.cpuSeconds && fid[r].cpuSeconds) ? `, per CPU-second ${f(median(py.map((p, r) => p.cpuSeconds! / fid[r].cpuSeconds!)))}×` : '';
+      console.log(`${n} images: pytorch-fid median ${f(b.seconds)} s, ${f(b.cpuSeconds)} s CPU (${f(n / b.seconds, 1)} images/s); fidkit's rate ${f(rate)}× pytorch-fid's (median of per-round ratios)${cpu}; max |Δ mu| ${diff.toExponential(1)}`);
     }
   }
 } finally {

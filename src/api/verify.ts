@@ -190,10 +190,11 @@ async function verifyPrdc(dir: string): Promise<VerifyRow[]> {
     ]);
     const { counts } = countManifolds({ generated, real }, settings);
     if (await onnxGram()) {
-      // The counts on ONNX Runtime's float64 GEMM (what large sets use), small tiles to cross many of them.
+      // The counts on ONNX Runtime's GEMM as large sets run them (float32 SGEMM tiles for float32
+      // features, the error bound and float64 rechecks), small tiles to cross many of them.
       const other = await countManifoldsAsync({ generated, real: { ...real, data: real.data.slice() } }, settings, { engine: 'onnx', blockSize: 64, tileColumns: 256 });
       const mismatches = other.counts.reduce((t, q, i) => t + (['precision', 'recall', 'density', 'coverage'] as const).filter((key) => q[key] !== counts[i][key]).length, 0);
-      rows.push(row('prdc', `${name} counts, ONNX Runtime GEMM vs WebAssembly (mismatches)`, 'fidkit', 0, mismatches, 'exact', 0));
+      rows.push(row('prdc', `${name} counts, ONNX Runtime float32 GEMM vs WebAssembly (mismatches)`, 'fidkit', 0, mismatches, 'exact', 0));
     }
     for (const cnt of counts) {
       if (cnt.membership === 'lt') {

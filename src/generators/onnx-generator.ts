@@ -28,13 +28,12 @@
 import { optionName, optionRef } from '../options/mention.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
 import { FidkitError, FormatError, InputError, UsageError } from '../core/errors.js';
+import { onnxProto } from '../onnx/graph-builder.js';
 import { createSession, type OnnxSession, type SessionOptions } from '../onnx/session.js';
 import type { ImageGenerator } from './generator.js';
 
-const { onnx } = onnxProto;
 
 export type ImageLayout = 'nchw' | 'nhwc';
 export const IMAGE_LAYOUTS: readonly ImageLayout[] = Object.freeze(['nchw', 'nhwc'] as const);
@@ -119,7 +118,7 @@ export function parseLayout(text: string): ImageLayout | undefined {
 export function inspectGeneratorModel(bytes: Uint8Array, source = 'the model'): GeneratorModelInfo {
   let model: Onnx.ModelProto;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = onnxProto().ModelProto.decode(bytes);
   } catch (cause) {
     throw new FormatError(`${source} is not an ONNX model (${(cause as Error).message}): export the generator with torch.onnx.export or tf2onnx`, { cause });
   }
@@ -178,13 +177,13 @@ function dimValue(d: Onnx.TensorShapeProto.IDimension): number | undefined {
 export function withMetadata(bytes: Uint8Array, props: Readonly<Record<string, string>>): Uint8Array {
   let model: Onnx.ModelProto;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = onnxProto().ModelProto.decode(bytes);
   } catch (cause) {
     throw new FormatError(`not an ONNX model (${(cause as Error).message})`, { cause });
   }
   const kept = model.metadataProps.filter((e) => !((e.key ?? '') in props));
-  model.metadataProps = [...kept, ...Object.entries(props).map(([key, value]) => onnx.StringStringEntryProto.create({ key, value }))];
-  return onnx.ModelProto.encode(model).finish();
+  model.metadataProps = [...kept, ...Object.entries(props).map(([key, value]) => onnxProto().StringStringEntryProto.create({ key, value }))];
+  return onnxProto().ModelProto.encode(model).finish();
 }
 
 /**

@@ -11,12 +11,14 @@
  *   inside the graph, on ORT's intra-op threads: 50–70 GFLOP/s per core on the same machine
  *   (AVX-512 FMA), so 3–4× the WebAssembly kernel per core, and both cores on one product.
  *
- * Every engine accumulates in float64 (in whatever order, with or without FMA), which is all the
- * exactness arguments of `knn.ts` (counts identical to the canonical distances') and the KID
- * tolerances need. A float32 GEMM (what the Python references run) was measured and rejected:
- * on the KID fixtures it moves the value by 2e-7–7e-7 relative (float32 sums of products), more
- * than the 1e-7 the KID results are held to; splitting float32 inputs into hi+lo parts does not
- * help, as the rounding is in the float32 accumulation, not in the inputs.
+ * Every engine accumulates in float64 (in whatever order, with or without FMA) unless a request is
+ * marked `float32`, which only the k-NN distances do (`knn.ts`, `prdc.ts`): their counts are decided
+ * against a rigorous error bound that covers float32 accumulation, and near-ties are recomputed in
+ * float64, so the counts stay identical to the canonical distances' on any engine. KID stays on
+ * float64: a float32 GEMM (what the Python references run) moves its value by 2e-7–7e-7 relative
+ * on the fixtures (float32 sums of products), more than the 1e-7 the KID results are held to;
+ * splitting float32 inputs into hi+lo parts does not help, as the rounding is in the float32
+ * accumulation, not in the inputs.
  *
  * `openGramEngine({ engine: 'auto', work })` picks ONNX Runtime for products large enough to pay
  * for loading it (~0.3 s) and falls back to WebAssembly when it cannot be loaded.
@@ -94,6 +96,7 @@ export const ONNX_MIN_WORK = 1e10;
 /** The synchronous in-process engine (WebAssembly SIMD, or plain JS without it). */
 export const WASM_GRAM_ENGINE: GramEngine = Object.freeze({
   name: 'wasm' as const,
+  float32: false,
   threads: 1,
   tileRows: 256,
   tileCols: 1024,

@@ -25,6 +25,14 @@ export interface GramRequest {
    * `a === b` with equal row and column ranges: a symmetric product, about half the work.
    */
   readonly upper?: boolean;
+  /**
+   * The caller's error analysis allows float32 accumulation (`knn.ts`'s
+   * {@link squaredDistanceErrorFactor} with `'float32'`): an engine that can ({@link GramEngine.float32})
+   * may then compute the block as a float32 GEMM of the rows, |error| ≤ γ_D·Σ|a_ik·b_jk| with
+   * γ_D = D·2⁻²⁴/(1 − D·2⁻²⁴), widened exactly to float64. Only honoured when `a` and `b` are both
+   * float32 (no input rounding); other engines and other inputs accumulate in float64 as always.
+   */
+  readonly float32?: boolean;
 }
 
 /** Something that fills a {@link GramRequest} synchronously: the JS/WebAssembly kernel by default. */
@@ -33,7 +41,7 @@ export type GramBlockFn = (request: GramRequest) => void;
 export type GramBlockAsyncFn = (request: GramRequest) => Promise<void> | void;
 
 /** Copies a dense rows×cols block into `out` with row stride `ld`. */
-export function copyBlock(src: Float64Array, rows: number, cols: number, out: Float64Array, ld: number): void {
+export function copyBlock(src: Float32Array | Float64Array, rows: number, cols: number, out: Float64Array, ld: number): void {
   if (ld === cols) { out.set(src.subarray(0, rows * cols)); return; }
   for (let r = 0; r < rows; r++) out.set(src.subarray(r * cols, r * cols + cols), r * ld);
 }
@@ -48,6 +56,8 @@ export function checkUpper(r: GramRequest): void {
 /** An open Gram engine. */
 export interface GramEngine {
   readonly name: 'onnx' | 'wasm';
+  /** Whether it honours {@link GramRequest.float32} (ONNX Runtime: MLAS sgemm, ~2× its DGEMM). */
+  readonly float32: boolean;
   /** Threads one product runs on (ORT intra-op threads; 1 for WebAssembly). */
   readonly threads: number;
   /** Rows and columns of the tiles a streamed pass should request (large enough to amortise a call). */

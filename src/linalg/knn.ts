@@ -23,6 +23,16 @@
  * they need as a {@link GramRequest} and resume once it is filled, so one implementation serves the
  * default synchronous kernel (`runGramSteps`) and any asynchronous one (`runGramStepsAsync`: a
  * worker pool, a native float64 GEMM); the exactness argument holds for every float64 summation order.
+ *
+ * **float32 Gram blocks.** With `float32: true` (and float32 rows) the blocks may come from a
+ * float32 GEMM (ONNX Runtime's MLAS SGEMM, ~2× its DGEMM), which is what the Python references
+ * compute their distances from. Nothing else changes: the dot product's error grows from float64's
+ * γ_D·‖x‖‖y‖ to float32's γ_D·‖x‖‖y‖ ≤ γ_D·(‖x‖² + ‖y‖²)/2 (Higham, Theorem 3.1, any summation order,
+ * with or without FMA; the float32 result widens to float64 exactly), so the same decisions are
+ * taken with the larger factor `squaredDistanceErrorFactor(D, 'float32')` (≈ 2.4e-4 for D = 2048)
+ * plus an absolute {@link squaredDistanceErrorFloor} for float32 underflow, and a few more near-ties
+ * are recomputed; the results stay those of the canonical distance, bit for bit. Rows with squared
+ * norms of 2¹⁰⁰ or more (float32 overflow in reach) always get float64 blocks.
  */
 
 import { InputError } from '../core/errors.js';
@@ -68,11 +78,60 @@ export function squaredDistance(a: Floats, i: number, b: Floats, j: number, cols
 }
 
 /**
- * Factor c such that |(‖x‖² + ‖y‖² − 2⟨x, y⟩) − {@link squaredDistance}(x, y)| ≤ c·(‖x‖² + ‖y‖²)
- * for D-dimensional rows, with norms and dot product summed in float64 in any order.
+ * Largest squared row norm for which float32 Gram blocks are used: every float32 partial sum stays
+ * below ‖x‖·‖y‖·(1 + γ_D) < 2¹⁰¹, far from float32's overflow at 2¹²⁸. Larger rows get float64 blocks.
  */
-export function squaredDistanceErrorFactor(cols: number): number {
-  return (4 * cols + 16) * Number.EPSILON;
+export const FLOAT32_GRAM_MAX_SQUARED_NORM = 2 ** 100;
+
+/**
+ * Absolute error to add to the bound of {@link squaredDistanceErrorFactor} for float32 blocks:
+ * Higham's relative bound assumes no underflow, and a float32 product or sum that lands below the
+ * smallest normal number (2⁻¹²⁶) may be off by up to that much (flushed to zero at worst); 2D such
+ * operations per dot product, doubled in 2⟨x, y⟩ and twice for safety: 8·D·2⁻¹²⁶ (≈ 2.4e-34 at
+ * D = 2048, far below any real distance). 0 for float64 blocks.
+ */
+export function squaredDistanceErrorFloor(cols: number, accumulation: GramAccumulation = 'float64'): number {
+  return accumulation === 'float32' ? 8 * cols * 2 ** -126 : 0;
+}
+
+/** How the dot products of a Gram block were accumulated (see the file header). */
+export type GramAccumulation = 'float64' | 'float32';
+
+/**
+ * Factor c such that |(‖x‖² + ‖y‖² − 2⟨x, y⟩) − {@link squaredDistance}(x, y)| ≤ c·(‖x‖² + ‖y‖²)
+ * for D-dimensional rows, with norms summed in float64 and the dot product summed in float64
+ * (default) or, with `'float32'`, in float32 from float32 rows, in any order. The float64 factor
+ * is twice the sum of the worst cases (γ_D for the dot product and each norm, γ_{D+2} for the
+ * direct sum); the float32 one adds twice float32's γ_D (2·|⟨x, y⟩ error| ≤ γ_D·(‖x‖² + ‖y‖²)).
+ * Infinite (every comparison recomputed) where float32's γ_D is not defined (D ≥ 2²⁴).
+ */
+export function squaredDistanceErrorFactor(cols: number, accumulation: GramAccumulation = 'float64'): number {
+  const c = (4 * cols + 16) * Number.EPSILON;
+  if (accumulation === 'float64') return c;
+  const du = cols * 2 ** -24;
+  return du < 0.5 ? c + (2 * du) / (1 - du) : Infinity;
+}
+
+/**
+ * The exact (k+1)-th smallest canonical squared distance of row `i` for each k in `ks`, from its
+ * whole row `g` of float64 dot products ⟨x_i, x_j⟩ (expansion v_j = ‖x_i‖² + ‖x_j‖² − 2g_j, error
+ * factor `c`): T, the (max k + 1)-th smallest
+ * upper bound v_j + e_j, bounds every radius from above, so entries whose lower bound v_j − e_j
+ * exceeds T are beyond every radius and only the others' canonical distances are computed.
+ */
+function radiiFromRow(data: Floats, d: number, i: number, g: Float64Array, norms: Float64Array, c: number, ks: readonly number[]): number[] {
+  const n = g.length, ni = norms[i];
+  const lo = new Float64Array(n), hi = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const v = ni + norms[j] - 2 * g[j], e = c * (ni + norms[j]);
+    lo[j] = v - e;
+    hi[j] = v + e;
+  }
+  const t = hi.slice().sort()[Math.max(...ks)];
+  const near: number[] = [];
+  for (let j = 0; j < n; j++) if (lo[j] <= t) near.push(squaredDistance(data, i, data, j, d));
+  near.sort((p, q) => p - q);
+  return ks.map((k) => near[k]);
 }
 
 /** Exact k-NN radii of one set. */
@@ -81,7 +140,7 @@ export interface KnnRadii {
   readonly ks: readonly number[];
   /** Squared radii, one Float64Array of length N per entry of `ks` (canonical squared distances). */
   readonly squaredRadii: readonly Float64Array[];
-  /** Rows whose radius needed a full recomputation because of many near-ties (diagnostic). */
+  /** Rows whose candidates could not decide the radius (many near-ties), so their whole row was computed again in float64 (diagnostic). */
   readonly fallbackRows: number;
 }
 
@@ -95,6 +154,11 @@ export interface KnnOptions {
   readonly squaredNorms?: Float64Array;
   /** Called after each band of rows with the rows finished so far. */
   readonly onBand?: (done: number, total: number) => void;
+  /**
+   * Let the Gram blocks be accumulated in float32 (an engine's SGEMM) when the rows are float32;
+   * the error bound widens to match and the radii stay exact (see the file header).
+   */
+  readonly float32?: boolean;
 }
 
 /**
@@ -134,6 +198,9 @@ export function* knnSquaredRadiiSteps(
   const cols = Math.max(block, options.tileColumns ?? block);
   if (!Number.isInteger(cols)) throw new InputError(`knn: tileColumns must be an integer, got ${options.tileColumns}`);
   const norms = options.squaredNorms ?? rowSquaredNorms(features);
+  let maxNorm = 0;
+  for (let i = 0; i < n; i++) if (norms[i] > maxNorm) maxNorm = norms[i];
+  const float32 = options.float32 === true && data instanceof Float32Array && maxNorm < FLOAT32_GRAM_MAX_SQUARED_NORM;
   const maxK = Math.max(...ks);
   const width = Math.min(n, maxK + 1 + EXTRA_CANDIDATES);
 
@@ -167,7 +234,7 @@ export function* knnSquaredRadiiSteps(
     for (let j0 = i0; j0 < n; j0 += cols) {
       const j1 = Math.min(n, j0 + cols);
       const w = j1 - j0;
-      yield { a: features, rowStart: i0, rowEnd: i1, b: features, colStart: j0, colEnd: j1, out: tile };
+      yield { a: features, rowStart: i0, rowEnd: i1, b: features, colStart: j0, colEnd: j1, out: tile, float32 };
       for (let i = i0; i < i1; i++) {
         const ni = norms[i];
         const o = (i - i0) * w - j0;
@@ -183,25 +250,24 @@ export function* knnSquaredRadiiSteps(
   }
 
   // Resolve each row exactly from its candidates.
-  let maxNorm = 0;
-  for (let i = 0; i < n; i++) if (norms[i] > maxNorm) maxNorm = norms[i];
-  const c = squaredDistanceErrorFactor(d);
+  const c = squaredDistanceErrorFactor(d, float32 ? 'float32' : 'float64');
+  const floor = squaredDistanceErrorFloor(d, float32 ? 'float32' : 'float64');
   const squaredRadii = ks.map(() => new Float64Array(n));
   const exact = new Float64Array(width);
   const lo = new Float64Array(width), hi = new Float64Array(width);
-  let fallbackRows = 0;
+  const pending: number[] = [];
   for (let i = 0; i < n; i++) {
     const base = i * width;
     const len = bufLen[i];
     // Every row left out of the buffer has expansion value ≥ bufVal[last], so canonical value
     // ≥ bufVal[last] − bound; if that is ≥ the candidate radius, no outsider can be smaller.
-    const bound = len < n ? bufVal[base + len - 1] - c * (norms[i] + maxNorm) : Infinity;
+    const bound = len < n ? bufVal[base + len - 1] - c * (norms[i] + maxNorm) - floor : Infinity;
     // Each candidate's canonical distance lies in [lo, hi] around its expansion value. When the
     // k-th candidate's interval is clear of all the others', its canonical value is the k-th
     // smallest too, and only that one distance is computed directly (2 per row instead of all
     // the candidates, for most rows); otherwise every candidate is.
     for (let t = 0; t < len; t++) {
-      const e = c * (norms[i] + norms[bufIdx[base + t]]);
+      const e = c * (norms[i] + norms[bufIdx[base + t]]) + floor;
       lo[t] = bufVal[base + t] - e;
       hi[t] = bufVal[base + t] + e;
     }
@@ -227,13 +293,26 @@ export function* knnSquaredRadiiSteps(
       if (r === 0 || r <= bound) squaredRadii[s][i] = r;
       else resolved = false;
     }
-    if (!resolved) {
-      fallbackRows++;
-      const row = new Float64Array(n);
-      for (let j = 0; j < n; j++) row[j] = squaredDistance(data, i, data, j, d);
-      row.sort();
-      for (let s = 0; s < ks.length; s++) squaredRadii[s][i] = row[ks[s]];
-    }
+    if (!resolved) pending.push(i);
+  }
+
+  // Rows whose candidates could not decide (many near-ties, or a float32 bound too wide for them):
+  // their whole row of expansion values again, accumulated in float64, a batch of rows at a time
+  // (gathered into one matrix, ≤ 32 MiB of output), then the canonical distance of every entry
+  // that may be among the k+1 smallest.
+  const fallbackRows = pending.length;
+  const c64 = squaredDistanceErrorFactor(d);
+  const batch = Math.max(1, Math.min(block, Math.floor(2 ** 22 / n)));
+  for (let p0 = 0; p0 < pending.length; p0 += batch) {
+    const rows = pending.slice(p0, p0 + batch);
+    const gathered = new (data instanceof Float32Array ? Float32Array : Float64Array)(rows.length * d);
+    rows.forEach((i, r) => gathered.set(data.subarray(i * d, (i + 1) * d), r * d));
+    const out = new Float64Array(rows.length * n);
+    yield { a: { data: gathered, rows: rows.length, cols: d }, rowStart: 0, rowEnd: rows.length, b: features, colStart: 0, colEnd: n, out };
+    rows.forEach((i, r) => {
+      const radii = radiiFromRow(data, d, i, out.subarray(r * n, (r + 1) * n), norms, c64, ks);
+      for (let s = 0; s < ks.length; s++) squaredRadii[s][i] = radii[s];
+    });
   }
   return { ks: [...ks], squaredRadii, fallbackRows };
 }

@@ -21,9 +21,10 @@ import { InputError } from '../core/errors.js';
 /**
  * The protobuf definitions, loaded on first use: importing onnx-proto costs ~0.1 s, which commands
  * that only load an already built graph (the cached Inception `.onnx`) should not pay at start-up.
+ * Every module that reads or writes ONNX protobufs gets them here, never by a static import.
  */
 let protoModule: typeof Onnx | undefined;
-function proto(): typeof Onnx {
+export function onnxProto(): typeof Onnx {
   protoModule ??= (createRequire(import.meta.url)('onnx-proto') as { onnx: typeof Onnx }).onnx;
   return protoModule;
 }
@@ -311,7 +312,7 @@ export class GraphBuilder {
       }
       return out;
     }
-    return proto().ModelProto.encode(this.model(options)).finish();
+    return onnxProto().ModelProto.encode(this.model(options)).finish();
   }
 
   /**
@@ -326,7 +327,7 @@ export class GraphBuilder {
     const model = this.model(options);
     const graph = model.graph!;
     model.graph = null;
-    const onnx = proto();
+    const onnx = onnxProto();
     const head = onnx.ModelProto.encode(model).finish();
     const graphHead = onnx.GraphProto.encode(graph).finish();
     const tensors = this.deferred.map(({ proto, data }) => {
@@ -391,7 +392,7 @@ export class GraphBuilder {
     });
     const model = this.model(options);
     model.graph!.initializer = [...this.initializers, ...placed.map((p) => p.external)];
-    const bytes = proto().ModelProto.encode(model).finish();
+    const bytes = onnxProto().ModelProto.encode(model).finish();
     const graphName = this.graphName;
     function* parts(): Iterable<Uint8Array> {
       let at = 0;
@@ -414,7 +415,7 @@ export class GraphBuilder {
 
   private model(options: ModelOptions): Onnx.ModelProto {
     if (this.outputs.length === 0) throw new InputError(`ONNX graph '${this.graphName}' has no outputs`);
-    return proto().ModelProto.create({
+    return onnxProto().ModelProto.create({
       irVersion: 8,
       producerName: options.producerName ?? 'fidkit',
       docString: options.docString ?? '',
@@ -481,7 +482,7 @@ function poolAttributes(options: PoolOptions): Record<string, AttributeValue> {
 }
 
 function attribute(name: string, value: AttributeValue): Onnx.IAttributeProto {
-  const T = proto().AttributeProto.AttributeType;
+  const T = onnxProto().AttributeProto.AttributeType;
   if ('int' in value) return { name, type: T.INT, i: value.int };
   if ('ints' in value) return { name, type: T.INTS, ints: [...value.ints] };
   if ('float' in value) return { name, type: T.FLOAT, f: value.float };

@@ -1,8 +1,8 @@
 /**
  * @file Gram engines: ONNX Runtime's float64 GEMM fills every request shape (sub-rectangles, row
  * strides, upper triangles, float32/float64 operands, calls cut at 1024 rows × 4096 columns) with
- * the same dot products as a naive float64 sum, to float64 rounding; `auto` keeps small jobs on the
- * WebAssembly kernel.
+ * the same dot products as a naive float64 sum, to float64 rounding; requests marked `float32` on
+ * float32 rows run on its SGEMM within float32's γ_D; `auto` keeps small jobs on the WebAssembly kernel.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -88,6 +88,35 @@ describe('the onnx Gram engine', () => {
     const out = new Float64Array(1);
     await engine.fill({ a: c, rowStart: 0, rowEnd: 1, b: c, colStart: 0, colEnd: 1, out });
     expect(out[0]).toBe(1 + 2 ** -19 + 2 ** -40);
+  });
+
+  it('a float32 request on float32 rows runs in float32 (SGEMM), within γ_D·Σ|a·b| of the exact sum, sub-rectangles and upper bands included', async () => {
+    // γ_D for float32 (u = 2⁻²⁴): the bound knn.ts's float32 error factor is built on.
+    const d = 300, gamma = (d * 2 ** -24) / (1 - d * 2 ** -24);
+    const a = matrix(40, d, 11), b = matrix(35, d, 12);
+    const r: GramRequest = { a, rowStart: 3, rowEnd: 40, b, colStart: 1, colEnd: 33, out: new Float64Array(37 * 32), float32: true };
+    await engine.fill(r);
+    const err = worstError(r);
+    // float32 rounding shows (so SGEMM ran, not DGEMM), and stays inside the bound.
+    expect(err).toBeGreaterThan(1e-9);
+    expect(err).toBeLessThanOrEqual(gamma);
+    const n = UPPER_BAND + 17, c = matrix(n, d, 13);
+    const u: GramRequest = { a: c, rowStart: 0, rowEnd: n, b: c, colStart: 0, colEnd: n, out: new Float64Array(n * n), upper: true, float32: true };
+    await engine.fill(u);
+    expect(worstError(u)).toBeGreaterThan(1e-9);
+    expect(worstError(u)).toBeLessThanOrEqual(gamma);
+  });
+
+  it('a float32 request with a float64 operand, and the WebAssembly engine, stay in float64', async () => {
+    const a = matrix(20, 200, 14), b = matrix(20, 200, 15, true);
+    const r: GramRequest = { a, rowStart: 0, rowEnd: 20, b, colStart: 0, colEnd: 20, out: new Float64Array(400), float32: true };
+    await engine.fill(r);
+    expect(worstError(r)).toBeLessThanOrEqual(1e-12);
+    const w: GramRequest = { a, rowStart: 0, rowEnd: 20, b: a, colStart: 0, colEnd: 20, out: new Float64Array(400), float32: true };
+    expect(engine.float32).toBe(true);
+    expect(WASM_GRAM_ENGINE.float32).toBe(false);
+    await WASM_GRAM_ENGINE.fill(w);
+    expect(worstError(w)).toBeLessThanOrEqual(1e-12);
   });
 
   it('zero columns give zeros; empty ranges write nothing; a misused upper flag throws', async () => {

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { featureMatrixFromNpy, readNpy } from '../../src/io/npy.js';
-import { jsGramBlock } from '../../src/linalg/knn.js';
+import { jsGramBlock, knnSquaredRadiiSteps, runGramStepsAsync } from '../../src/linalg/knn.js';
+import { openGramEngine } from '../../src/linalg/gram-engine.js';
 import {
   KEY_METRIC_COVERAGE, KEY_METRIC_DENSITY, KEY_METRIC_F_SCORE, KEY_METRIC_PRECISION, KEY_METRIC_RECALL, PRDC_DEFAULTS,
   countManifolds, countManifoldsAsync, densityCoverage, fScore, precisionRecall, prdc,
@@ -241,6 +242,75 @@ describe('exactness on ties, duplicates and large offsets (brute force on intege
     expect(got.diagnostics.radiusFallbackRows).toBeGreaterThan(0);
   });
 });
+
+describe('float32 Gram blocks (ONNX Runtime SGEMM): near-ties recomputed, counts exact', () => {
+  // Integer grid points offset by 2¹⁰ in 64 dimensions: exact in float32, but ‖x‖² ≈ 2²⁶, where a
+  // float32 dot product carries rounding of ±8 and more against distances of 0…256 that tie radii
+  // everywhere. Only the error bound and the float64 rechecks keep every count right.
+  const rand = lcg(7);
+  const realPts = gridPoints(rand, 60, 64, 3), genPts = gridPoints(rand, 50, 64, 3);
+  const offset = 2 ** 10;
+  const settings: ManifoldSetting[] = [1, 3, 5].flatMap((k) => [{ k, membership: 'lt' as const }, { k, membership: 'le' as const }]);
+
+  it('counts and k-NN radii equal the brute-force integer ones; rechecks and float64 re-passes ran', async () => {
+    const want = settings.map((s) => naiveCounts(realPts, genPts, s.k, s.membership));
+    const sets = { generated: toMatrix(genPts, offset, 'f32'), real: toMatrix(realPts, offset, 'f32') };
+    const got = await countManifoldsAsync(sets, settings, { engine: 'onnx', threads: 2, blockSize: 16, tileColumns: 24 });
+    expect(got.counts.map(numerators)).toEqual(want);
+    expect(got.diagnostics.nearRadiusPairs).toBeGreaterThan(0);
+    expect(got.diagnostics.radiusFallbackRows).toBeGreaterThan(0);
+
+    const engine = await openGramEngine({ engine: 'onnx', threads: 2 });
+    try {
+      const real = toMatrix(realPts, offset, 'f32');
+      const radii = await runGramStepsAsync(knnSquaredRadiiSteps(real, [1, 3, 5], { float32: true, blockSize: 7, tileColumns: 13 }), engine.fill);
+      const d2 = (p: number[], q: number[]) => p.reduce((t, v, c) => t + (v - q[c]) ** 2, 0);
+      [1, 3, 5].forEach((k, s) => {
+        expect(Array.from(radii.squaredRadii[s])).toEqual(realPts.map((p) => realPts.map((q) => d2(p, q)).sort((x, y) => x - y)[k]));
+      });
+    } finally {
+      await engine.close();
+    }
+  }, 60_000);
+
+  it('float32 underflow and overflow: rows scaled by 2⁻⁷⁶ (products below float32\'s normal range) and by 2⁶² (sums past float32\'s 2¹²⁸; squared norms past 2¹⁰⁰ get float64 blocks) count exactly', async () => {
+    const pts = (scale: number, set: number[][]) => set.map((p) => p.map((v) => v * scale));
+    const few = realPts.slice(0, 30).map((p) => p.slice(0, 8)), fewGen = genPts.slice(0, 25).map((p) => p.slice(0, 8));
+    for (const scale of [2 ** -76, 2 ** 62]) {
+      const real = pts(scale, few), generated = pts(scale, fewGen);
+      const want = settings.map((s) => naiveCounts(real, generated, s.k, s.membership));
+      const got = await countManifoldsAsync({ generated: toMatrix(generated, 0, 'f32'), real: toMatrix(real, 0, 'f32') }, settings, { engine: 'onnx', threads: 1 });
+      expect(got.counts.map(numerators)).toEqual(want);
+    }
+  });
+
+  it('the check can fail: the plain expansion on the same float32 GEMM miscounts', async () => {
+    const real = toMatrix(realPts, offset, 'f32'), generated = toMatrix(genPts, offset, 'f32');
+    const engine = await openGramEngine({ engine: 'onnx', threads: 1 });
+    const gram = async (a: FeatureMatrix, b: FeatureMatrix) => {
+      const out = new Float64Array(a.rows * b.rows);
+      await engine.fill({ a, rowStart: 0, rowEnd: a.rows, b, colStart: 0, colEnd: b.rows, out, float32: true });
+      const na = rowNorms(a), nb = rowNorms(b);
+      return (i: number, j: number) => na[i] + nb[j] - 2 * out[i * b.rows + j];
+    };
+    try {
+      const rr = await gram(real, real), rg = await gram(real, generated);
+      const k = 3;
+      const radius = realPts.map((_, i) => realPts.map((__, j) => rr(i, j)).sort((x, y) => x - y)[k]);
+      const precision = genPts.filter((_, j) => realPts.some((__, i) => rg(i, j) < radius[i])).length;
+      expect(precision).not.toBe(naiveCounts(realPts, genPts, k, 'lt').precision);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+/** Squared row norms in float64. */
+function rowNorms(m: FeatureMatrix): Float64Array {
+  const out = new Float64Array(m.rows);
+  for (let i = 0; i < m.rows; i++) for (let c = 0; c < m.cols; c++) out[i] += m.data[i * m.cols + c] ** 2;
+  return out;
+}
 
 describe('invariance', () => {
   it('block size, row order and float32 vs float64 input do not change a count', () => {

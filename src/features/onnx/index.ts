@@ -14,9 +14,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
 import { FidkitError, FormatError, InputError, UsageError } from '../../core/errors.js';
+import { onnxProto } from '../../onnx/graph-builder.js';
 import { createSession, type OnnxSession, type SessionOptions } from '../../onnx/session.js';
 import { optionRef } from '../../options/mention.js';
 import type { FeatureMatrix } from '../../core/types.js';
@@ -27,7 +27,6 @@ import { resolveSpec, specJson, specText, type ModelInputInfo, type OnnxSpec, ty
 
 export { ONNX_SPEC_METADATA_KEYS, ONNX_SPEC_OPTION_KEYS, type OnnxSpec, type OnnxSpecOptions } from './spec.js';
 
-const { onnx } = onnxProto;
 const FLOAT32 = 1;
 
 export type OnnxLayer = 'features' | 'logits';
@@ -62,7 +61,7 @@ interface OutputInfo {
 export function inspectExtractorModel(bytes: Uint8Array, source: string): ModelInputInfo & { readonly outputInfo: readonly OutputInfo[]; readonly elementType: number } {
   let model: Onnx.ModelProto;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = onnxProto().ModelProto.decode(bytes);
   } catch (cause) {
     throw new FormatError(`${source} is not an ONNX model (${(cause as Error).message}): export the network with torch.onnx.export or tf2onnx`, { cause });
   }

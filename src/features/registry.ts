@@ -11,6 +11,9 @@
  *    {@link FeatureExtractor} (private class; `runInChunks` from `chunked-run.ts` does the batching
  *    for an ONNX network). Export its layer widths and default layers as frozen constants and have
  *    the class read them, so they are written once.
+ *    A network built from a checkpoint writes its `.onnx` in a worker thread through
+ *    `runModelBuild` (`model-build.ts`: its `build.ts` holds the job, its `build-worker.ts` the build),
+ *    and its test weights are `hashUniform` fills (`hash-fill.ts`) with a rule per key.
  * 2. Declare its weights: `{ kind: 'download', file: { name, urls, sha256, bytes } }` for a file
  *    fetched into the cache (resolve it with `resolveWeights` from `features/weights.ts`: `--weights`
  *    / `--weights-<name>` win, then the cache, then the download, verified and renamed atomically;

@@ -15,10 +15,9 @@
  * `embedding_normalized` (the same divided by its L2 norm; CMMD's embedding).
  */
 
-import { FidkitError } from '../../core/errors.js';
-import type { StateDict, Tensor } from '../../core/types.js';
-import { PthTensor } from '../../io/pth.js';
-import { GraphBuilder, type DeferredData, type ModelOptions } from '../../onnx/graph-builder.js';
+import type { StateDict } from '../../core/types.js';
+import { GraphBuilder, type ModelOptions } from '../../onnx/graph-builder.js';
+import { deferredFloat32 } from '../deferred-weights.js';
 import { int64s, layerNorm, preNormBlock, reshape, type LayerNormParams } from '../../onnx/transformer.js';
 import { clipTokens, type ClipModelSpec } from './models.js';
 import { assertClipStateDict, clipVisualSpec } from './state-dict.js';
@@ -41,7 +40,7 @@ export function clipGraph(stateDict: StateDict, m: ClipModelSpec, source = 'stat
   const shapes = new Map(clipVisualSpec(m).map((e) => [e.key, e.shape]));
   const b = new GraphBuilder(`clip_${m.name.replace(/-/g, '_')}_visual`);
   const param = (key: string, dims?: readonly number[]): string =>
-    b.initializer(key, deferredFloat32(stateDict.get(`visual.${key}`)!, `visual.${key}`, source), dims ?? shapes.get(`visual.${key}`)!);
+    b.initializer(key, deferredFloat32(stateDict.get(`visual.${key}`)!, `visual.${key}`, source, 'CLIP'), dims ?? shapes.get(`visual.${key}`)!);
   const ln = (name: string): LayerNormParams => ({ weight: param(`${name}.weight`), bias: param(`${name}.bias`), eps: LN_EPS });
   const w = m.width;
   const tokens = clipTokens(m);
@@ -105,24 +104,4 @@ export function clipModelParts(stateDict: StateDict, m: ClipModelSpec, source?: 
 /** The serialised model in one buffer (tests; prefer {@link clipModelParts} and a file). @throws {FidkitError} as {@link clipGraph} */
 export function buildClipModel(stateDict: StateDict, m: ClipModelSpec, source?: string): Uint8Array {
   return clipGraph(stateDict, m, source).toBytes(modelOptions(m));
-}
-
-/** A float tensor as deferred float32 initializer bytes: a `.pth` tensor's {@link PthTensor.float32Chunks}, else its data (the hash weights; float64 narrowed). */
-function deferredFloat32(tensor: Tensor, key: string, source: string): DeferredData {
-  const numel = tensor.shape.reduce((a, b) => a * b, 1);
-  return {
-    type: 'float32',
-    byteLength: numel * 4,
-    *chunks() {
-      if (tensor instanceof PthTensor && (tensor.dtype === 'float32' || tensor.dtype === 'float64')) {
-        // Views of the archive's bytes, or float16 widened a piece at a time: never a whole widened copy.
-        yield* tensor.float32Chunks();
-        return;
-      }
-      const data = tensor.data;
-      if (data instanceof Float32Array) yield new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      else if (data instanceof Float64Array) yield new Uint8Array(Float32Array.from(data).buffer);
-      else throw new FidkitError('E_WEIGHTS', `${source}: ${key} holds ${tensor.dtype} values, expected floating point; the file is not CLIP weights`);
-    },
-  };
 }

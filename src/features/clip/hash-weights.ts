@@ -4,7 +4,7 @@
  * (checked against the SHA-256 of every tensor in fixtures/clip/<model>/state_dict_keys.tsv), so tests run
  * the real network code path without OpenAI's archives.
  *
- * Formula (the Inception/VGG16 mixer, see ../inception/hash-weights.ts), per key K and flat C-order index i:
+ * Formula (the mixer of ../hash-fill.ts, shared with the other extractors), per key K and flat C-order index i:
  * h = FNV-1a-32(UTF-8 K); x = h ^ (i·2654435761 mod 2³²); murmur3 fmix32; r = 2·(x / 2³²) − 1;
  *   `ln_*.weight`: 1 + 0.1·r; `ln_*.bias`: 0.1·r; `class_embedding`, `positional_embedding`: 0.5·r (float32);
  *   `proj` [W, D]: r·√(3 / W); conv/linear/attention weights [O, I, …]: r·√(3 / fan_in), fan_in = I·…;
@@ -19,31 +19,25 @@
 
 import { InputError } from '../../core/errors.js';
 import type { StateDict, Tensor } from '../../core/types.js';
-import { fnv1a32 } from '../inception/hash-weights.js';
+import { hashUniform } from '../hash-fill.js';
 import type { ClipModelSpec } from './models.js';
 import { clipVisualSpec } from './state-dict.js';
 
-const TWO_POW_32 = 4294967296;
-
-/** The value of key `key` (shape `shape`) as a function of r = 2u − 1, and whether it is rounded to float16. @throws {InputError} for a key without a rule */
-export function clipHashRule(key: string, shape: readonly number[]): { readonly half: boolean; value(r: number): number } {
+/** The value offset + scale·r of key `key` (shape `shape`), r = 2u − 1, and whether it is rounded to float16. @throws {InputError} for a key without a rule */
+export function clipHashRule(key: string, shape: readonly number[]): { readonly half: boolean; readonly offset: number; readonly scale: number } {
   const parts = key.split('.');
   const last = parts[parts.length - 1];
   const parent = parts.length >= 2 ? parts[parts.length - 2] : '';
-  if (parent.startsWith('ln_') && last === 'weight') return { half: false, value: (r) => 1 + 0.1 * r };
-  if (parent.startsWith('ln_') && last === 'bias') return { half: false, value: (r) => 0.1 * r };
-  if (key === 'visual.class_embedding' || key === 'visual.positional_embedding') return { half: false, value: (r) => 0.5 * r };
-  if (key === 'visual.proj') {
-    const s = Math.sqrt(3 / shape[0]);
-    return { half: true, value: (r) => r * s };
-  }
+  if (parent.startsWith('ln_') && last === 'weight') return { half: false, offset: 1, scale: 0.1 };
+  if (parent.startsWith('ln_') && last === 'bias') return { half: false, offset: 0, scale: 0.1 };
+  if (key === 'visual.class_embedding' || key === 'visual.positional_embedding') return { half: false, offset: 0, scale: 0.5 };
+  if (key === 'visual.proj') return { half: true, offset: 0, scale: Math.sqrt(3 / shape[0]) };
   if (last.endsWith('weight') && shape.length >= 2) {
     let fanIn = 1;
     for (let d = 1; d < shape.length; d++) fanIn *= shape[d];
-    const s = Math.sqrt(3 / fanIn);
-    return { half: true, value: (r) => r * s };
+    return { half: true, offset: 0, scale: Math.sqrt(3 / fanIn) };
   }
-  if (last.endsWith('bias') && shape.length === 1) return { half: true, value: (r) => 0.05 * r };
+  if (last.endsWith('bias') && shape.length === 1) return { half: true, offset: 0, scale: 0.05 };
   throw new InputError(`CLIP hash weights: no rule for key "${key}" of shape [${shape.join(', ')}]`);
 }
 
@@ -80,20 +74,13 @@ const POW2 = Float64Array.from({ length: 320 }, (_, i) => 2 ** (i - POW2_BIAS));
 
 /** The float32 values of one hash-weight tensor. @throws {InputError} as {@link clipHashRule} */
 export function clipHashValues(key: string, shape: readonly number[]): Float32Array {
-  const { half, value } = clipHashRule(key, shape);
+  const { half, offset, scale } = clipHashRule(key, shape);
   const n = shape.reduce((a, b) => a * b, 1);
+  if (!half) return hashUniform(key, n, scale, offset);
+  // float16 from the exact float64 value (rounding through float32 first could move a tie).
+  const exact = hashUniform(key, n, scale, offset, new Float64Array(n));
   const data = new Float32Array(n);
-  const h = fnv1a32(key);
-  for (let i = 0; i < n; i++) {
-    let x = (h ^ Math.imul(i, 2654435761)) >>> 0;
-    x ^= x >>> 16;
-    x = Math.imul(x, 0x85ebca6b) >>> 0;
-    x ^= x >>> 13;
-    x = Math.imul(x, 0xc2b2ae35) >>> 0;
-    x ^= x >>> 16;
-    const v = value(2 * ((x >>> 0) / TWO_POW_32) - 1);
-    data[i] = half ? roundToHalf(v) : v; // the Float32Array store is the float32 rounding (exact for float16 values)
-  }
+  for (let i = 0; i < n; i++) data[i] = roundToHalf(exact[i]); // float16 values are exact in float32
   return data;
 }
 

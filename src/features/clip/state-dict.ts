@@ -10,6 +10,7 @@
 import { FidkitError } from '../../core/errors.js';
 import type { StateDict } from '../../core/types.js';
 import { optionRef } from '../../options/mention.js';
+import { sameShape, stateDictMismatch } from '../state-dict-check.js';
 import { CLIP_MODELS, clipTokens, type ClipModelSpec } from './models.js';
 
 /** One expected tensor: key, shape, and whether OpenAI's archives store it as float16 (`convert_weights`). */
@@ -50,9 +51,6 @@ export function clipVisualSpec(m: ClipModelSpec): ClipStateDictEntry[] {
   return out;
 }
 
-const fmtShape = (s: readonly number[]): string => (s.length === 0 ? 'scalar' : `[${s.join(', ')}]`);
-const sameShape = (a: readonly number[] | undefined, b: readonly number[]): boolean => a !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
-
 /**
  * Throw unless `sd` holds every `visual.*` tensor of model `m` with its shape, in floating point. Other keys
  * (the text tower) are allowed; extra `visual.*` keys are not (another architecture, e.g. a ResNet CLIP).
@@ -60,29 +58,14 @@ const sameShape = (a: readonly number[] | undefined, b: readonly number[]): bool
  * @throws {FidkitError} `E_WEIGHTS` listing missing, unexpected and wrong tensors, naming the archive to use
  */
 export function assertClipStateDict(sd: StateDict, m: ClipModelSpec, source = 'state dict'): void {
-  const spec = clipVisualSpec(m);
-  const known = new Set(spec.map((e) => e.key));
-  const missing: string[] = [];
-  const wrong: string[] = [];
-  for (const e of spec) {
-    const t = sd.get(e.key);
-    if (t === undefined) missing.push(e.key);
-    else if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) wrong.push(`${e.key} is ${fmtShape(t.shape)}, expected ${fmtShape(e.shape)}`);
-    else if (t.dtype !== 'float32' && t.dtype !== 'float64') wrong.push(`${e.key} holds ${t.dtype}, expected floating point`);
-  }
-  const unexpected = [...sd.keys()].filter((k) => k.startsWith('visual.') && !known.has(k));
-  if (missing.length + unexpected.length + wrong.length === 0) return;
-  const list = (xs: string[]): string => xs.slice(0, 5).join(', ') + (xs.length > 5 ? `, … (${xs.length} in all)` : '');
-  const parts: string[] = [];
-  if (missing.length > 0) parts.push(`missing ${missing.length} key(s): ${list(missing)}`);
-  if (unexpected.length > 0) parts.push(`unexpected ${unexpected.length} key(s): ${list(unexpected)}`);
-  if (wrong.length > 0) parts.push(`wrong ${wrong.length} tensor(s): ${list(wrong)}`);
+  const bad = stateDictMismatch(sd, clipVisualSpec(m), (k) => k.startsWith('visual.'));
+  if (bad === undefined) return;
   const other = CLIP_MODELS.find((o) => o !== m && clipVisualSpec(o).every((e) => sameShape(sd.get(e.key)?.shape, e.shape)));
-  const resnet = unexpected.some((k) => k.startsWith('visual.layer1.')) ? ' (it looks like a ResNet CLIP, e.g. RN50, which fidkit does not run)' : '';
+  const resnet = bad.unexpected.some((k) => k.startsWith('visual.layer1.')) ? ' (it looks like a ResNet CLIP, e.g. RN50, which fidkit does not run)' : '';
   const hint = other ? ` (it is ${other.title}'s: use ${optionRef('extractor', other.name)})` : resnet;
   throw new FidkitError(
     'E_WEIGHTS',
-    `${source} is not OpenAI's CLIP ${m.title} image encoder${hint}: ${parts.join('; ')}. ` +
+    `${source} is not OpenAI's CLIP ${m.title} image encoder${hint}: ${bad.summary}. ` +
       `Pass OpenAI's ${m.weights.name.replace(/^clip-/, '')} (${m.weights.urls[0]}) or a state dict saved from clip.load('${m.title}')[0].`,
   );
 }

@@ -13,7 +13,7 @@
  * Output `dinov2` N×D (torch-fidelity's feature name).
  *
  * Memory: every weight goes in unchanged (Linear as Gemm with transB on torch's [out, in]; the conv
- * weight is already ONNX's layout), as {@link DeferredData} over the state dict's tensors — views of
+ * weight is already ONNX's layout), as deferred data (../deferred-weights.ts) over the state dict's tensors — views of
  * the `.pth` bytes, read from the file tensor by tensor, or hash weights generated while written — and
  * the model is written with its weights as external data (ViT-g/14 is 4.5 GB, past protobuf's 2 GiB).
  * Only the interpolated positional embedding (257·D floats) and the CLS+position sum are new arrays.
@@ -21,7 +21,8 @@
 
 import { FidkitError } from '../../core/errors.js';
 import type { StateDict, Tensor } from '../../core/types.js';
-import { GraphBuilder, type DeferredData, type ModelOptions } from '../../onnx/graph-builder.js';
+import { GraphBuilder, type ModelOptions } from '../../onnx/graph-builder.js';
+import { deferredFloat32 } from '../deferred-weights.js';
 import { int64s, layerNorm, preNormBlock, reshape, type LayerNormParams, type MlpParams } from '../../onnx/transformer.js';
 import { DINOV2_GRID, DINOV2_INPUT_SIZE, DINOV2_LAYER_NORM_EPS, DINOV2_PATCH, DINOV2_TOKENS, type Dinov2Arch } from './arch.js';
 import { interpolatePosEmbed } from './pos-embed.js';
@@ -42,7 +43,7 @@ export function dinov2Graph(sd: StateDict, arch: Dinov2Arch, source = 'state dic
   assertDinov2StateDict(sd, arch, source);
   const d = arch.dim;
   const b = new GraphBuilder(arch.hub);
-  const param = (key: string, dims: readonly number[] = sd.get(key)!.shape): string => b.initializer(key, deferredFloat32(sd.get(key)!, key, source), dims);
+  const param = (key: string, dims: readonly number[] = sd.get(key)!.shape): string => b.initializer(key, deferredFloat32(sd.get(key)!, key, source, 'DINOv2'), dims);
   const norm = (prefix: string): LayerNormParams => ({ weight: param(`${prefix}.weight`), bias: param(`${prefix}.bias`), eps: DINOV2_LAYER_NORM_EPS });
 
   const image = b.input(DINOV2_INPUT, 'float32', ['batch', 3, DINOV2_INPUT_SIZE, DINOV2_INPUT_SIZE]);
@@ -104,22 +105,4 @@ function floats(tensor: Tensor, key: string, source: string): Float32Array | Flo
   const data = tensor.data;
   if (data instanceof Float32Array || data instanceof Float64Array) return data;
   throw new FidkitError('E_WEIGHTS', `${source}: ${key} holds ${tensor.dtype} values, expected floating point`);
-}
-
-/** A float32 tensor as deferred bytes: a view of a `.pth` tensor's bytes when it has one, else its data (float64 narrowed). */
-function deferredFloat32(tensor: Tensor, key: string, source: string): DeferredData {
-  const numel = tensor.shape.reduce((a, b) => a * b, 1);
-  return {
-    type: 'float32',
-    byteLength: numel * 4,
-    *chunks() {
-      if (tensor.dtype === 'float32' && 'rawBytes' in tensor) {
-        yield (tensor as Tensor & { readonly rawBytes: Uint8Array }).rawBytes;
-        return;
-      }
-      const data = floats(tensor, key, source);
-      const f = data instanceof Float32Array ? data : Float32Array.from(data);
-      yield new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
-    },
-  };
 }

@@ -3,7 +3,7 @@
  * features in fixtures/dinov2 were made with (scripts/make-dinov2-fixtures.py), reproduced here bit for
  * bit (checked against the SHA-256 of every tensor in fixtures/dinov2/<model>/state_dict_keys.tsv).
  *
- * Formula (the Inception and VGG16 hash weights' mixer), per key K and flat C-order index i:
+ * Formula (the mixer of ../hash-fill.ts, shared with the other extractors), per key K and flat C-order index i:
  * h = FNV-1a-32(UTF-8 K); x = h ^ (i·2654435761 mod 2³²); murmur3 fmix32; u = x / 2³²;
  * value = offset + scale·(2u − 1), one float64 expression rounded once to float32, with (offset, scale):
  *   rank ≥ 2 `*.weight` (Linear, patch Conv): (0, √(3 / fan_in)), fan_in = ∏ shape[1:] — unit-variance outputs;
@@ -18,11 +18,9 @@
 
 import { InputError } from '../../core/errors.js';
 import type { StateDict, Tensor } from '../../core/types.js';
-import { fnv1a32 } from '../inception/hash-weights.js';
+import { hashUniform } from '../hash-fill.js';
 import type { Dinov2Arch } from './arch.js';
 import { dinov2StateDictSpec } from './state-dict.js';
-
-const TWO_POW_32 = 4294967296;
 
 /** The (offset, scale) of a key's rule. @throws {InputError} for a key without a rule */
 export function dinov2HashRule(key: string, shape: readonly number[]): { offset: number; scale: number } {
@@ -43,19 +41,7 @@ export function dinov2HashRule(key: string, shape: readonly number[]): { offset:
 /** The float32 values of one hash-weight tensor. @throws {InputError} as {@link dinov2HashRule} */
 export function dinov2HashValues(key: string, shape: readonly number[]): Float32Array {
   const { offset, scale } = dinov2HashRule(key, shape);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  const h = fnv1a32(key);
-  for (let i = 0; i < n; i++) {
-    let x = (h ^ Math.imul(i, 2654435761)) >>> 0;
-    x ^= x >>> 16;
-    x = Math.imul(x, 0x85ebca6b) >>> 0;
-    x ^= x >>> 13;
-    x = Math.imul(x, 0xc2b2ae35) >>> 0;
-    x ^= x >>> 16;
-    data[i] = offset + scale * (2 * ((x >>> 0) / TWO_POW_32) - 1); // the Float32Array store is the single rounding
-  }
-  return data;
+  return hashUniform(key, shape.reduce((a, b) => a * b, 1), scale, offset);
 }
 
 /** The hash-weight state dict of `arch`, in `state_dict()` order; each tensor's `data` is generated on every read. */

@@ -9,16 +9,13 @@
  * (ViT-g/14: 4.5 GB of weights). When the cache folder cannot be written, the model goes to a
  * temporary folder deleted once the session is open.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FidkitError } from '../../core/errors.js';
 import { resolveCacheDir } from '../../io/cache.js';
-import { optionRef } from '../../options/mention.js';
+import { chooseWeights, openCachedModel, type WeightsRead } from '../cached-model.js';
 import type { FeatureExtractor } from '../extractor.js';
 import type { WeightsOptions } from '../weights.js';
 import { dinov2Arch } from './arch.js';
-import { dinov2DataPath, writeDinov2ModelFiles, type Dinov2WeightsSource } from './build.js';
+import { dinov2DataPath, writeDinov2ModelFiles } from './build.js';
 import { loadDinov2, type Dinov2Layer } from './index.js';
 import { openPthFile } from '../../io/pth.js';
 import { assertDinov2StateDict } from './state-dict.js';
@@ -48,10 +45,8 @@ export interface LoadedDinov2 {
   readonly extractor: FeatureExtractor<Dinov2Layer>;
   readonly weightsId: string;
   readonly warnings: string[];
-  readonly weights: { readonly path: string; readonly sha256: string | null; readonly official: boolean | null; readonly source: 'user' | 'cache' | 'download' | 'test' };
+  readonly weights: WeightsRead;
 }
-
-const isFile = async (path: string): Promise<boolean> => (await stat(path).catch(() => undefined))?.isFile() ?? false;
 
 /**
  * Load a DINOv2 extractor: weights → cached `.onnx` + `.onnx.data` (built on first use) → session.
@@ -59,50 +54,24 @@ const isFile = async (path: string): Promise<boolean> => (await stat(path).catch
  */
 export async function loadDinov2Extractor(request: Dinov2LoadRequest): Promise<LoadedDinov2> {
   const arch = dinov2Arch(request.name);
-  const warnings: string[] = [];
-  let weightsId: string;
-  let source: Dinov2WeightsSource;
-  let read: LoadedDinov2['weights'];
-  if (request.hashWeights) {
-    weightsId = dinov2HashWeightsId(arch.name);
-    source = { kind: 'hash' };
-    read = { path: 'test:hash', sha256: null, official: false, source: 'test' };
-    warnings.push(`using the deterministic ${arch.name} test weights (${optionRef('weights', 'test:hash')}): its features are meaningless outside tests`);
-  } else {
-    const weights = await resolveDinov2Weights(arch, request);
-    if (weights.warning) warnings.push(weights.warning);
-    weightsId = weights.sha256;
-    source = { kind: 'pth', path: weights.path };
-    read = { path: weights.path, sha256: weights.sha256, official: weights.official, source: weights.source };
-  }
-  const modelPath = dinov2ModelPath(resolveCacheDir(request), arch.name, weightsId);
-  let temporary: string | undefined;
-  let model = modelPath;
-  if (!((await isFile(modelPath)) && (await isFile(dinov2DataPath(modelPath))))) {
-    if (source.kind === 'pth') {
-      // Check the layout here first (reads only the file's directory and pickle): a wrong file fails
-      // in a fraction of a second, with the messages of this thread (flags spelled for the CLI).
+  const { weightsId, source, read, warnings } = await chooseWeights(request.hashWeights, { id: dinov2HashWeightsId(arch.name), title: arch.name }, () => resolveDinov2Weights(arch, request));
+  const model = {
+    path: dinov2ModelPath(resolveCacheDir(request), arch.name, weightsId),
+    name: arch.name,
+    companions: (path: string) => [dinov2DataPath(path)],
+    // Check the layout here first (reads only the file's directory and pickle): a wrong file fails
+    // in a fraction of a second, with the messages of this thread (flags spelled for the CLI).
+    check: async () => {
+      if (source.kind !== 'pth') return;
       const opened = await openPthFile(source.path);
       try {
         assertDinov2StateDict(opened.stateDict, arch, source.path);
       } finally {
         opened.close();
       }
-    }
-    try {
-      await writeDinov2ModelFiles(modelPath, arch.name, source);
-    } catch (err) {
-      // A read-only cache must not stop the run: build into a temporary folder instead.
-      if (!(err instanceof FidkitError && err.code === 'E_WRITE')) throw err;
-      temporary = await mkdtemp(join(tmpdir(), 'fidkit-dinov2-'));
-      model = join(temporary, `${arch.name}.onnx`);
-      await writeDinov2ModelFiles(model, arch.name, source);
-    }
-  }
-  try {
-    const extractor = await loadDinov2({ name: arch.name, protocol: request.protocol, model, threads: request.threads });
-    return { extractor, weightsId, warnings, weights: read };
-  } finally {
-    if (temporary) await rm(temporary, { recursive: true, force: true });
-  }
+    },
+    build: (path: string) => writeDinov2ModelFiles(path, arch.name, source),
+  };
+  const extractor = await openCachedModel(model, (path) => loadDinov2({ name: arch.name, protocol: request.protocol, model: path, threads: request.threads }));
+  return { extractor, weightsId, warnings, weights: read };
 }

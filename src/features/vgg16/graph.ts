@@ -13,14 +13,14 @@
  *
  * Memory: the weights go into the model unchanged — conv weights are [O, I, 3, 3] in both torch and
  * ONNX, and the linear layers run as Gemm with `transB` on torch's [out, in] matrices — so every
- * initializer is {@link DeferredData} over the state dict's tensor: a view of the `.pth` bytes (no copy)
+ * initializer is deferred (../deferred-weights.ts) over the state dict's tensor: a view of the `.pth` bytes (no copy)
  * or a hash-weight tensor generated while it is written. {@link vgg16ModelParts} yields the model in
  * pieces for a file; the 528 MB of weights are never copied into a second buffer.
  */
 
-import { FidkitError } from '../../core/errors.js';
-import { GraphBuilder, type DeferredData, type ModelOptions } from '../../onnx/graph-builder.js';
-import type { StateDict, Tensor } from '../../core/types.js';
+import { GraphBuilder, type ModelOptions } from '../../onnx/graph-builder.js';
+import { deferredFloat32 } from '../deferred-weights.js';
+import type { StateDict } from '../../core/types.js';
 import { VGG16_INPUT_SIZE } from './preprocess.js';
 import { assertVgg16StateDict, VGG16_CONVS, VGG16_FC_DIM } from './state-dict.js';
 
@@ -46,7 +46,7 @@ export function vgg16Graph(stateDict: StateDict, options: Vgg16GraphOptions = {}
   const source = options.source ?? 'state dict';
   assertVgg16StateDict(stateDict, source);
   const b = new GraphBuilder('vgg16_fc2');
-  const param = (key: string, dims: readonly number[]): string => b.initializer(key, deferredFloat32(stateDict.get(key)!, key, source), dims);
+  const param = (key: string, dims: readonly number[]): string => b.initializer(key, deferredFloat32(stateDict.get(key)!, key, source, 'VGG16'), dims);
   let x = b.input(VGG16_INPUT, 'float32', ['batch', 3, VGG16_INPUT_SIZE, VGG16_INPUT_SIZE]);
   for (const c of VGG16_CONVS) {
     const w = param(`features.${c.index}.weight`, [c.outChannels, c.inChannels, 3, 3]);
@@ -78,25 +78,4 @@ export function vgg16ModelParts(stateDict: StateDict, options: Vgg16GraphOptions
  */
 export function buildVgg16Model(stateDict: StateDict, options: Vgg16GraphOptions = {}): Uint8Array {
   return vgg16Graph(stateDict, options).toBytes(MODEL_OPTIONS);
-}
-
-/** A float32 tensor as deferred initializer bytes: a view of a `.pth` tensor's bytes when it has one, else its data (float64 narrowed). */
-function deferredFloat32(tensor: Tensor, key: string, source: string): DeferredData {
-  const numel = tensor.shape.reduce((a, b) => a * b, 1);
-  return {
-    type: 'float32',
-    byteLength: numel * 4,
-    *chunks() {
-      if (tensor.dtype === 'float32' && 'rawBytes' in tensor) {
-        yield (tensor as Tensor & { readonly rawBytes: Uint8Array }).rawBytes;
-        return;
-      }
-      const data = tensor.data;
-      if (data instanceof Float32Array) yield new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      else if (data instanceof Float64Array) {
-        const narrowed = Float32Array.from(data);
-        yield new Uint8Array(narrowed.buffer);
-      } else throw new FidkitError('E_WEIGHTS', `${source}: ${key} holds ${tensor.dtype} values, expected floating point; the file is not VGG16 weights`);
-    },
-  };
 }

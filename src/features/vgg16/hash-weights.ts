@@ -4,7 +4,7 @@
  * here bit for bit (checked against the SHA-256 of all 32 tensors in fixtures/vgg16/state_dict_keys.tsv),
  * so tests run the real network code path without the real 528 MB weights.
  *
- * Formula (the Inception hash weights' mixer, see ../inception/hash-weights.ts), per key K and flat
+ * Formula (the mixer of ../hash-fill.ts, shared with the other extractors), per key K and flat
  * C-order index i: h = FNV-1a-32(UTF-8 K); x = h ^ (i·2654435761 mod 2³²); murmur3 fmix32; u = x / 2³²;
  *   `*.weight` (conv [O, I, 3, 3] and linear [O, I]): (2u − 1)·√(6 / fan_in), fan_in = I·(3·3 for convs) — He uniform;
  *   `*.bias`: (2u − 1)·0.1.
@@ -18,10 +18,8 @@
 
 import { InputError } from '../../core/errors.js';
 import type { StateDict, Tensor } from '../../core/types.js';
-import { fnv1a32 } from '../inception/hash-weights.js';
+import { hashUniform } from '../hash-fill.js';
 import { VGG16_STATE_DICT_SPEC } from './state-dict.js';
-
-const TWO_POW_32 = 4294967296;
 
 /** The scale s of a key's rule value (2u − 1)·s. @throws {InputError} for a key without a rule */
 export function vgg16HashScale(key: string, shape: readonly number[]): number {
@@ -39,21 +37,7 @@ export function vgg16HashScale(key: string, shape: readonly number[]): number {
  * @throws {InputError} as {@link vgg16HashScale}
  */
 export function vgg16HashValues(key: string, shape: readonly number[]): Float32Array {
-  const scale = vgg16HashScale(key, shape);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  const h = fnv1a32(key);
-  // Inlined hashMix: this loop runs 138M times for the whole network.
-  for (let i = 0; i < n; i++) {
-    let x = (h ^ Math.imul(i, 2654435761)) >>> 0;
-    x ^= x >>> 16;
-    x = Math.imul(x, 0x85ebca6b) >>> 0;
-    x ^= x >>> 13;
-    x = Math.imul(x, 0xc2b2ae35) >>> 0;
-    x ^= x >>> 16;
-    data[i] = (2 * ((x >>> 0) / TWO_POW_32) - 1) * scale; // the Float32Array store is the single rounding
-  }
-  return data;
+  return hashUniform(key, shape.reduce((a, b) => a * b, 1), vgg16HashScale(key, shape));
 }
 
 /**

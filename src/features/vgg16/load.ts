@@ -9,14 +9,11 @@
  * while the graph is built, and freed before ONNX Runtime reads its own copy from the file. When the
  * cache folder cannot be written, the model goes to a temporary file deleted once the session is open.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FidkitError } from '../../core/errors.js';
 import { resolveCacheDir } from '../../io/cache.js';
-import { optionRef } from '../../options/mention.js';
+import { chooseWeights, openCachedModel, type WeightsRead } from '../cached-model.js';
 import type { FeatureExtractor } from '../extractor.js';
-import { writeVgg16ModelFile, type Vgg16WeightsSource } from './build.js';
+import { writeVgg16ModelFile } from './build.js';
 import { loadVgg16, type Vgg16Layer } from './index.js';
 import type { WeightsOptions } from '../weights.js';
 import { resolveVgg16Weights } from './weights.js';
@@ -46,7 +43,7 @@ export interface LoadedVgg16 {
   readonly weightsId: string;
   readonly warnings: string[];
   /** The weights read (the `.pth`, or `test:hash`), whether they are torchvision's file, and where they came from. */
-  readonly weights: { readonly path: string; readonly sha256: string | null; readonly official: boolean | null; readonly source: 'user' | 'cache' | 'download' | 'test' };
+  readonly weights: WeightsRead;
 }
 
 /**
@@ -54,40 +51,8 @@ export interface LoadedVgg16 {
  * @throws {FidkitError} weights not found, not downloadable (offline), not a VGG16 state dict; {InputError} from ONNX Runtime
  */
 export async function loadVgg16Extractor(request: Vgg16LoadRequest): Promise<LoadedVgg16> {
-  const warnings: string[] = [];
-  let weightsId: string;
-  let source: Vgg16WeightsSource;
-  let read: LoadedVgg16['weights'];
-  if (request.hashWeights) {
-    weightsId = VGG16_HASH_WEIGHTS_ID;
-    source = { kind: 'hash' };
-    read = { path: 'test:hash', sha256: null, official: false, source: 'test' };
-    warnings.push(`using the deterministic VGG16 test weights (${optionRef('weights', 'test:hash')}): its features are meaningless outside tests`);
-  } else {
-    const weights = await resolveVgg16Weights(request);
-    if (weights.warning) warnings.push(weights.warning);
-    weightsId = weights.sha256;
-    source = { kind: 'pth', path: weights.path };
-    read = { path: weights.path, sha256: weights.sha256, official: weights.official, source: weights.source };
-  }
-  const modelPath = vgg16ModelPath(resolveCacheDir(request), weightsId);
-  let temporary: string | undefined;
-  let model = modelPath;
-  if (!(await stat(modelPath).catch(() => undefined))?.isFile()) {
-    try {
-      await writeVgg16ModelFile(modelPath, source);
-    } catch (err) {
-      // A read-only cache must not stop the run: build into a temporary folder instead.
-      if (!(err instanceof FidkitError && err.code === 'E_WRITE')) throw err;
-      temporary = await mkdtemp(join(tmpdir(), 'fidkit-vgg16-'));
-      model = join(temporary, 'vgg16.onnx');
-      await writeVgg16ModelFile(model, source);
-    }
-  }
-  try {
-    const extractor = await loadVgg16({ model, threads: request.threads });
-    return { extractor, weightsId, warnings, weights: read };
-  } finally {
-    if (temporary) await rm(temporary, { recursive: true, force: true });
-  }
+  const { weightsId, source, read, warnings } = await chooseWeights(request.hashWeights, { id: VGG16_HASH_WEIGHTS_ID, title: 'VGG16' }, () => resolveVgg16Weights(request));
+  const model = { path: vgg16ModelPath(resolveCacheDir(request), weightsId), name: 'vgg16', build: (path: string) => writeVgg16ModelFile(path, source) };
+  const extractor = await openCachedModel(model, (path) => loadVgg16({ model: path, threads: request.threads }));
+  return { extractor, weightsId, warnings, weights: read };
 }

@@ -9,6 +9,7 @@
 
 import { FidkitError } from '../../core/errors.js';
 import type { StateDict } from '../../core/types.js';
+import { stateDictMismatch } from '../state-dict-check.js';
 
 /** One 3×3 convolution (padding 1, stride 1, with bias) of `features`. */
 export interface Vgg16Conv {
@@ -73,8 +74,6 @@ function buildSpec(): Vgg16StateDictEntry[] {
 /** The 32 entries of torchvision's VGG16 state dict, in `model.state_dict()` order. */
 export const VGG16_STATE_DICT_SPEC: readonly Vgg16StateDictEntry[] = Object.freeze(buildSpec());
 
-const fmtShape = (s: readonly number[]): string => (s.length === 0 ? 'scalar' : `[${s.join(', ')}]`);
-
 /**
  * Throw unless `sd` has exactly torchvision's VGG16 keys with their shapes, in floating point (torch's
  * strict `load_state_dict`, which torch-fidelity uses).
@@ -82,33 +81,12 @@ const fmtShape = (s: readonly number[]): string => (s.length === 0 ? 'scalar' : 
  * @throws {FidkitError} `E_WEIGHTS` listing missing keys, unexpected keys, wrong shapes and non-float tensors (first few of each)
  */
 export function assertVgg16StateDict(sd: StateDict, source = 'state dict'): void {
-  const missing: string[] = [];
-  const wrong: string[] = [];
-  const known = new Set<string>();
-  for (const e of VGG16_STATE_DICT_SPEC) {
-    known.add(e.key);
-    const t = sd.get(e.key);
-    if (t === undefined) {
-      missing.push(e.key);
-      continue;
-    }
-    if (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape[i])) {
-      wrong.push(`${e.key} is ${fmtShape(t.shape)}, expected ${fmtShape(e.shape)}`);
-    } else if (t.dtype !== 'float32' && t.dtype !== 'float64') {
-      wrong.push(`${e.key} holds ${t.dtype}, expected floating point`);
-    }
-  }
-  const unexpected = [...sd.keys()].filter((k) => !known.has(k));
-  if (missing.length + unexpected.length + wrong.length === 0) return;
-  const list = (xs: string[]): string => xs.slice(0, 5).join(', ') + (xs.length > 5 ? `, … (${xs.length} in all)` : '');
-  const parts: string[] = [];
-  if (missing.length > 0) parts.push(`missing ${missing.length} key(s): ${list(missing)}`);
-  if (unexpected.length > 0) parts.push(`unexpected ${unexpected.length} key(s): ${list(unexpected)}`);
-  if (wrong.length > 0) parts.push(`wrong ${wrong.length} tensor(s): ${list(wrong)}`);
-  const bn = unexpected.some((k) => k.endsWith('.running_mean')) ? ' (it looks like vgg16_bn, the batch-norm variant)' : '';
+  const bad = stateDictMismatch(sd, VGG16_STATE_DICT_SPEC);
+  if (bad === undefined) return;
+  const bn = bad.unexpected.some((k) => k.endsWith('.running_mean')) ? ' (it looks like vgg16_bn, the batch-norm variant)' : '';
   throw new FidkitError(
     'E_WEIGHTS',
-    `${source} is not torchvision's VGG16 state dict${bn} (${VGG16_STATE_DICT_SPEC.length} keys expected): ${parts.join('; ')}. ` +
+    `${source} is not torchvision's VGG16 state dict${bn} (${VGG16_STATE_DICT_SPEC.length} keys expected): ${bad.summary}. ` +
       `Pass torchvision's vgg16-397923af.pth (VGG16_Weights.IMAGENET1K_V1, what torch-fidelity loads) or a state dict saved from torchvision.models.vgg16().`,
   );
 }

@@ -9,7 +9,7 @@
  * Tolerance: max |Δ| ≤ 1e-5 × max |reference| per preset and layer over all 24 images (the issue's bound;
  * observed ~1.3e-6). One `.onnx` is built per weights file and shared through one cache folder, deleted afterwards.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { CLIP_VIT_B_32 } from '../../../src/features/clip/models.js';
 import { sha256File } from '../../../src/io/cache.js';
 import { readNpyFile } from '../../../src/io/npy.js';
 import { FIXTURES, spawnCliAsync as runCli } from '../../cli/run-cli.js';
+import { linkBothSets, relativeMaxDiff } from '../compare.js';
 import { writeClipHashArchive } from './hash-archive.js';
 
 const DIR = join(FIXTURES, 'clip', 'clip-vit-b-32');
@@ -26,18 +27,6 @@ let tmp = '';
 let archive = '';
 let cache = '';
 let both = '';
-
-/** max |a − b| / max |b| over all elements. */
-function relativeMaxDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let top = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    top = Math.max(top, Math.abs(b[i]));
-  }
-  return diff / top;
-}
 
 /** The reference rows of both sets (a01… then b01…, the order of the `both` folder). */
 async function reference(preset: string, layer: string): Promise<Float32Array> {
@@ -51,9 +40,7 @@ beforeAll(() => {
   archive = join(tmp, 'ViT-B-32-hash.pt');
   cache = join(tmp, 'cache');
   writeClipHashArchive(archive, CLIP_VIT_B_32);
-  both = join(tmp, 'both');
-  mkdirSync(both);
-  for (const set of ['set_a', 'set_b']) for (const f of expected.files[set] as string[]) symlinkSync(join(IMAGES, set, f), join(both, f));
+  both = linkBothSets(tmp, expected.files);
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

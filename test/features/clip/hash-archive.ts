@@ -12,14 +12,9 @@ import { zipSync } from 'fflate';
 import { clipHashValues } from '../../../src/features/clip/hash-weights.js';
 import type { ClipModelSpec } from '../../../src/features/clip/models.js';
 import { clipVisualSpec } from '../../../src/features/clip/state-dict.js';
+import { glob, pickle, rebuildTensor, storagePid, str } from '../../io/torch-pickle.js';
 
 const enc = new TextEncoder();
-const u32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
-const str = (s: string): number[] => [0x58, ...u32(enc.encode(s).length), ...enc.encode(s)]; // BINUNICODE
-const glob = (m: string, n: string): number[] => [0x63, ...enc.encode(`${m}\n${n}\n`)]; // GLOBAL
-const int = (v: number): number[] => [0x4a, ...u32(v)]; // BININT
-const tuple = (items: number[][]): number[] => [0x28, ...items.flat(), 0x74]; // MARK … TUPLE
-const strides = (shape: readonly number[]): number[] => shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
 
 /** The float16 bits of a value that is exactly a float16 (the hash weights' half-precision tensors are). */
 export function halfBits(v: number): number {
@@ -51,12 +46,10 @@ export function writeClipHashArchive(path: string, m: ClipModelSpec): number {
     }
     node.set(parts[parts.length - 1], i);
   });
-  const od = [...glob('collections', 'OrderedDict'), 0x29, 0x52]; // OrderedDict()
   const tensor = (i: number): number[] => {
     const { shape, half } = spec[i];
     const numel = shape.reduce((a, b) => a * b, 1);
-    const pid = tuple([str('storage'), glob('torch', half ? 'HalfStorage' : 'FloatStorage'), str(String(i)), str('cpu'), int(numel)]);
-    return [...glob('torch._utils', '_rebuild_tensor_v2'), ...tuple([[...pid, 0x51], int(0), tuple(shape.map(int)), tuple(strides(shape).map(int)), [0x89], od]), 0x52];
+    return rebuildTensor(storagePid(half ? 'HalfStorage' : 'FloatStorage', String(i), numel), shape);
   };
   let classes = 0;
   const object = (node: Tree): number[] => {
@@ -65,7 +58,7 @@ export function writeClipHashArchive(path: string, m: ClipModelSpec): number {
     for (const [k, v] of node) body.push(...str(k), ...(typeof v === 'number' ? tensor(v) : object(v)));
     return [...body, 0x75, 0x62]; // SETITEMS, BUILD
   };
-  files['clip_hash/data.pkl'] = Uint8Array.from([0x80, 2, ...object(root), 0x2e]);
+  files['clip_hash/data.pkl'] = pickle(object(root));
   spec.forEach((e, i) => {
     const values = clipHashValues(e.key, e.shape);
     if (e.half) {
@@ -75,7 +68,7 @@ export function writeClipHashArchive(path: string, m: ClipModelSpec): number {
     } else files[`clip_hash/data/${i}`] = new Uint8Array(values.buffer);
   });
   files['clip_hash/code/__torch__.py'] = enc.encode('# placeholder: fidkit never reads code/\n');
-  files['clip_hash/constants.pkl'] = Uint8Array.from([0x80, 2, 0x29, 0x2e]);
+  files['clip_hash/constants.pkl'] = pickle([0x29]); // ()
   files['clip_hash/version'] = enc.encode('3\n');
   const bytes = zipSync(files, { level: 0 });
   writeFileSync(path, bytes);

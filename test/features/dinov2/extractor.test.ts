@@ -9,7 +9,7 @@
  * Tolerance: max |Δ| ≤ 1e-5 × max |reference| per preset (the issue's bound; observed 8.2e-7 to 1.0e-6:
  * the network inputs are bit-exact, preprocess.test.ts, so this is ONNX Runtime's float32 against PyTorch's). ViT-L/14 is checked the same way by bench/dinov2.ts (≈ 1 s per image here, too slow for the suite).
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { dinov2Arch } from '../../../src/features/dinov2/arch.js';
 import { sha256File } from '../../../src/io/cache.js';
 import { readNpyFile } from '../../../src/io/npy.js';
 import { FIXTURES, spawnCliAsync as runCli } from '../../cli/run-cli.js';
+import { linkBothSets, relativeMaxDiff } from '../compare.js';
 import { writeDinov2HashPth } from './hash-pth.js';
 
 const NAME = 'dinov2-vit-s-14';
@@ -38,27 +39,12 @@ async function reference(protocol: string): Promise<Float32Array> {
   return out;
 }
 
-/** max |a − b| / max |b|. */
-function relativeMaxDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let top = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    top = Math.max(top, Math.abs(b[i]));
-  }
-  return diff / top;
-}
-
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'fidkit-dinov2-'));
   pth = join(tmp, 'dinov2_vits14_hash.pth');
   cache = join(tmp, 'cache');
   writeDinov2HashPth(dinov2Arch(NAME), pth);
-  // All 24 images in one folder (a01… sort before b01…).
-  both = join(tmp, 'both');
-  mkdirSync(both);
-  for (const set of ['set_a', 'set_b']) for (const f of files(set)) symlinkSync(join(IMAGES, set, f), join(both, f));
+  both = linkBothSets(tmp, { set_a: files('set_a'), set_b: files('set_b') });
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

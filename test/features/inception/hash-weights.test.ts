@@ -6,13 +6,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  fnv1a32,
-  hashInceptionStateDict,
-  hashMix,
-  hashWeightTensor,
-  hashWeightValue,
-} from '../../../src/features/inception/hash-weights.js';
+import { fnv1a32, hashMix } from '../../../src/features/hash-fill.js';
+import { hashInceptionStateDict, hashWeightTensor, hashWeightValue } from '../../../src/features/inception/hash-weights.js';
 import type { StateDict } from '../../../src/core/types.js';
 
 const DIR = 'fixtures/inception-fid';

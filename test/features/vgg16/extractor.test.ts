@@ -14,13 +14,14 @@
  * run through one cache folder; the folder and the 528 MB `.pth` are deleted afterwards.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256File } from '../../../src/io/cache.js';
 import { readNpyFile } from '../../../src/io/npy.js';
 import { FIXTURES, ROOT, spawnCliAsync as runCli } from '../../cli/run-cli.js';
+import { linkBothSets, relativeMaxDiff } from '../compare.js';
 import { writeVgg16HashPth } from './hash-pth.js';
 
 const expected = JSON.parse(readFileSync(join(FIXTURES, 'vgg16', 'expected.json'), 'utf8'));
@@ -35,29 +36,12 @@ const matrix = async (path: string) => {
   return { data: a.data as Float32Array, shape: a.shape };
 };
 
-/** max |a − b| / max |b| over all elements. */
-function relativeMaxDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let diff = 0;
-  let top = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    top = Math.max(top, Math.abs(b[i]));
-  }
-  return diff / top;
-}
-
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'fidkit-vgg16-'));
   pth = join(tmp, 'vgg16_hash.pth');
   cache = join(tmp, 'cache');
   writeVgg16HashPth(pth);
-  // All 24 images in one folder (a01… sort before b01…), for one fc2 run.
-  both = join(tmp, 'both');
-  mkdirSync(both);
-  for (const set of ['set_a', 'set_b']) {
-    for (const f of expected.sets[set].files as string[]) symlinkSync(join(IMAGES, set, f), join(both, f));
-  }
+  both = linkBothSets(tmp, { set_a: expected.sets.set_a.files, set_b: expected.sets.set_b.files }); // for one fc2 run
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

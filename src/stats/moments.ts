@@ -19,8 +19,8 @@
  *
  * The chunk's scatter is `linalg/gram.ts`'s upper-triangle Gram product of the transposed chunk
  * (D rows of 256 values): the WebAssembly SIMD kernel, synchronous like this class, float64
- * throughout. It replaced a plain-JS loop that ran ~10× slower (at D = 2048: 113 → ~10 CPU ms
- * per 100 rows, measured on the dev machine under load); the results agree with it to summation
+ * throughout. It replaced a plain-JS loop that cost 3.5× the CPU (at D = 2048: 114 → 32 CPU ms
+ * per 100 rows, 2,000 rows in 0.58 s instead of 2.2 s, on the dev machine); the results agree with it to summation
  * order (~1e-16 relative).
  */
 import { InputError } from '../core/errors.js';

@@ -21,7 +21,7 @@
  * (D rows of 256 values): the WebAssembly SIMD kernel, synchronous like this class, float64
  * throughout. It replaced a plain-JS loop that cost 3.5× the CPU (at D = 2048: 114 → 32 CPU ms
  * per 100 rows, 2,000 rows in 0.58 s instead of 2.2 s, on the dev machine); the results agree with it to summation
- * order (~1e-16 relative).
+ * order (≤ 2.2e-15 of the largest entry on the fixtures and a 2,000 × 2048 synthetic set).
  */
 import { InputError } from '../core/errors.js';
 import type { FeatureMatrix, FidStatistics } from '../core/types.js';

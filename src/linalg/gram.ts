@@ -219,6 +219,19 @@ export function gram(a: FeatureMatrix, b: FeatureMatrix, out?: Float64Array, opt
  * @throws {InputError} when `out` is too short.
  */
 export function gramSymmetric(a: FeatureMatrix, out?: Float64Array, options: GramOptions = {}): Float64Array {
+  const result = gramUpper(a, out, options);
+  mirrorUpper(result, a.rows);
+  return result;
+}
+
+/**
+ * `A·Aᵀ` on and above the diagonal only: entries (i, j ≥ i) of the n×n row-major result are set,
+ * those below the diagonal are left unspecified. For callers that read one triangle (the scatter
+ * of `stats/moments.ts`), it saves {@link gramSymmetric}'s mirroring, n²/2 strided writes.
+ *
+ * @throws {InputError} when `out` is too short.
+ */
+export function gramUpper(a: FeatureMatrix, out?: Float64Array, options: GramOptions = {}): Float64Array {
   checkMatrix(a, 'gramSymmetric');
   const n = a.rows, d = a.cols;
   const result = out ?? new Float64Array(n * n);
@@ -226,11 +239,10 @@ export function gramSymmetric(a: FeatureMatrix, out?: Float64Array, options: Gra
   const kernel = pickWasm(options.kernel, (n * n * d) / 2);
   if (kernel !== null && n > 0 && d > 0) {
     wasmBlock(kernel, a, 0, n, a, 0, n, result, n, true);
-    mirrorUpper(result, n);
     return result;
   }
   result.fill(0, 0, n * n);
-  // Square tiles of TILE rows; tiles right of the diagonal tile are computed, then mirrored.
+  // Square tiles of TILE rows; tiles right of the diagonal tile are computed.
   const TILE = 64;
   for (let i0 = 0; i0 < n; i0 += TILE) {
     const i1 = Math.min(n, i0 + TILE);
@@ -241,7 +253,6 @@ export function gramSymmetric(a: FeatureMatrix, out?: Float64Array, options: Gra
       accumulateBlock(a.data, a.data, d, i0, i1, i0, n, k0, k1, view, n);
     }
   }
-  mirrorUpper(result, n);
   return result;
 }
 

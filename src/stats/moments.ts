@@ -16,9 +16,16 @@
  * and `merge` applies the same update to two accumulators, so halves merge to the whole within
  * round-off (~1e-15 relative). Matches `np.mean`/`np.cov(rowvar=False)` (pytorch-fid's
  * `calculate_activation_statistics`) to ~1e-15 relative.
+ *
+ * The chunk's scatter is `linalg/gram.ts`'s upper-triangle Gram product of the transposed chunk
+ * (D rows of 256 values): the WebAssembly SIMD kernel, synchronous like this class, float64
+ * throughout. It replaced a plain-JS loop that cost 3.5× the CPU (at D = 2048: 114 → 32 CPU ms
+ * per 100 rows, 2,000 rows in 0.58 s instead of 2.2 s, on the dev machine); the results agree with it to summation
+ * order (≤ 2.2e-15 of the largest entry on the fixtures and a 2,000 × 2048 synthetic set).
  */
 import { InputError } from '../core/errors.js';
 import type { FeatureMatrix, FidStatistics } from '../core/types.js';
+import { gramUpper } from '../linalg/gram.js';
 
 /** Rows per chunk: large enough that the O(D²·rows) scatter dominates the O(D²) merge. */
 export const CHUNK_ROWS = 256;
@@ -57,6 +64,8 @@ export class Moments {
   /** Pending rows, stored transposed (D × CHUNK_ROWS) so the scatter kernel reads contiguous memory. */
   private readonly pending: Float64Array;
   private pendingRows = 0;
+  /** A chunk's scatter (upper triangle), reused across flushes (allocated on the first one). */
+  private chunkScatter: Float64Array | undefined;
   /** See {@link MomentsOptions.label}. */
   readonly label: string;
 
@@ -168,8 +177,10 @@ export class Moments {
       mean[i] = m;
       for (let r = 0; r < rows; r++) P[base + r] -= m;
     }
-    const m2 = new Float64Array(d * d);
-    upperScatter(P, d, rows, CHUNK_ROWS, m2);
+    // Slots past `rows` hold an earlier chunk's values: zero them, so they add exact zeros.
+    if (rows < CHUNK_ROWS) for (let i = 0; i < d; i++) P.fill(0, i * CHUNK_ROWS + rows, (i + 1) * CHUNK_ROWS);
+    // The D×D scatter XcᵀXc is the Gram matrix of the D rows of the transposed chunk (upper triangle).
+    const m2 = gramUpper({ data: P, rows: d, cols: CHUNK_ROWS }, this.chunkScatter ??= new Float64Array(d * d));
     this.pendingRows = 0;
     this.combine(rows, mean, m2);
   }
@@ -191,75 +202,6 @@ export class Moments {
     }
     for (let i = 0; i < d; i++) this.mu[i] += (delta[i] * nB) / n;
     this.n = n;
-  }
-}
-
-/**
- * out[i][j] (j ≥ i) += Σ_r X[i][r]·X[j][r] for the D×rows block X stored with row stride `stride`.
- * Two rows of i against two rows of j per pass (4 accumulators, 4 loads per 4 multiply-adds):
- * about twice the speed of a plain dot loop in V8, measured at D = 2048.
- */
-function upperScatter(X: Float64Array, d: number, rows: number, stride: number, out: Float64Array): void {
-  let i = 0;
-  for (; i + 1 < d; i += 2) {
-    const a0 = i * stride;
-    const a1 = a0 + stride;
-    // Diagonal 2×2 block.
-    {
-      let s00 = 0;
-      let s01 = 0;
-      let s11 = 0;
-      for (let r = 0; r < rows; r++) {
-        const x0 = X[a0 + r];
-        const x1 = X[a1 + r];
-        s00 += x0 * x0;
-        s01 += x0 * x1;
-        s11 += x1 * x1;
-      }
-      out[i * d + i] += s00;
-      out[i * d + i + 1] += s01;
-      out[(i + 1) * d + i + 1] += s11;
-    }
-    let j = i + 2;
-    for (; j + 1 < d; j += 2) {
-      const b0 = j * stride;
-      const b1 = b0 + stride;
-      let s00 = 0;
-      let s01 = 0;
-      let s10 = 0;
-      let s11 = 0;
-      for (let r = 0; r < rows; r++) {
-        const x0 = X[a0 + r];
-        const x1 = X[a1 + r];
-        const y0 = X[b0 + r];
-        const y1 = X[b1 + r];
-        s00 += x0 * y0;
-        s01 += x0 * y1;
-        s10 += x1 * y0;
-        s11 += x1 * y1;
-      }
-      out[i * d + j] += s00;
-      out[i * d + j + 1] += s01;
-      out[(i + 1) * d + j] += s10;
-      out[(i + 1) * d + j + 1] += s11;
-    }
-    if (j < d) {
-      const b0 = j * stride;
-      let s0 = 0;
-      let s1 = 0;
-      for (let r = 0; r < rows; r++) {
-        s0 += X[a0 + r] * X[b0 + r];
-        s1 += X[a1 + r] * X[b0 + r];
-      }
-      out[i * d + j] += s0;
-      out[(i + 1) * d + j] += s1;
-    }
-  }
-  if (i < d) {
-    const a0 = i * stride;
-    let s = 0;
-    for (let r = 0; r < rows; r++) s += X[a0 + r] * X[a0 + r];
-    out[i * d + i] += s;
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { gram, gramBlock, gramSymmetric, rowSquaredNorms } from '../../src/linalg/gram.js';
+import { gram, gramBlock, gramSymmetric, gramUpper, rowSquaredNorms } from '../../src/linalg/gram.js';
 import type { FeatureMatrix } from '../../src/core/types.js';
 import { matrix } from './random-matrix.js';
 
@@ -48,6 +48,16 @@ describe('gram', () => {
       let asymmetric = 0;
       for (let i = 0; i < 301; i++) for (let j = 0; j < i; j++) if (s[i * 301 + j] !== s[j * 301 + i]) asymmetric++;
       expect(asymmetric).toBe(0);
+    });
+
+    it(`${kernel}: gramUpper sets the upper triangle as gramSymmetric, into a reused dirty buffer`, () => {
+      const a = matrix(301, 45, 5), n = 301;
+      const full = gramSymmetric(a, undefined, { kernel });
+      const out = new Float64Array(n * n).fill(Number.NaN);
+      gramUpper(a, out, { kernel });
+      let differ = 0;
+      for (let i = 0; i < n; i++) for (let j = i; j < n; j++) if (out[i * n + j] !== full[i * n + j]) differ++;
+      expect(differ).toBe(0);
     });
   }
 

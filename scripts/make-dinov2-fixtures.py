@@ -52,6 +52,8 @@ import types
 
 import numpy as np
 
+from hash_weights import M32, fnv1a32, hash_u  # noqa: E402  (scripts/hash_weights.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "fixtures", "dinov2")
 IMAGES = os.path.join(ROOT, "fixtures", "images")
@@ -73,26 +75,6 @@ SRC_DIRS = {
 }
 
 
-def fnv1a32(key):
-    h = 2166136261
-    for b in key.encode("utf-8"):
-        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
-    return h
-
-
-def hash_u(key, n):
-    out = np.empty(n, np.float64)
-    h = np.uint64(fnv1a32(key))
-    for s in range(0, n, 1 << 24):
-        i = np.arange(s, min(n, s + (1 << 24)), dtype=np.uint64)
-        x = h ^ ((i * np.uint64(2654435761)) & M32)
-        x ^= x >> np.uint64(16)
-        x = (x * np.uint64(0x85EBCA6B)) & M32
-        x ^= x >> np.uint64(13)
-        x = (x * np.uint64(0xC2B2AE35)) & M32
-        x ^= x >> np.uint64(16)
-        out[s : s + len(i)] = x.astype(np.float64) / 4294967296.0
-    return out
 
 
 def rule(key, shape):

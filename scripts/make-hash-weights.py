@@ -21,6 +21,8 @@ import os
 import sys
 
 import numpy as np
+
+from hash_weights import M32, fnv1a32, hash_u  # noqa: E402  (scripts/hash_weights.py)
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -28,23 +30,6 @@ FIX = os.path.join(ROOT, "fixtures", "inception-fid")
 M32 = np.uint64(0xFFFFFFFF)
 
 
-def fnv1a32(key):
-    h = 2166136261
-    for b in key.encode("utf-8"):
-        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
-    return h
-
-
-def hash_u(key, n):
-    """u in [0, 1) for flat indices 0..n-1 (float64, exact)."""
-    i = np.arange(n, dtype=np.uint64)
-    x = np.uint64(fnv1a32(key)) ^ ((i * np.uint64(2654435761)) & M32)
-    x ^= x >> np.uint64(16)
-    x = (x * np.uint64(0x85EBCA6B)) & M32
-    x ^= x >> np.uint64(13)
-    x = (x * np.uint64(0xC2B2AE35)) & M32
-    x ^= x >> np.uint64(16)
-    return x.astype(np.float64) / 4294967296.0
 
 
 def hash_tensor(key, shape):

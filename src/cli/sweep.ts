@@ -73,8 +73,8 @@ export function summaryLine(report: SweepReport): string {
   const sets = `${report.rows.length} set${report.rows.length === 1 ? '' : 's'} of ${report.count} samples`;
   const ref = report.reference.count;
   const head = `${sets} against ${ref ?? 'an unknown number of'} reference samples (${report.reference.input}) in ${report.seconds.toFixed(1)} s`;
-  if (ref === report.count) return `${head}; -n sets both, and FID, precision, recall and coverage depend on it`;
-  if (ref === null) return `${head}; FID, precision, recall and coverage depend on both sample sizes`;
+  if (ref === report.count) return `${head}; -n sets both, and ${report.fdName}, precision, recall and coverage depend on it`;
+  if (ref === null) return `${head}; ${report.fdName}, precision, recall and coverage depend on both sample sizes`;
   return `${head}\nsample sizes differ: ${sampleSizeEffects(report.count, ref, report.k)}`;
 }
 

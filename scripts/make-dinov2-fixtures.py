@@ -52,7 +52,7 @@ import types
 
 import numpy as np
 
-from hash_weights import M32, fnv1a32, hash_u  # noqa: E402  (scripts/hash_weights.py)
+from fixture_common import M32, fnv1a32, hash_u, sha256_file  # noqa: E402  (scripts/fixture_common.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "fixtures", "dinov2")
@@ -101,13 +101,6 @@ def hash_array(key, shape):
     u = hash_u(key, int(np.prod(shape)))
     return (offset + scale * (2 * u - 1)).astype(np.float32).reshape(shape)
 
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def stats(a):

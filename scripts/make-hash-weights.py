@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-from hash_weights import M32, fnv1a32, hash_u  # noqa: E402  (scripts/hash_weights.py)
+from fixture_common import M32, fnv1a32, hash_u  # noqa: E402  (scripts/fixture_common.py)
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -24,6 +24,8 @@ go through torch.jit._pickle.build_intlist there):
 """
 import argparse
 import hashlib
+
+from fixture_common import sha256_file  # scripts/fixture_common.py
 import io
 import json
 import os
@@ -45,10 +47,6 @@ def import_clip_model(src):
     spec.loader.exec_module(mod)
     return mod
 
-
-def sha256_file(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 def main():

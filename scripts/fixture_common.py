@@ -1,9 +1,12 @@
-"""The hash-weight mixer every fixture script fills its state dicts with, written once.
+"""What the fixture scripts share, written once: the hash-weight mixer they fill state dicts with,
+and the SHA-256 of a file their key tables record.
 
 Per key K and flat C-order index i: h = FNV-1a-32(UTF-8 K); x = h ^ (i * 2654435761 mod 2^32);
 murmur3 fmix32; u = x / 2^32 in [0, 1), exact in float64. src/features/hash-fill.ts computes the
 same values in JavaScript; each script maps u to its tensors' ranges (its `rule`).
 """
+
+import hashlib
 
 import numpy as np
 
@@ -31,3 +34,12 @@ def hash_u(key, n):
         x ^= x >> np.uint64(16)
         out[s : s + len(i)] = x.astype(np.float64) / 4294967296.0
     return out
+
+
+def sha256_file(path):
+    """Hex SHA-256 of a file, read in 4 MiB pieces (weights files are GBs)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
